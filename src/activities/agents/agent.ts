@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+
+/** What an agent gets besides its input: where to work, and how to report progress. */
+export interface AgentContext {
+  /** The run's workspace directory; the agent reads and writes files here. */
+  workspace: string;
+  workflowId: string;
+  runId: string;
+  phase: string;
+  /** Activity attempt, from 1. Side effects are keyed by workflowId + phase + attempt. */
+  attempt: number;
+  /** Records progress; also keeps the activity alive while it works. */
+  heartbeat(details?: unknown): void;
+  /** Aborted when the activity is cancelled or times out. */
+  signal: AbortSignal;
+  log(message: string, attributes?: Record<string, unknown>): void;
+}
+
+/**
+ * A named capability run by the `runAgent` activity. Input and output are zod schemas so that the
+ * definition's bound input and the agent's result are checked at the boundary.
+ */
+export interface Agent<I = unknown, O = unknown> {
+  name: string;
+  description: string;
+  input: z.ZodType<I>;
+  output: z.ZodType<O>;
+  run(input: I, context: AgentContext): Promise<O>;
+}
+
+/** Builds an agent with its input and output types inferred from the schemas. */
+export function defineAgent<IS extends z.ZodType, OS extends z.ZodType>(agent: {
+  name: string;
+  description: string;
+  input: IS;
+  output: OS;
+  run(input: z.output<IS>, context: AgentContext): Promise<z.input<OS>>;
+}): Agent<z.output<IS>, z.output<OS>> {
+  return agent as unknown as Agent<z.output<IS>, z.output<OS>>;
+}
+
+export type AgentRegistry = ReadonlyMap<string, Agent>;
+
+export function createAgentRegistry(agents: readonly Agent[]): AgentRegistry {
+  const registry = new Map<string, Agent>();
+  for (const agent of agents) {
+    if (registry.has(agent.name)) throw new Error(`Agent "${agent.name}" is registered twice`);
+    registry.set(agent.name, agent);
+  }
+  return registry;
+}

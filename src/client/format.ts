@@ -1,0 +1,80 @@
+import { formatDuration } from '../shared/duration';
+import type { RunStatus } from '../shared/status';
+import type { InboxItem } from './runs';
+import type { TemplateInfo } from './templates';
+
+/** A plain text table: a header row and left-aligned columns. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+function elapsed(from?: string, to?: string): string {
+  if (!from) return '';
+  return formatDuration((to ? Date.parse(to) : Date.now()) - Date.parse(from));
+}
+
+function brief(value: unknown, max = 60): string {
+  if (value === undefined) return '';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export function renderStatus(id: string, status: RunStatus): string {
+  const { done, total, percent } = status.progress;
+  const out = [
+    `Run ${id} (${status.template ?? status.name})  ${status.state.toUpperCase()}  ${done}/${total} phases, ${percent}%${status.approvalMode === 'auto' ? '  [auto-approve]' : ''}`,
+    '',
+    table(
+      ['PHASE', 'AGENT', 'STATE', 'ATTEMPTS', 'TIME', 'OUTPUT'],
+      status.phases.map((p) => [
+        p.id,
+        p.agent,
+        p.state,
+        String(p.attempts),
+        elapsed(p.startedAt, p.endedAt),
+        p.error ? `error: ${brief(p.error.message)}` : brief(p.output),
+      ]),
+    ),
+  ];
+  for (const gate of status.gates) {
+    out.push(
+      '',
+      `Gate open: ${gate.title} (${gate.phase}) since ${gate.openedAt}${gate.deadline ? `, ${gate.onTimeout} at ${gate.deadline}` : ''}`,
+    );
+    if (gate.instructions) out.push(`  ${gate.instructions}`);
+    out.push(`  Decide: baton approve|reject|retry|skip ${id} ${gate.phase}   or   baton modify ${id} ${gate.phase} --set key=value`);
+  }
+  if (status.decisions.length) {
+    out.push('', 'Decisions:');
+    for (const d of status.decisions) {
+      out.push(`  ${d.at}  ${d.phase}: ${d.action} by ${d.by} (${d.via})${d.comment ? ` — ${d.comment}` : ''}`);
+    }
+  }
+  if (status.ignoredSignals.length) {
+    out.push('', 'Ignored signals:');
+    for (const s of status.ignoredSignals) out.push(`  ${s.at}  ${brief(s.payload)}: ${s.reason}`);
+  }
+  if (status.reason) out.push('', status.reason);
+  return out.join('\n');
+}
+
+export function renderInbox(items: InboxItem[]): string {
+  if (items.length === 0) return 'No open gates.';
+  return table(
+    ['RUN', 'TEMPLATE', 'PHASE', 'WAITING', 'APPROVE WITH'],
+    items.map((i) => [i.workflowId, i.template ?? '', i.phase, elapsed(i.openedAt), `baton approve ${i.workflowId} ${i.phase}`]),
+  );
+}
+
+export function renderTemplates(templates: TemplateInfo[]): string {
+  return table(
+    ['TEMPLATE', 'PHASES', 'DESCRIPTION'],
+    templates.map((t) => [t.name, t.phases.join(' → '), t.description.split('\n')[0] ?? '']),
+  );
+}

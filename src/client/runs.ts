@@ -1,0 +1,197 @@
+import {
+  Client,
+  Connection,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ApprovalMode, Params } from '../shared/definition';
+import { approvalSignal, decideUpdate, DEFAULT_TASK_QUEUE, statusQuery, WORKFLOW_TYPE, type DecideResult, type Decision } from '../shared/messages';
+import { BatonPendingGates, BatonTemplate } from '../shared/search-attributes';
+import type { RunStatus, RunSummary } from '../shared/status';
+import { validateDefinition } from '../shared/validate';
+import { BatonError, DecisionRejectedError, DefinitionError, RunNotFoundError, ServerUnreachableError } from './errors';
+import { loadTemplate, readDefinitionFile } from './templates';
+
+export interface ConnectOptions {
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+}
+
+/** A connected Baton client: the TS API behind the `baton` CLI. */
+export interface Baton {
+  client: Client;
+  connection: Connection;
+  taskQueue: string;
+  address: string;
+  close(): Promise<void>;
+}
+
+export async function connect(options: ConnectOptions = {}): Promise<Baton> {
+  const address = options.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
+  const namespace = options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: '5s' });
+  } catch (cause) {
+    throw new ServerUnreachableError(address, { cause });
+  }
+  return {
+    client: new Client({ connection, namespace }),
+    connection,
+    address,
+    taskQueue: options.taskQueue ?? process.env.BATON_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+    close: () => connection.close(),
+  };
+}
+
+export interface StartOptions {
+  /** A template name from `templates/`. */
+  template?: string;
+  /** A definition file (YAML or JSON). */
+  file?: string;
+  /** A definition object. */
+  definition?: unknown;
+  params?: Record<string, unknown>;
+  id?: string;
+  approvalMode?: ApprovalMode;
+  /** Agent names to check the definition against; the built-in agents when omitted. */
+  agents?: readonly string[];
+}
+
+function defaultRunId(name: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${name}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+async function resolveDefinition(options: StartOptions): Promise<{ raw: unknown; template?: string }> {
+  const given = [options.template, options.file, options.definition].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new BatonError('Give exactly one of a template name, --file, or a definition object.');
+  if (options.definition !== undefined) return { raw: options.definition };
+  if (options.file !== undefined) return { raw: await readDefinitionFile(options.file) };
+  return { raw: await loadTemplate(options.template as string), template: options.template };
+}
+
+/** Validates (every problem at once) and starts a `pipeline` run. Returns its workflow id. */
+export async function startRun(baton: Baton, options: StartOptions): Promise<{ workflowId: string; firstRunId: string; params: Params }> {
+  const { raw, template } = await resolveDefinition(options);
+  const agents = options.agents ?? (await import('../activities/agents')).builtinAgents().map((a) => a.name);
+  const checked = validateDefinition(raw, options.params ?? {}, { agents });
+  if (!checked.ok) {
+    throw new DefinitionError(String((raw as { name?: unknown })?.name ?? options.template ?? '(unnamed)'), checked.problems);
+  }
+  const { definition, params } = checked;
+  const workflowId = options.id ?? defaultRunId(template ?? definition.name);
+  const handle = await baton.client.workflow.start(WORKFLOW_TYPE, {
+    taskQueue: baton.taskQueue,
+    workflowId,
+    args: [{ definition, params, approvalMode: options.approvalMode ?? 'manual', template }],
+    typedSearchAttributes: [{ key: BatonTemplate, value: template ?? definition.name }],
+    staticSummary: `${definition.name}: ${definition.phases.map((p) => p.id).join(' → ')}`,
+    staticDetails: definition.description || undefined,
+  });
+  return { workflowId, firstRunId: handle.firstExecutionRunId, params };
+}
+
+function handleOf(baton: Baton, id: string): WorkflowHandle {
+  return baton.client.workflow.getHandle(id);
+}
+
+async function notFoundAware<T>(id: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new RunNotFoundError(id, { cause: error });
+    throw error;
+  }
+}
+
+export async function getStatus(baton: Baton, id: string): Promise<RunStatus> {
+  return notFoundAware(id, async () => {
+    try {
+      return await handleOf(baton, id).query(statusQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw error;
+      // A run that failed before it registered its handlers (a bad definition) has no status.
+      const description = await handleOf(baton, id).describe();
+      if (description.status.name === 'FAILED') {
+        const result = await waitForResult(baton, id).catch((e: unknown) => e);
+        throw new BatonError(`Run "${id}" failed before it started its phases: ${(result as Error).message}`);
+      }
+      throw error;
+    }
+  });
+}
+
+/** Sends a decision. By update (the default) a bad decision is refused with the reason. */
+export async function decide(
+  baton: Baton,
+  id: string,
+  decision: Decision,
+  options: { via?: 'update' | 'signal' } = {},
+): Promise<DecideResult | { accepted: 'sent'; phase: string; action: string }> {
+  return notFoundAware(id, async () => {
+    if (options.via === 'signal') {
+      await handleOf(baton, id).signal(approvalSignal, decision);
+      return { accepted: 'sent', phase: decision.phase, action: decision.action };
+    }
+    try {
+      return await handleOf(baton, id).executeUpdate(decideUpdate, { args: [decision] });
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) {
+        const reason = error.cause instanceof ApplicationFailure ? error.cause.message : (error.cause?.message ?? error.message);
+        throw new DecisionRejectedError(`Decision refused by run "${id}": ${reason}`, { cause: error });
+      }
+      throw error;
+    }
+  });
+}
+
+export interface InboxItem {
+  workflowId: string;
+  template?: string;
+  phase: string;
+  startTime: Date;
+  openedAt?: string;
+  instructions?: string;
+}
+
+/** Open gates across all running runs, found through the `BatonPendingGates` search attribute. */
+export async function inbox(baton: Baton): Promise<InboxItem[]> {
+  const items: InboxItem[] = [];
+  const query = `ExecutionStatus = "Running" AND BatonPendingGates IS NOT NULL`;
+  for await (const run of baton.client.workflow.list({ query })) {
+    const gates = run.typedSearchAttributes.get(BatonPendingGates) ?? [];
+    const template = run.typedSearchAttributes.get(BatonTemplate);
+    const status = await handleOf(baton, run.workflowId)
+      .query(statusQuery)
+      .catch(() => undefined);
+    for (const phase of gates) {
+      const gate = status?.gates.find((g) => g.phase === phase);
+      items.push({ workflowId: run.workflowId, template, phase, startTime: run.startTime, openedAt: gate?.openedAt, instructions: gate?.instructions });
+    }
+  }
+  return items;
+}
+
+export async function cancelRun(baton: Baton, id: string): Promise<void> {
+  await notFoundAware(id, () => handleOf(baton, id).cancel());
+}
+
+/** Waits for the run to end. A failed run raises a BatonError with the failure's message. */
+export async function waitForResult(baton: Baton, id: string): Promise<RunSummary> {
+  return notFoundAware(id, async () => {
+    try {
+      return (await handleOf(baton, id).result()) as RunSummary;
+    } catch (error) {
+      if (error instanceof WorkflowFailedError) {
+        const cause = error.cause;
+        throw new BatonError(`Run "${id}" failed: ${cause?.message ?? error.message}`, { cause: error });
+      }
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/** A duration: milliseconds, or a string like `30s`. Checked in detail by `validateDefinition`. */
+export const DurationSchema = z.union([z.string(), z.number()]);
+
+export const ParamSpecSchema = z
+  .object({
+    type: z.enum(['string', 'number', 'boolean']).default('string'),
+    description: z.string().optional(),
+    /** A param without a default is required unless `required: false`. */
+    required: z.boolean().optional(),
+    default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  })
+  .strict();
+export type ParamSpec = z.infer<typeof ParamSpecSchema>;
+
+export const RetrySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).default(3),
+    initialInterval: DurationSchema.default('1s'),
+    backoff: z.number().min(1).default(2),
+    maxInterval: DurationSchema.optional(),
+    /** Error types (ApplicationFailure.type) that are never retried. */
+    nonRetryable: z.array(z.string()).default([]),
+  })
+  .strict();
+export type Retry = z.infer<typeof RetrySchema>;
+
+export const ApprovalSchema = z
+  .object({
+    /** How long the gate waits for a human; without it the gate waits for ever. */
+    timeout: DurationSchema.optional(),
+    onTimeout: z.enum(['reject', 'approve']).default('reject'),
+    /** What the human should check, shown in `status` and `inbox`. */
+    instructions: z.string().optional(),
+  })
+  .strict();
+export type Approval = z.infer<typeof ApprovalSchema>;
+
+export const PHASE_ID = /^[a-z][a-z0-9_-]*$/i;
+
+export const PhaseSchema = z
+  .object({
+    id: z.string().regex(PHASE_ID, 'must start with a letter and hold only letters, digits, "-" and "_"'),
+    title: z.string().optional(),
+    agent: z.string().min(1),
+    needs: z.array(z.string()).default([]),
+    /** The agent's input. Strings may bind `${params.name}` and `${phases.<id>.output.<path>}`. */
+    input: z.record(z.string(), z.unknown()).default({}),
+    /** `true` or an object: a human gate after the phase. */
+    approval: z.union([z.boolean(), ApprovalSchema]).optional(),
+    retry: RetrySchema.optional(),
+    /** Time limit for one attempt of the agent. */
+    timeout: DurationSchema.default('10m'),
+    /** The agent must heartbeat at least this often, so a crashed worker is noticed quickly. */
+    heartbeatTimeout: DurationSchema.optional(),
+  })
+  .strict();
+export type Phase = z.infer<typeof PhaseSchema>;
+export type PhaseInput = z.input<typeof PhaseSchema>;
+
+export const DefinitionSchema = z
+  .object({
+    name: z.string().min(1),
+    version: z.union([z.string(), z.number()]).transform(String).default('1'),
+    description: z.string().default(''),
+    params: z.record(z.string(), ParamSpecSchema).default({}),
+    phases: z.array(PhaseSchema).min(1),
+  })
+  .strict();
+export type Definition = z.infer<typeof DefinitionSchema>;
+export type DefinitionInput = z.input<typeof DefinitionSchema>;
+
+export type ParamValue = string | number | boolean;
+export type Params = Record<string, ParamValue>;
+
+export const ApprovalModeSchema = z.enum(['manual', 'auto']);
+export type ApprovalMode = z.infer<typeof ApprovalModeSchema>;
+
+/** The one argument of the `pipeline` workflow. */
+export const PipelineInputSchema = z.object({
+  definition: z.unknown(),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  approvalMode: ApprovalModeSchema.default('manual'),
+  /** The template the definition came from, if any; shown in lists. */
+  template: z.string().optional(),
+});
+export type PipelineInput = z.input<typeof PipelineInputSchema>;
+
+/** The gate settings of a phase, normalised: undefined when the phase has no gate. */
+export function gateOf(phase: Phase): Approval | undefined {
+  if (phase.approval === undefined || phase.approval === false) return undefined;
+  if (phase.approval === true) return { onTimeout: 'reject' };
+  return phase.approval;
+}

@@ -1,0 +1,176 @@
+import type { z } from 'zod';
+import { collectBindings, parseReference } from './binding';
+import { ancestors, findCycle } from './dag';
+import { type Definition, DefinitionSchema, type Params, type ParamValue, type ParamSpec } from './definition';
+import { DURATION_HINT, parseDuration } from './duration';
+
+/** One thing wrong with a definition or its params. `path` names the phase and the field. */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+export type ValidationResult =
+  | { ok: true; definition: Definition; params: Params }
+  | { ok: false; problems: Problem[] };
+
+export interface ValidateOptions {
+  /** Agent names the worker knows. When omitted, agents are not checked here. */
+  agents?: readonly string[];
+}
+
+/** `phases[review].needs[0]`: array indexes of phases are replaced by the phase id when known. */
+function formatPath(path: readonly PropertyKey[], raw: unknown): string {
+  let text = '';
+  const phases = (raw as { phases?: unknown[] } | undefined)?.phases;
+  path.forEach((key, index) => {
+    if (typeof key === 'number') {
+      const phaseId =
+        index === 1 && path[0] === 'phases' && Array.isArray(phases)
+          ? (phases[key] as { id?: unknown } | undefined)?.id
+          : undefined;
+      text += typeof phaseId === 'string' && phaseId ? `[${phaseId}]` : `[${key}]`;
+    } else {
+      text += text ? `.${String(key)}` : String(key);
+    }
+  });
+  return text || '(definition)';
+}
+
+function zodProblems(error: z.ZodError, raw: unknown): Problem[] {
+  return error.issues.map((issue) => {
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') {
+      message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or rename ${issue.keys.length > 1 ? 'them' : 'it'}`;
+    }
+    return { path: formatPath(issue.path, raw), message };
+  });
+}
+
+function coerceParam(name: string, spec: ParamSpec, value: unknown): { value?: ParamValue; problem?: Problem } {
+  const path = `params.${name}`;
+  if (spec.type === 'number') {
+    const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+    if (typeof value === 'string' && value.trim() === '') return { problem: { path, message: 'expected a number, got ""' } };
+    if (Number.isFinite(number)) return { value: number };
+    return { problem: { path, message: `expected a number, got ${JSON.stringify(value)}` } };
+  }
+  if (spec.type === 'boolean') {
+    if (typeof value === 'boolean') return { value };
+    if (value === 'true' || value === 'false') return { value: value === 'true' };
+    return { problem: { path, message: `expected true or false, got ${JSON.stringify(value)}` } };
+  }
+  if (typeof value === 'string') return { value };
+  if (typeof value === 'number' || typeof value === 'boolean') return { value: String(value) };
+  return { problem: { path, message: `expected a string, got ${JSON.stringify(value)}` } };
+}
+
+function checkParams(definition: Definition, given: Record<string, unknown>, problems: Problem[]): Params {
+  const resolved: Params = {};
+  const known = Object.keys(definition.params);
+  for (const name of Object.keys(given)) {
+    if (!(name in definition.params)) {
+      problems.push({
+        path: `params.${name}`,
+        message: `unknown param; "${definition.name}" accepts ${known.length ? known.join(', ') : 'no params'}`,
+      });
+    }
+  }
+  for (const [name, spec] of Object.entries(definition.params)) {
+    const value = given[name] ?? spec.default;
+    if (value === undefined) {
+      if (spec.required !== false) {
+        problems.push({
+          path: `params.${name}`,
+          message: `missing required param${spec.description ? ` (${spec.description})` : ''}; pass --param ${name}=<value>`,
+        });
+      }
+      continue;
+    }
+    const coerced = coerceParam(name, spec, value);
+    if (coerced.problem) problems.push(coerced.problem);
+    else if (coerced.value !== undefined) resolved[name] = coerced.value;
+  }
+  return resolved;
+}
+
+function checkPhases(definition: Definition, options: ValidateOptions, problems: Problem[]): void {
+  const ids = definition.phases.map((p) => p.id);
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (seen.has(id)) problems.push({ path: `phases[${id}].id`, message: `duplicate phase id "${id}"; ids must be unique` });
+    seen.add(id);
+  }
+  const agents = options.agents ? new Set(options.agents) : undefined;
+
+  for (const phase of definition.phases) {
+    const at = `phases[${phase.id}]`;
+    if (agents && !agents.has(phase.agent)) {
+      problems.push({
+        path: `${at}.agent`,
+        message: `unknown agent "${phase.agent}"; known agents: ${[...agents].sort().join(', ')}`,
+      });
+    }
+    phase.needs.forEach((need, i) => {
+      if (need === phase.id) problems.push({ path: `${at}.needs[${i}]`, message: `phase "${phase.id}" cannot need itself` });
+      else if (!seen.has(need)) {
+        problems.push({
+          path: `${at}.needs[${i}]`,
+          message: `needs "${need}", which is not defined; phases are: ${ids.join(', ')}`,
+        });
+      }
+    });
+    const durations: Array<[string, unknown]> = [
+      ['timeout', phase.timeout],
+      ['heartbeatTimeout', phase.heartbeatTimeout],
+      ['retry.initialInterval', phase.retry?.initialInterval],
+      ['retry.maxInterval', phase.retry?.maxInterval],
+      ['approval.timeout', typeof phase.approval === 'object' ? phase.approval.timeout : undefined],
+    ];
+    for (const [field, value] of durations) {
+      if (value !== undefined && parseDuration(value) === undefined) {
+        problems.push({ path: `${at}.${field}`, message: `${JSON.stringify(value)} is not a duration; ${DURATION_HINT}` });
+      }
+    }
+    const upstream = ancestors(definition.phases, phase.id);
+    for (const expression of collectBindings(phase.input)) {
+      const ref = parseReference(expression);
+      if (ref.kind === 'invalid') problems.push({ path: `${at}.input`, message: ref.reason });
+      else if (ref.kind === 'param' && !(ref.name in definition.params)) {
+        problems.push({ path: `${at}.input`, message: `binds param "${ref.name}", which the definition does not declare` });
+      } else if (ref.kind === 'phase' && !upstream.has(ref.phase)) {
+        problems.push({
+          path: `${at}.input`,
+          message: seen.has(ref.phase)
+            ? `binds the output of "${ref.phase}", which it does not need; add "${ref.phase}" to needs`
+            : `binds the output of "${ref.phase}", which is not defined`,
+        });
+      }
+    }
+  }
+  const cycle = findCycle(definition.phases);
+  if (cycle) {
+    problems.push({ path: `phases[${cycle[0]}].needs`, message: `dependency cycle: ${cycle.join(' → ')}` });
+  }
+}
+
+/**
+ * Validates a definition and the params for one run. Every problem is reported at once, each naming
+ * the phase and the field, so a user fixes a definition in one pass.
+ */
+export function validateDefinition(
+  raw: unknown,
+  params: Record<string, unknown> = {},
+  options: ValidateOptions = {},
+): ValidationResult {
+  const parsed = DefinitionSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error, raw) };
+  const problems: Problem[] = [];
+  checkPhases(parsed.data, options, problems);
+  const resolved = checkParams(parsed.data, params, problems);
+  return problems.length ? { ok: false, problems } : { ok: true, definition: parsed.data, params: resolved };
+}
+
+export function formatProblems(problems: readonly Problem[]): string {
+  return problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n');
+}

@@ -1,0 +1,55 @@
+import { condition } from '@temporalio/workflow';
+import type { Approval, Phase } from '../shared/definition';
+import { durationMs } from '../shared/duration';
+import type { DecisionRecord } from '../shared/status';
+import type { RunStateObject } from './run-state';
+
+/**
+ * Opens the gate after a phase and waits for a decision: from a human (signal or update), from the
+ * approval mode `auto`, or from the gate's timeout policy. Returns undefined when the run stopped
+ * while the gate was open.
+ */
+export async function awaitDecision(
+  run: RunStateObject,
+  phase: Phase,
+  gate: Approval,
+): Promise<DecisionRecord | undefined> {
+  if (run.approvalMode === 'auto') {
+    const decision: DecisionRecord = {
+      phase: phase.id,
+      action: 'approve',
+      by: 'baton:auto',
+      comment: 'approval mode auto',
+      at: run.now(),
+      via: 'auto',
+    };
+    run.decisions.push(decision);
+    return decision;
+  }
+  const timeoutMs = gate.timeout === undefined ? undefined : durationMs(gate.timeout);
+  const status = run.phase(phase.id);
+  run.openGate(phase, status.output, timeoutMs);
+
+  const decided = () => run.inbox.has(phase.id) || run.stopped;
+  const inTime = timeoutMs === undefined ? (await condition(decided), true) : await condition(decided, timeoutMs);
+
+  let decision = run.inbox.get(phase.id);
+  if (!decision && !inTime) {
+    decision = {
+      phase: phase.id,
+      action: gate.onTimeout,
+      by: 'baton:timeout',
+      comment: `no decision within ${String(gate.timeout)}`,
+      at: run.now(),
+      via: 'timeout',
+    };
+  }
+  if (!decision) {
+    run.gates.delete(phase.id);
+    run.publish();
+    return undefined;
+  }
+  run.closeGate(phase.id, decision);
+  run.publish();
+  return decision;
+}

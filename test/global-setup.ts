@@ -1,0 +1,39 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { ensureServer, freePort, type DevServer } from '../scripts/dev-server';
+import { WORKFLOWS_PATH } from '../src/workers/bundle';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    workflowBundlePath: string;
+  }
+}
+
+let server: DevServer | undefined;
+
+/** One dev server and one workflow bundle for the whole suite. */
+export default async function setup(project: TestProject) {
+  const dir = await mkdtemp(join(tmpdir(), 'baton-test-'));
+  if (!process.env.TEMPORAL_ADDRESS) {
+    const port = await freePort();
+    server = await ensureServer({ port, dbFile: join(dir, 'temporal.db'), headless: true, log: (l) => console.log(`[dev-server] ${l}`) });
+  } else {
+    server = await ensureServer({ log: (l) => console.log(`[dev-server] ${l}`) });
+  }
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+  await mkdir(dir, { recursive: true });
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  await writeFile(bundlePath, bundle.code);
+  project.provide('temporalAddress', server.address);
+  project.provide('workflowBundlePath', bundlePath);
+  return async () => {
+    await server?.stop();
+  };
+}
+
+const noop = () => undefined;
+const quiet = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };

@@ -1,0 +1,24 @@
+/**
+ * A worker in its own process, for crash tests: the parent SIGKILLs it mid-run.
+ * Env: TEMPORAL_ADDRESS, TASK_QUEUE, WORKSPACE_ROOT, WORKFLOW_BUNDLE.
+ */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { testAgents } from './agents';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`worker-process needs ${name}`);
+  return value;
+};
+
+const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
+const worker = await Worker.create({
+  connection,
+  taskQueue: env('TASK_QUEUE'),
+  workflowBundle: { codePath: env('WORKFLOW_BUNDLE') },
+  activities: createActivities({ agents: testAgents(), workspaceRoot: env('WORKSPACE_ROOT') }),
+});
+console.log('worker-ready');
+await worker.run();
+await connection.close();
