@@ -127,7 +127,7 @@ export function buildProgram(): Command {
       .argument('<phase>', 'phase whose gate is open')
       .option('--by <user>', 'who decides', process.env.BATON_USER ?? process.env.USER ?? 'cli')
       .option('--comment <text>', 'why')
-      .option('--signal', 'send as the `approval` signal instead of the validated `decide` update')
+      .option('--update', 'send as the validated `decide` update instead of the `approval` signal')
       .option('--json', 'machine-readable output');
 
   const decideAction = (action: DecisionAction) => async (id: string, phase: string, opts: Record<string, unknown>) =>
@@ -139,7 +139,7 @@ export function buildProgram(): Command {
         ...(opts.comment ? { comment: String(opts.comment) } : {}),
         ...(action === 'modify' ? { changes: parsePairs(opts.set as string[], '--set', true) } : {}),
       };
-      const result = await decide(baton, id, decision, { via: opts.signal ? 'signal' : 'update' });
+      const result = await decide(baton, id, decision, { via: opts.update ? 'update' : 'signal' });
       print(Boolean(opts.json), result, () => `${action} ${phase} of ${id}: ${result.accepted === true ? 'accepted' : 'signal sent'}`);
     });
 

@@ -126,28 +126,65 @@ export async function getStatus(baton: Baton, id: string): Promise<RunStatus> {
   });
 }
 
-/** Sends a decision. By update (the default) a bad decision is refused with the reason. */
+export type DecideOutcome =
+  | DecideResult
+  /** Sent as a signal without waiting for the run to take it (`confirm: false`). */
+  | { accepted: 'sent'; phase: string; action: string };
+
+/**
+ * Sends a decision and tells whether the run took it.
+ *
+ * By default it goes as the `approval` signal, and the client then watches `status` until the run
+ * records the decision or ignores it (then this throws with the run's reason). Signals are history
+ * events, so they replay in the same order whatever happens to the worker. `via: 'update'` uses the
+ * validated `decide` update instead: see the README's note on updates and worker restarts.
+ */
 export async function decide(
   baton: Baton,
   id: string,
   decision: Decision,
-  options: { via?: 'update' | 'signal' } = {},
-): Promise<DecideResult | { accepted: 'sent'; phase: string; action: string }> {
+  options: { via?: 'update' | 'signal'; confirm?: boolean; timeoutMs?: number } = {},
+): Promise<DecideOutcome> {
   return notFoundAware(id, async () => {
-    if (options.via === 'signal') {
-      await handleOf(baton, id).signal(approvalSignal, decision);
+    const handle = handleOf(baton, id);
+    if (options.via === 'update') {
+      try {
+        return await handle.executeUpdate(decideUpdate, { args: [decision] });
+      } catch (error) {
+        if (error instanceof WorkflowUpdateFailedError) {
+          const reason = error.cause instanceof ApplicationFailure ? error.cause.message : (error.cause?.message ?? error.message);
+          throw new DecisionRejectedError(`Decision refused by run "${id}": ${reason}`, { cause: error });
+        }
+        throw error;
+      }
+    }
+    if (options.confirm === false) {
+      await handle.signal(approvalSignal, decision);
       return { accepted: 'sent', phase: decision.phase, action: decision.action };
     }
-    try {
-      return await handleOf(baton, id).executeUpdate(decideUpdate, { args: [decision] });
-    } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) {
-        const reason = error.cause instanceof ApplicationFailure ? error.cause.message : (error.cause?.message ?? error.message);
-        throw new DecisionRejectedError(`Decision refused by run "${id}": ${reason}`, { cause: error });
-      }
-      throw error;
+    const before = await handle.query(statusQuery);
+    await handle.signal(approvalSignal, decision);
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    while (Date.now() < deadline) {
+      const status = await handle.query(statusQuery);
+      const ignored = status.ignoredSignals.slice(before.ignoredSignals.length).find((s) => sameDecision(s.payload, decision));
+      if (ignored) throw new DecisionRejectedError(`Decision refused by run "${id}": ${ignored.reason}`);
+      const taken =
+        status.decisions.slice(before.decisions.length).some((d) => sameDecision(d, decision)) ||
+        // A gate that was open and has closed since took some decision, possibly this one.
+        (before.gates.some((g) => g.phase === decision.phase) && !status.gates.some((g) => g.phase === decision.phase) && status.decisions.length > before.decisions.length);
+      if (taken) return { accepted: true, phase: decision.phase, action: decision.action };
+      await new Promise((r) => setTimeout(r, 100));
     }
+    throw new BatonError(
+      `Decision sent to run "${id}" but not taken within ${Math.round((options.timeoutMs ?? 30_000) / 1000)}s; is a worker running? Check with \`baton status ${id}\`.`,
+    );
   });
+}
+
+function sameDecision(a: unknown, b: Decision): boolean {
+  const x = a as Partial<Decision> | undefined;
+  return x?.phase === b.phase && x?.action === b.action && x?.by === b.by && x?.comment === b.comment;
 }
 
 export interface InboxItem {

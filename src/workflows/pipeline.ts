@@ -10,7 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, AgentFailureDetails } from '../activities';
 import { bindInput, mergeChanges } from '../shared/binding';
-import { gateOf, PipelineInputSchema, type Phase, type PipelineInput, type Retry } from '../shared/definition';
+import { gateOf, PipelineInputSchema, type Definition, type Phase, type PipelineInput, type Retry } from '../shared/definition';
 import { durationMs } from '../shared/duration';
 import { approvalSignal, decideUpdate, statusQuery, type Decision } from '../shared/messages';
 import type { RunSummary } from '../shared/status';
@@ -33,7 +33,7 @@ function invalid(name: string, problems: Problem[]): ApplicationFailure {
 }
 
 /** Checks the input and the definition; a bad one fails the run at once, never a task retry loop. */
-async function prepare(raw: PipelineInput) {
+function prepare(raw: PipelineInput) {
   const input = PipelineInputSchema.safeParse(raw);
   if (!input.success) {
     const problems = input.error.issues.map((i) => ({ path: i.path.join('.') || '(input)', message: i.message }));
@@ -44,18 +44,22 @@ async function prepare(raw: PipelineInput) {
   const checked = validateDefinition(rawDefinition, params);
   if (!checked.ok) throw invalid(name, checked.problems);
 
-  const names = [...new Set(checked.definition.phases.map((p) => p.agent))];
+  return { definition: checked.definition, params: checked.params, approvalMode, template };
+}
+
+/** The worker's agent registry is the truth about which agents exist; ask it before running. */
+async function checkAgentsKnown(definition: Definition): Promise<void> {
+  const names = [...new Set(definition.phases.map((p) => p.agent))];
   const agents = await checkAgents({ names });
   if (agents.unknown.length > 0) {
-    const problems = checked.definition.phases
+    const problems = definition.phases
       .filter((p) => agents.unknown.includes(p.agent))
       .map((p) => ({
         path: `phases[${p.id}].agent`,
         message: `unknown agent "${p.agent}"; known agents: ${agents.known.join(', ')}`,
       }));
-    throw invalid(name, problems);
+    throw invalid(definition.name, problems);
   }
-  return { definition: checked.definition, params: checked.params, approvalMode, template };
 }
 
 function attemptsOf(error: unknown): number | undefined {
@@ -172,7 +176,7 @@ async function runPhase(run: RunStateObject, phase: Phase, scopes: Map<string, C
  * One object argument (`PipelineInput`); returns the run summary.
  */
 export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
-  const { definition, params, approvalMode, template } = await prepare(raw);
+  const { definition, params, approvalMode, template } = prepare(raw);
   const run = createRunState(definition, params, approvalMode, template);
 
   setHandler(statusQuery, () => run.status());
@@ -194,6 +198,8 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
       },
     },
   );
+  // Handlers are registered before the first await, so status answers from the first moment.
+  await checkAgentsKnown(definition);
   run.start();
 
   const scopes = new Map<string, CancellationScope>();

@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
 import { afterEach, describe, expect, it, inject } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { decide, startRun, waitForResult } from '../../src/client/runs';
@@ -15,7 +16,7 @@ afterEach(async () => {
 });
 
 describe('a worker killed with SIGKILL', () => {
-  it('loses nothing: a running phase is retried and decisions sent meanwhile are kept', async () => {
+  it('loses nothing: a running phase is retried and decisions sent meanwhile are kept', { timeout: 180_000 }, async () => {
     const taskQueue = uniqueId('crash');
     const workspaceRoot = await mkdtemp(join(tmpdir(), 'baton-crash-'));
     const env = { address: inject('temporalAddress'), taskQueue, workspaceRoot, bundlePath: inject('workflowBundlePath') };
@@ -62,11 +63,14 @@ describe('a worker killed with SIGKILL', () => {
     expect(summary.phases[0]).toMatchObject({ id: 'work', state: 'done', attempts: 2 });
     expect(summary.outputs.work).toEqual({ attempt: 2 });
     expect(summary.decisions.map((d) => [d.phase, d.action, d.by, d.via])).toEqual([
-      ['work', 'approve', 'alice', 'update'],
+      ['work', 'approve', 'alice', 'signal'],
       ['ship', 'approve', 'bob', 'signal'],
     ]);
     const status = await queryStatus(baton, workflowId);
     expect(status.decisions).toHaveLength(2);
+    // And the whole history, crashes included, replays cleanly on a fresh worker.
+    const history = await baton.client.workflow.getHandle(workflowId).fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: { codePath: env.bundlePath } }, history);
     await baton.close();
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { Agent } from '../../src/activities/agents/agent';
 import { connect, type Baton } from '../../src/client/runs';
@@ -9,6 +9,9 @@ import type { DefinitionInput } from '../../src/shared/definition';
 import { statusQuery } from '../../src/shared/messages';
 import type { RunStatus } from '../../src/shared/status';
 import { testAgents } from './agents';
+
+// Workers log every state change at INFO; tests only want problems.
+Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 let counter = 0;
 export const uniqueId = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;

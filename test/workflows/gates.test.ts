@@ -113,7 +113,7 @@ describe('bad decisions', () => {
   it('the update validator refuses them with the reason, and the run goes on', async () => {
     const id = await startGated();
     await waitForGate(baton, id, 'draft');
-    const refuse = (decision: object) => decide(baton, id, decision as never).then(() => 'accepted', (e: unknown) => e);
+    const refuse = (decision: object) => decide(baton, id, decision as never, { via: 'update' }).then(() => 'accepted', (e: unknown) => e);
 
     const noGate = await refuse({ phase: 'next', action: 'approve', by: 'bob' });
     expect(noGate).toBeInstanceOf(DecisionRejectedError);
@@ -134,7 +134,7 @@ describe('bad decisions', () => {
     const status = await queryStatus(baton, id);
     expect(status.decisions).toEqual([]);
     expect(status.gates.map((g) => g.phase)).toEqual(['draft']);
-    await decide(baton, id, { phase: 'draft', action: 'approve', by: 'bob' });
+    await decide(baton, id, { phase: 'draft', action: 'approve', by: 'bob' }, { via: 'update' });
     expect((await waitForResult(baton, id)).state).toBe('completed');
   });
 

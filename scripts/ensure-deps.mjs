@@ -1,0 +1,24 @@
+// Runs before `npm test` and `npm start`, possibly before anything is installed: plain Node, no dependencies.
+// Installs node_modules when missing or stale, then builds the Temporal CLI so tests don't start with a long build.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const onWindows = process.platform === 'win32';
+const run = (cmd, args) =>
+  spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: onWindows }).status ?? 1;
+const mtime = (file) => (existsSync(file) ? statSync(file).mtimeMs : 0);
+
+const lockfile = join(root, 'package-lock.json');
+const installed = join(root, 'node_modules', '.package-lock.json');
+if (!existsSync(installed) || mtime(installed) < mtime(lockfile)) {
+  // Not `npm ci`: the lockfile holds only this platform's optional binaries (some registries
+  // lack the others), which `npm ci` refuses; `npm install` honours the lockfile and tolerates that.
+  const status = run('npm', ['install', '--no-audit', '--no-fund']);
+  if (status !== 0) process.exit(status);
+}
+
+// Not fatal: without the CLI the dev server falls back to the SDK's download, or TEMPORAL_ADDRESS.
+run('npx', ['tsx', 'scripts/dev-server.ts', 'install']);

@@ -1,0 +1,21 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it, inject } from 'vitest';
+
+const DIR = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
+const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
+
+describe('committed histories replay without non-determinism', () => {
+  it('has a history for each template', async () => {
+    const templates = (await readdir(fileURLToPath(new URL('../templates/', import.meta.url)))).map((f) => f.replace(/\.ya?ml$/, ''));
+    expect(files.map((f) => f.replace(/\.json$/, '')).sort()).toEqual(templates.sort());
+  });
+
+  it.each(files)('%s', async (file) => {
+    const history = historyFromJSON(JSON.parse(await readFile(join(DIR, file), 'utf8')));
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history);
+  });
+});
