@@ -1,4 +1,4 @@
-import { ensureServer, type DevServer } from '../../scripts/dev-server';
+import { ensureServer, findTemporalCli, type DevServer } from '../../scripts/dev-server';
 import { startWorker, type RunningWorker } from '../workers/run-worker';
 import { renderStatus } from './format';
 import { connect, getStatus, startRun } from './runs';
@@ -14,10 +14,10 @@ export async function runWorkerCommand(): Promise<void> {
   say('worker stopped');
 }
 
-async function waitForFirstGate(id: string): Promise<string | undefined> {
+async function waitForFirstGate(id: string, stopped: () => boolean): Promise<string | undefined> {
   const baton = await connect();
   try {
-    for (let i = 0; i < 600; i++) {
+    for (let i = 0; i < 600 && !stopped(); i++) {
       const status = await getStatus(baton, id).catch(() => undefined);
       const gate = status?.gates[0];
       if (status && gate) {
@@ -53,12 +53,15 @@ export async function runDev(options: { demo: boolean; port: number }): Promise<
       const { workflowId } = await startRun(baton, { template: 'node-express-api' }).finally(() => baton.close());
       say(`demo run started: ${workflowId}`);
       if (server.uiUrl) say(`watch it: ${server.uiUrl}/namespaces/${server.namespace}/workflows/${workflowId}`);
-      const phase = await waitForFirstGate(workflowId);
+      const running = worker;
+      const phase = await waitForFirstGate(workflowId, () => running.worker.getState() !== 'RUNNING');
       if (phase) {
         say('approve the first gate with one of:');
         console.log(`    npx baton approve ${workflowId} ${phase}`);
+        const cli = (await findTemporalCli()) ?? 'temporal';
+        const onPath = (process.env.PATH ?? '').split(':').some((dir) => cli === `${dir}/temporal`);
         console.log(
-          `    temporal workflow signal --address ${server.address} --workflow-id ${workflowId} --name approval --input '{"phase":"${phase}","action":"approve","by":"you"}'`,
+          `    ${onPath ? 'temporal' : cli} workflow signal --address ${server.address} --workflow-id ${workflowId} --name approval --input '{"phase":"${phase}","action":"approve","by":"you"}'`,
         );
       }
     }
