@@ -1,9 +1,11 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import type { AgentRegistry } from './agents/agent';
+import type { AgentRegistry, ArtifactRef, UsageRecord } from './agents/agent';
+import { INLINE_LIMIT_BYTES, type ArtifactStore } from './artifacts';
+import { changedIn, commitPhase, ensureRepository, findPhaseCommit, readAtCommit, resultPath } from './workspace';
 
 export const RunAgentInputSchema = z.object({
   workflowId: z.string(),
@@ -17,12 +19,46 @@ export const RunAgentInputSchema = z.object({
 });
 export type RunAgentInput = z.infer<typeof RunAgentInputSchema>;
 
+/** LLM usage of one phase run, summed over its calls. */
+export interface PhaseUsage {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  calls: number;
+  /** False when some call's model had no known price (its cost is missing from costUsd). */
+  costKnown: boolean;
+}
+
 export interface RunAgentResult {
+  /** The agent's output, or `{ $artifact }` when it was too large for history. */
   output: unknown;
   /** The activity attempt that succeeded. */
   attempt: number;
   startedAt: string;
   endedAt: string;
+  /** The workspace commit holding this phase run's changes. */
+  commit: string;
+  /** Files the phase changed, and anything the agent stored, as refs. */
+  artifacts: ArtifactRef[];
+  usage: PhaseUsage;
+  /** True when an earlier attempt had already finished the work (a retry after a crash). */
+  replayed?: boolean;
+}
+
+/** What a phase run leaves in its commit, under `.baton/results/`. */
+type SavedResult = Omit<RunAgentResult, 'commit' | 'artifacts' | 'replayed'> & { stored: ArtifactRef[] };
+
+/** More changed files than this are listed in one manifest artifact instead. */
+const MAX_ARTIFACT_REFS = 100;
+
+function sumUsage(records: UsageRecord[]): PhaseUsage {
+  return {
+    inputTokens: records.reduce((n, r) => n + r.inputTokens, 0),
+    outputTokens: records.reduce((n, r) => n + r.outputTokens, 0),
+    costUsd: records.reduce((n, r) => n + (r.costUsd ?? 0), 0),
+    calls: records.length,
+    costKnown: records.every((r) => r.costUsd !== undefined),
+  };
 }
 
 /** Details attached to an agent's failure so the workflow can count attempts. */
@@ -35,6 +71,7 @@ export interface RunAgentDeps {
   agents: AgentRegistry;
   /** Root directory for per-run workspaces. */
   workspaceRoot: string;
+  artifacts: ArtifactStore;
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -57,7 +94,21 @@ function classify(error: unknown, details: AgentFailureDetails): ApplicationFail
   return ApplicationFailure.create({ message, type: 'Agent.Error', details: [details] });
 }
 
-export function createRunAgent({ agents, workspaceRoot }: RunAgentDeps) {
+export function createRunAgent({ agents, workspaceRoot, artifacts: store }: RunAgentDeps) {
+  /** The files a phase commit added or changed, stored as artifacts (idempotent: content-addressed). */
+  async function artifactsOf(workspace: string, commit: string, changed: string[]): Promise<ArtifactRef[]> {
+    const files = changed.filter((f) => !f.startsWith('.baton/'));
+    if (files.length > MAX_ARTIFACT_REFS) {
+      return [await store.put({ name: 'changed-files.json', content: JSON.stringify({ commit, files }, null, 2) })];
+    }
+    const refs: ArtifactRef[] = [];
+    for (const name of files) {
+      const content = Buffer.from(await readAtCommit(workspace, commit, name), 'utf8');
+      refs.push(await store.put({ name, content }));
+    }
+    return refs;
+  }
+
   /** Runs one phase's agent in the run's workspace, heartbeating while it works. */
   async function runAgent(raw: RunAgentInput): Promise<RunAgentResult> {
     const request = RunAgentInputSchema.parse(raw);
@@ -83,7 +134,16 @@ export function createRunAgent({ agents, workspaceRoot }: RunAgentDeps) {
       });
     }
     const workspace = join(workspaceRoot, request.workflowId);
-    await mkdir(workspace, { recursive: true });
+    await ensureRepository(workspace, request.workflowId);
+    const key = { workflowId: request.workflowId, phase: request.phase, run: request.run };
+
+    // Idempotency: a worker that crashed after the work was committed must not redo it.
+    const finished = await findPhaseCommit(workspace, key);
+    if (finished) {
+      const saved = JSON.parse(await readAtCommit(workspace, finished, resultPath(request.phase, request.run))) as SavedResult;
+      const refs = [...saved.stored, ...(await artifactsOf(workspace, finished, await changedIn(workspace, finished)))];
+      return { ...saved, commit: finished, artifacts: dedupe(refs), replayed: true };
+    }
 
     // Heartbeat on a timer too, so an agent that forgets to still shows it is alive.
     let lastDetails: unknown = { phase: request.phase, status: 'started' };
@@ -91,6 +151,8 @@ export function createRunAgent({ agents, workspaceRoot }: RunAgentDeps) {
     const timer = setInterval(() => ctx.heartbeat(lastDetails), every);
     ctx.heartbeat(lastDetails);
     const startedAt = new Date().toISOString();
+    const stored: ArtifactRef[] = [];
+    const usage: UsageRecord[] = [];
     try {
       const output = await agent.run(input.data, {
         workspace,
@@ -104,6 +166,14 @@ export function createRunAgent({ agents, workspaceRoot }: RunAgentDeps) {
         },
         signal: ctx.cancellationSignal,
         log: (message, attributes) => ctx.log.info(message, { phase: request.phase, ...attributes }),
+        async saveArtifact(artifact) {
+          const ref = await store.put(artifact);
+          stored.push(ref);
+          return ref;
+        },
+        recordUsage(record) {
+          usage.push(record);
+        },
       });
       const parsed = agent.output.safeParse(output);
       if (!parsed.success) {
@@ -112,7 +182,21 @@ export function createRunAgent({ agents, workspaceRoot }: RunAgentDeps) {
           'Agent.BadOutput',
         );
       }
-      return { output: parsed.data, attempt, startedAt, endedAt: new Date().toISOString() };
+      let kept: unknown = parsed.data;
+      const json = JSON.stringify(parsed.data) ?? 'null';
+      if (Buffer.byteLength(json) > INLINE_LIMIT_BYTES) {
+        const ref = await store.put({ name: `${request.phase}.output.json`, content: json, mediaType: 'application/json' });
+        stored.push(ref);
+        kept = { $artifact: ref, note: `output of ${Buffer.byteLength(json)} bytes kept outside history` };
+      }
+      const saved: SavedResult = { output: kept, attempt, startedAt, endedAt: new Date().toISOString(), usage: sumUsage(usage), stored };
+      // The result goes into the phase's commit, so a retry after a crash returns it instead of redoing the work.
+      const path = join(workspace, resultPath(request.phase, request.run));
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, JSON.stringify(saved, null, 2));
+      const { commit, changed } = await commitPhase(workspace, { ...key, attempt, agent: agent.name });
+      const refs = [...stored, ...(await artifactsOf(workspace, commit, changed))];
+      return { ...saved, commit, artifacts: dedupe(refs) };
     } catch (error) {
       throw classify(error, failure);
     } finally {
@@ -120,6 +204,16 @@ export function createRunAgent({ agents, workspaceRoot }: RunAgentDeps) {
     }
   }
   return runAgent;
+}
+
+function dedupe(refs: ArtifactRef[]): ArtifactRef[] {
+  const seen = new Set<string>();
+  return refs.filter((r) => {
+    const key = `${r.name} ${r.sha256}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export function createCheckAgents({ agents }: Pick<RunAgentDeps, 'agents'>) {

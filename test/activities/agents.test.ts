@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { AgentContext } from '../../src/activities/agents/agent';
+import { createArtifactStore } from '../../src/activities/artifacts';
 import { builtinAgents } from '../../src/activities/agents';
 import { bindInput } from '../../src/shared/binding';
 import { formatProblems, validateDefinition } from '../../src/shared/validate';
@@ -38,6 +39,8 @@ function contextFor(workspace: string, phase: string, signal = new AbortControll
     heartbeat: () => void heartbeats++,
     signal,
     log: () => undefined,
+    saveArtifact: (artifact) => createArtifactStore(path.join(workspace, '.artifacts')).put(artifact),
+    recordUsage: () => undefined,
   };
 }
 

@@ -5,6 +5,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, describe, expect, it, inject } from 'vitest';
 import { freePort, startDevServer, type DevServer } from '../../scripts/dev-server';
 import { createActivities } from '../../src/activities';
+import { createArtifactStore } from '../../src/activities/artifacts';
 import { connect, decide, startRun, waitForResult, type Baton } from '../../src/client/runs';
 import { testAgents } from '../helpers/agents';
 import { definition, uniqueId, waitFor, waitForGate } from '../helpers/env';
@@ -39,7 +40,7 @@ describe('the dev server killed with SIGKILL', () => {
         connection,
         taskQueue,
         workflowBundle: { codePath: inject('workflowBundlePath') },
-        activities: createActivities({ agents: testAgents(), workspaceRoot }),
+        activities: createActivities({ agents: testAgents(), workspaceRoot, artifacts: createArtifactStore(join(workspaceRoot, '.artifacts')) }),
       });
       const running = worker.run();
       return {

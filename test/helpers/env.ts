@@ -29,13 +29,14 @@ export interface TestWorkerOptions {
 /** A real worker on a unique task queue, with the suite's prebuilt workflow bundle. */
 export async function createTestWorker(options: TestWorkerOptions): Promise<{ worker: Worker; workspaceRoot: string; close(): Promise<void> }> {
   const { createActivities } = await import('../../src/activities');
+  const { createArtifactStore } = await import('../../src/activities/artifacts');
   const workspaceRoot = options.workspaceRoot ?? (await mkdtemp(join(tmpdir(), 'baton-ws-')));
   const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const worker = await Worker.create({
     connection,
     taskQueue: options.taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: createActivities({ agents: options.agents ?? testAgents(), workspaceRoot }),
+    activities: createActivities({ agents: options.agents ?? testAgents(), workspaceRoot, artifacts: createArtifactStore(join(workspaceRoot, '.artifacts')) }),
   });
   return { worker, workspaceRoot, close: () => connection.close() };
 }

@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 /**
  * A worker in its own process, for crash tests: the parent SIGKILLs it mid-run.
  * Env: TEMPORAL_ADDRESS, TASK_QUEUE, WORKSPACE_ROOT, WORKFLOW_BUNDLE.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import { createArtifactStore } from '../../src/activities/artifacts';
 import { testAgents } from './agents';
 
 const env = (name: string): string => {
@@ -17,7 +19,11 @@ const worker = await Worker.create({
   connection,
   taskQueue: env('TASK_QUEUE'),
   workflowBundle: { codePath: env('WORKFLOW_BUNDLE') },
-  activities: createActivities({ agents: testAgents(), workspaceRoot: env('WORKSPACE_ROOT') }),
+  activities: createActivities({
+    agents: testAgents(),
+    workspaceRoot: env('WORKSPACE_ROOT'),
+    artifacts: createArtifactStore(join(env('WORKSPACE_ROOT'), '.artifacts')),
+  }),
 });
 console.log('worker-ready');
 await worker.run();

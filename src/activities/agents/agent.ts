@@ -1,5 +1,24 @@
 import type { z } from 'zod';
 
+/** A file kept outside history, content-addressed. History holds only this ref. */
+export interface ArtifactRef {
+  uri: string;
+  sha256: string;
+  bytes: number;
+  mediaType: string;
+  /** Workspace-relative path or a name the agent chose. */
+  name: string;
+}
+
+/** Tokens and cost of the LLM calls an agent made. */
+export interface UsageRecord {
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** In US dollars, when the model's price is known. */
+  costUsd?: number;
+}
+
 /** What an agent gets besides its input: where to work, and how to report progress. */
 export interface AgentContext {
   /** The run's workspace directory; the agent reads and writes files here. */
@@ -14,6 +33,10 @@ export interface AgentContext {
   /** Aborted when the activity is cancelled or times out. */
   signal: AbortSignal;
   log(message: string, attributes?: Record<string, unknown>): void;
+  /** Stores content in the artifact store and returns its ref (kept in the phase result). */
+  saveArtifact(artifact: { name: string; content: string | Uint8Array; mediaType?: string }): Promise<ArtifactRef>;
+  /** Records one LLM call's usage; the phase result sums them. */
+  recordUsage(usage: UsageRecord): void;
 }
 
 /**
