@@ -3,7 +3,7 @@
  * Each run goes through its gates with every kind of decision transport (update and signal), so
  * the replay covers them. Run after an intentional workflow change that is guarded by patched().
  *
- *   npm run record-histories
+ *   npm run record-histories -- v2
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,9 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 const OUT = fileURLToPath(new URL('../test/fixtures/histories/', import.meta.url));
 
 const run = promisify(execFile);
+/** `npm run record-histories -- v3`: the version tag in the file names; older files are kept. */
+const tag = process.argv[2];
+if (!tag || !/^[a-z0-9-]+$/i.test(tag)) throw new Error('Usage: npm run record-histories -- <tag>, e.g. v2 (files become <template>.<tag>.json)');
 const cli = await findTemporalCli();
 if (!cli) throw new Error('record-histories needs the Temporal CLI: run `npx tsx scripts/dev-server.ts install`');
 const dir = await mkdtemp(join(tmpdir(), 'baton-record-'));
@@ -55,7 +58,7 @@ await worker.runUntil(async () => {
     const { stdout } = await run(cli, ['workflow', 'show', '--address', server.address, '--workflow-id', workflowId, '--output', 'json'], {
       maxBuffer: 64 * 1024 * 1024,
     });
-    await writeFile(join(OUT, `${template.name}.json`), stdout);
+    await writeFile(join(OUT, `${template.name}.${tag}.json`), stdout);
     console.log(`${template.name}: ${summary.state}, ${(JSON.parse(stdout) as { events: unknown[] }).events.length} events`);
   }
 });

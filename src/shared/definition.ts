@@ -37,6 +37,15 @@ export const ApprovalSchema = z
   .strict();
 export type Approval = z.infer<typeof ApprovalSchema>;
 
+/** A spending limit in LLM tokens (input + output) and/or US dollars. */
+export const BudgetSchema = z
+  .object({
+    tokens: z.number().int().positive().optional(),
+    costUsd: z.number().positive().optional(),
+  })
+  .strict();
+export type Budget = z.infer<typeof BudgetSchema>;
+
 export const PHASE_ID = /^[a-z][a-z0-9_-]*$/i;
 
 export const PhaseSchema = z
@@ -54,6 +63,8 @@ export const PhaseSchema = z
     timeout: DurationSchema.default('10m'),
     /** The agent must heartbeat at least this often, so a crashed worker is noticed quickly. */
     heartbeatTimeout: DurationSchema.optional(),
+    /** The most this phase may spend over all its runs; the run also reserves it before starting the phase. */
+    budget: BudgetSchema.optional(),
   })
   .strict();
 export type Phase = z.infer<typeof PhaseSchema>;
@@ -65,6 +76,8 @@ export const DefinitionSchema = z
     version: z.union([z.string(), z.number()]).transform(String).default('1'),
     description: z.string().default(''),
     params: z.record(z.string(), ParamSpecSchema).default({}),
+    /** The most the whole run may spend; the run opens a budget gate instead of going over. */
+    budget: BudgetSchema.optional(),
     phases: z.array(PhaseSchema).min(1),
   })
   .strict();

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import { BudgetSchema } from './definition';
 import type { RunStatus } from './status';
 
 export const DECISION_ACTIONS = ['approve', 'modify', 'retry', 'skip', 'reject'] as const;
@@ -21,6 +22,12 @@ export const DecisionSchema = z.object({
   changes: z.record(z.string(), z.unknown()).optional(),
 });
 export type Decision = z.infer<typeof DecisionSchema>;
+
+/** The `changes` of a modify at a budget gate: a new run budget and/or a new budget for the phase. */
+export const BudgetChangeSchema = z
+  .object({ budget: BudgetSchema.optional(), phaseBudget: BudgetSchema.optional() })
+  .strict()
+  .refine((c) => c.budget !== undefined || c.phaseBudget !== undefined, 'give budget or phaseBudget');
 
 /** What `decide` answers once the decision is accepted. */
 export interface DecideResult {

@@ -13,6 +13,35 @@ export type PhaseState =
 
 export type RunState = 'running' | 'waiting' | 'completed' | 'rejected' | 'failed';
 
+/** A file kept outside history, content-addressed. History holds only this ref. */
+export interface ArtifactRef {
+  uri: string;
+  sha256: string;
+  bytes: number;
+  mediaType: string;
+  /** Workspace-relative path, or a name the agent chose. */
+  name: string;
+}
+
+/** LLM usage summed over calls. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  calls: number;
+}
+
+export const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0 };
+
+export function addUsage(a: Usage, b: Partial<Usage>): Usage {
+  return {
+    inputTokens: a.inputTokens + (b.inputTokens ?? 0),
+    outputTokens: a.outputTokens + (b.outputTokens ?? 0),
+    costUsd: a.costUsd + (b.costUsd ?? 0),
+    calls: a.calls + (b.calls ?? 0),
+  };
+}
+
 export interface PhaseStatus {
   id: string;
   title: string;
@@ -27,6 +56,12 @@ export interface PhaseStatus {
   endedAt?: string;
   output?: unknown;
   error?: { type?: string; message: string };
+  /** Workspace commit of the latest run of the phase. */
+  commit?: string;
+  /** Artifacts of the latest run of the phase. */
+  artifacts?: ArtifactRef[];
+  /** LLM usage over every run of the phase. */
+  usage: Usage;
 }
 
 export interface OpenGate {
@@ -39,7 +74,10 @@ export interface OpenGate {
   instructions?: string;
   /** The output the human is asked to approve. */
   output?: unknown;
-  kind: 'approval';
+  /** `approval` after a gated phase; `budget` before a phase that would go over budget. */
+  kind: 'approval' | 'budget';
+  /** Why a budget gate opened. */
+  reason?: string;
 }
 
 export interface DecisionRecord extends Decision {
@@ -65,6 +103,10 @@ export interface RunStatus {
   progress: { done: number; total: number; percent: number };
   decisions: DecisionRecord[];
   ignoredSignals: IgnoredSignal[];
+  /** LLM usage of the whole run. */
+  usage: Usage;
+  /** The run's budget now (a budget gate's modify can raise it). */
+  budget?: { tokens?: number; costUsd?: number };
   /** Why the run ended early, when it did. */
   reason?: string;
 }

@@ -12,9 +12,11 @@ import type { RunStateObject } from './run-state';
 export async function awaitDecision(
   run: RunStateObject,
   phase: Phase,
-  gate: Approval,
+  gate: Approval & { kind?: 'approval' | 'budget'; reason?: string },
 ): Promise<DecisionRecord | undefined> {
-  if (run.approvalMode === 'auto') {
+  const kind = gate.kind ?? 'approval';
+  // Auto mode approves work, never spending: budget gates always wait for a human.
+  if (run.approvalMode === 'auto' && kind === 'approval') {
     const decision: DecisionRecord = {
       phase: phase.id,
       action: 'approve',
@@ -28,7 +30,14 @@ export async function awaitDecision(
   }
   const timeoutMs = gate.timeout === undefined ? undefined : durationMs(gate.timeout);
   const status = run.phase(phase.id);
-  run.openGate(phase, status.output, timeoutMs);
+  run.openGate(phase, {
+    kind,
+    output: kind === 'approval' ? status.output : undefined,
+    timeoutMs,
+    onTimeout: gate.onTimeout,
+    instructions: gate.instructions,
+    reason: gate.reason,
+  });
 
   const decided = () => run.inbox.has(phase.id) || run.stopped;
   const inTime = timeoutMs === undefined ? (await condition(decided), true) : await condition(decided, timeoutMs);

@@ -12,7 +12,7 @@ import type { Activities, AgentFailureDetails } from '../activities';
 import { bindInput, mergeChanges } from '../shared/binding';
 import { gateOf, PipelineInputSchema, type Definition, type Phase, type PipelineInput, type Retry } from '../shared/definition';
 import { durationMs } from '../shared/duration';
-import { approvalSignal, decideUpdate, statusQuery, type Decision } from '../shared/messages';
+import { approvalSignal, BudgetChangeSchema, decideUpdate, statusQuery, type Decision } from '../shared/messages';
 import type { RunSummary } from '../shared/status';
 import { formatProblems, validateDefinition, type Problem } from '../shared/validate';
 import { awaitDecision } from './gate';
@@ -100,7 +100,52 @@ async function runPhase(run: RunStateObject, phase: Phase, scopes: Map<string, C
   let input = bindInput(phase.input, scopeOutputs());
   const { workflowId, runId } = workflowInfo();
 
+  const reject = (decision: Decision) => {
+    status.state = 'rejected';
+    run.stop('rejected', `Rejected at "${phase.id}" by ${decision.by}${decision.comment ? `: ${decision.comment}` : ''}`);
+    for (const other of scopes.values()) other.cancel();
+  };
+
+  /** Before spending, a phase that could go over budget waits at a budget gate. */
+  const withinBudget = async (): Promise<boolean> => {
+    for (;;) {
+      const problem = run.budgetProblem(phase);
+      if (!problem) return true;
+      const decision = await awaitDecision(run, phase, {
+        kind: 'budget',
+        reason: problem,
+        onTimeout: 'reject',
+        instructions:
+          'Raise the budget with modify (changes {"budget":{"tokens":N}} or {"phaseBudget":{"costUsd":N}}), approve to run the phase once anyway, skip it, or reject to stop the run.',
+      });
+      if (!decision) {
+        status.state = 'cancelled';
+        return false;
+      }
+      switch (decision.action) {
+        case 'approve':
+          return true;
+        case 'modify': {
+          const changes = BudgetChangeSchema.parse(decision.changes ?? {});
+          if (changes.budget) run.setBudget(changes.budget);
+          if (changes.phaseBudget) run.setBudget(changes.phaseBudget, phase.id);
+          continue;
+        }
+        case 'retry':
+          continue;
+        case 'skip':
+          status.state = 'skipped';
+          run.publish();
+          return false;
+        case 'reject':
+          reject(decision);
+          return false;
+      }
+    }
+  };
+
   for (;;) {
+    if (!(await withinBudget())) return;
     status.state = 'running';
     status.runs += 1;
     status.startedAt = run.now();
@@ -115,6 +160,10 @@ async function runPhase(run: RunStateObject, phase: Phase, scopes: Map<string, C
       );
       status.attempts += result.attempt;
       status.output = result.output;
+      status.commit = result.commit;
+      status.artifacts = result.artifacts;
+      // Results recorded before usage existed have none.
+      run.spend(phase.id, result.usage ?? {});
     } catch (error) {
       if (isCancellation(error) && !run.stopped) throw error;
       status.attempts += attemptsOf(error) ?? 1;
@@ -158,9 +207,7 @@ async function runPhase(run: RunStateObject, phase: Phase, scopes: Map<string, C
         run.publish();
         return;
       case 'reject':
-        status.state = 'rejected';
-        run.stop('rejected', `Rejected at "${phase.id}" by ${decision.by}${decision.comment ? `: ${decision.comment}` : ''}`);
-        for (const other of scopes.values()) other.cancel();
+        reject(decision);
         return;
       case 'modify':
         input = mergeChanges(input, decision.changes ?? {});

@@ -1,9 +1,12 @@
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { gateOf, type ApprovalMode, type Definition, type Params, type Phase } from '../shared/definition';
-import { DecisionSchema, type Decision } from '../shared/messages';
+import { type ApprovalMode, type Budget, type Definition, type Params, type Phase } from '../shared/definition';
+import { BudgetChangeSchema, DecisionSchema, type Decision } from '../shared/messages';
 import { BatonPendingGates, BatonProgress, BatonTemplate } from '../shared/search-attributes';
 import {
+  addUsage,
+  NO_USAGE,
   TERMINAL_PHASE_STATES,
+  type Usage,
   type DecisionRecord,
   type IgnoredSignal,
   type OpenGate,
@@ -19,7 +22,7 @@ export function createRunState(definition: Definition, params: Params, approvalM
   const phases = new Map<string, PhaseStatus>(
     definition.phases.map((p) => [
       p.id,
-      { id: p.id, title: p.title ?? p.id, agent: p.agent, needs: p.needs, state: 'pending', attempts: 0, runs: 0 },
+      { id: p.id, title: p.title ?? p.id, agent: p.agent, needs: p.needs, state: 'pending', attempts: 0, runs: 0, usage: NO_USAGE },
     ]),
   );
   const gates = new Map<string, OpenGate>();
@@ -32,6 +35,9 @@ export function createRunState(definition: Definition, params: Params, approvalM
   let endedAt: string | undefined;
   let reason: string | undefined;
   let published = { gates: '', progress: -1, details: '' };
+  let usage: Usage = NO_USAGE;
+  let budget: Budget | undefined = definition.budget;
+  const phaseBudgets = new Map<string, Budget | undefined>(definition.phases.map((p) => [p.id, p.budget]));
 
   const phase = (id: string): PhaseStatus => phases.get(id) as PhaseStatus;
 
@@ -54,8 +60,16 @@ export function createRunState(definition: Definition, params: Params, approvalM
       return `phase "${decision.phase}" has no open gate (it is ${phase(decision.phase).state}); ${open.length ? `open gates: ${open.join(', ')}` : 'no gate is open now'}`;
     }
     if (inbox.has(decision.phase)) return `the gate of "${decision.phase}" has already been decided`;
+    if (decision.action === 'modify' && gates.get(decision.phase)?.kind === 'budget') {
+      const change = BudgetChangeSchema.safeParse(decision.changes ?? {});
+      if (!change.success) {
+        return `modify at a budget gate takes changes like {"budget":{"tokens":200000}} or {"phaseBudget":{"costUsd":2}}: ${change.error.issues.map((i) => `${i.path.join('.') || 'changes'}: ${i.message}`).join('; ')}`;
+      }
+    }
     if (decision.action === 'modify' && Object.keys(decision.changes ?? {}).length === 0) {
-      return 'modify needs changes (the input fields to change); to run the phase again as it is, use retry';
+      return gates.get(decision.phase)?.kind === 'budget'
+        ? 'modify at a budget gate needs changes such as {"budget":{"tokens":200000}} or {"phaseBudget":{"costUsd":2}}'
+        : 'modify needs changes (the input fields to change); to run the phase again as it is, use retry';
     }
     return undefined;
   };
@@ -76,6 +90,8 @@ export function createRunState(definition: Definition, params: Params, approvalM
     progress: progress(),
     decisions,
     ignoredSignals,
+    usage,
+    budget,
   });
 
   /** Keeps search attributes and the Web UI's current details in step with the run. */
@@ -102,7 +118,9 @@ export function createRunState(definition: Definition, params: Params, approvalM
       const gate = gates.get(gateId) as OpenGate;
       lines.push(
         '',
-        `Waiting for approval of **${gate.title}** (\`${gateId}\`)${gate.deadline ? `, until ${gate.deadline} then ${gate.onTimeout}` : ''}.`,
+        gate.kind === 'budget'
+          ? `Budget gate before **${gate.title}** (\`${gateId}\`): ${gate.reason ?? ''}`
+          : `Waiting for approval of **${gate.title}** (\`${gateId}\`)${gate.deadline ? `, until ${gate.deadline} then ${gate.onTimeout}` : ''}.`,
         gate.instructions ?? '',
         `Send signal \`approval\` with \`{"phase":"${gateId}","action":"approve","by":"<you>"}\`, or run \`baton approve ${id} ${gateId}\`.`,
       );
@@ -137,20 +155,55 @@ export function createRunState(definition: Definition, params: Params, approvalM
     ignore(payload: unknown, why: string): void {
       ignoredSignals.push({ at: now(), payload, reason: why });
     },
-    openGate(p: Phase, output: unknown, timeoutMs: number | undefined): void {
-      const settings = gateOf(p);
+    openGate(p: Phase, gate: Omit<OpenGate, 'phase' | 'title' | 'openedAt' | 'deadline'> & { timeoutMs?: number }): void {
+      const { timeoutMs, ...rest } = gate;
       gates.set(p.id, {
-        kind: 'approval',
+        ...rest,
         phase: p.id,
         title: p.title ?? p.id,
         openedAt: now(),
         deadline: timeoutMs ? new Date(Date.now() + timeoutMs).toISOString() : undefined,
-        onTimeout: timeoutMs ? settings?.onTimeout : undefined,
-        instructions: settings?.instructions,
-        output,
+        onTimeout: timeoutMs ? gate.onTimeout : undefined,
       });
-      phase(p.id).state = 'awaiting-approval';
+      if (gate.kind === 'approval') phase(p.id).state = 'awaiting-approval';
       publish();
+    },
+    /** Adds a phase run's LLM usage to the phase and to the run. */
+    spend(id: string, spent: Partial<Usage>): void {
+      const p = phase(id);
+      p.usage = addUsage(p.usage, spent);
+      usage = addUsage(usage, spent);
+    },
+    /** Raises (or sets) the run's budget, or the phase's with `phase`. */
+    setBudget(change: Budget, id?: string): void {
+      if (id) phaseBudgets.set(id, { ...phaseBudgets.get(id), ...change });
+      else budget = { ...budget, ...change };
+    },
+    /** Why starting the phase now could go over a budget, or undefined when it cannot. */
+    budgetProblem(p: Phase): string | undefined {
+      const own = phaseBudgets.get(p.id);
+      const mine = phase(p.id).usage;
+      const tokens = (u: Usage) => u.inputTokens + u.outputTokens;
+      if (own?.tokens !== undefined && tokens(mine) >= own.tokens) {
+        return `phase budget of ${own.tokens} tokens is spent (${tokens(mine)} used)`;
+      }
+      if (own?.costUsd !== undefined && mine.costUsd >= own.costUsd) {
+        return `phase budget of $${own.costUsd} is spent ($${mine.costUsd.toFixed(4)} used)`;
+      }
+      // The run reserves what the phase may still spend before it starts it.
+      if (budget?.tokens !== undefined) {
+        const reserve = own?.tokens !== undefined ? own.tokens - tokens(mine) : 0;
+        if (tokens(usage) >= budget.tokens || tokens(usage) + reserve > budget.tokens) {
+          return `run budget of ${budget.tokens} tokens: ${tokens(usage)} spent${reserve ? `, and "${p.id}" may spend ${reserve} more` : ''}`;
+        }
+      }
+      if (budget?.costUsd !== undefined) {
+        const reserve = own?.costUsd !== undefined ? own.costUsd - mine.costUsd : 0;
+        if (usage.costUsd >= budget.costUsd || usage.costUsd + reserve > budget.costUsd) {
+          return `run budget of $${budget.costUsd}: $${usage.costUsd.toFixed(4)} spent${reserve ? `, and "${p.id}" may spend $${reserve.toFixed(4)} more` : ''}`;
+        }
+      }
+      return undefined;
     },
     closeGate(id: string, decision: DecisionRecord): void {
       gates.delete(id);

@@ -92,4 +92,16 @@ export const gatedAgent = defineAgent({
   },
 });
 
-export const testAgents = (): Agent[] => [echoAgent, flakyAgent(2), fatalAgent, rendezvousAgent, gatedAgent];
+/** Records LLM usage as if it had called a model. */
+export const spendAgent = defineAgent({
+  name: 'spend',
+  description: 'records token usage',
+  input: z.object({ tokens: z.number(), costUsd: z.number().optional() }),
+  output: z.object({ spent: z.number() }),
+  async run({ tokens, costUsd }, ctx) {
+    ctx.recordUsage({ model: 'fake-model', inputTokens: Math.ceil(tokens / 2), outputTokens: Math.floor(tokens / 2), costUsd });
+    return { spent: tokens };
+  },
+});
+
+export const testAgents = (): Agent[] => [echoAgent, flakyAgent(2), fatalAgent, rendezvousAgent, gatedAgent, spendAgent];

@@ -27,7 +27,7 @@ const cases: Case[] = [
   {
     name: 'an unknown agent',
     definition: base([{ id: 'spec', agent: 'wizard' }]),
-    expected: 'phases[spec].agent: unknown agent "wizard"; known agents: echo, fatal, flaky, hold, rendezvous',
+    expected: 'phases[spec].agent: unknown agent "wizard"; known agents: echo, fatal, flaky, hold, rendezvous, spend',
   },
   {
     name: 'a duplicate phase id',
@@ -145,7 +145,7 @@ describe('validation', () => {
   it('names unknown fields and schema errors by phase', async () => {
     const error = (await startRun(baton, {
       agents,
-      definition: { name: 'bad', phases: [{ id: 'a', agent: 'echo', neds: ['b'] }, { id: 'b' }] } as never,
+      definition: { name: 'bad', phases: [{ id: 'a', agent: 'echo', neds: ['b'] }, { id: 'b' }] },
     }).catch((e: unknown) => e)) as DefinitionError;
     expect(error.message).toContain('phases[a]: unknown field "neds"; remove or rename it');
     expect(error.problems.some((p) => p.path === 'phases[b].agent')).toBe(true);

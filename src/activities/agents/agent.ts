@@ -1,14 +1,7 @@
 import type { z } from 'zod';
+import type { ArtifactRef } from '../../shared/status';
 
-/** A file kept outside history, content-addressed. History holds only this ref. */
-export interface ArtifactRef {
-  uri: string;
-  sha256: string;
-  bytes: number;
-  mediaType: string;
-  /** Workspace-relative path or a name the agent chose. */
-  name: string;
-}
+export type { ArtifactRef };
 
 /** Tokens and cost of the LLM calls an agent made. */
 export interface UsageRecord {

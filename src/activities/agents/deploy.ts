@@ -18,7 +18,8 @@ const SKIPPED_DIRS: ReadonlySet<string> = new Set([
 ]);
 const ENVIRONMENT = /^[a-z][a-z0-9-]*$/;
 
-const ManifestEntrySchema = z.object({ path: z.string(), sha256: z.string(), bytes: z.number().int() });
+/** One line of `manifest.json`; written, never read back, so a type is enough. */
+type ManifestEntry = { path: string; sha256: string; bytes: number };
 
 /**
  * Packs a generated project into `deploy/<environment>/` with a manifest of every file's sha256 and
@@ -63,7 +64,7 @@ export const deployAgent = defineAgent({
 
     const target = path.join(context.workspace, 'deploy', input.environment);
     await rm(target, { recursive: true, force: true });
-    const entries: Array<z.infer<typeof ManifestEntrySchema>> = [];
+    const entries: ManifestEntry[] = [];
     for (const file of files) {
       const content = await readFile(path.join(source, file));
       await mkdir(path.dirname(path.join(target, file)), { recursive: true });
