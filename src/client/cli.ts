@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
 import { DECISION_ACTIONS, type Decision, type DecisionAction } from '../shared/messages';
 import { BatonError } from './errors';
-import { renderInbox, renderStatus, renderTemplates } from './format';
-import { cancelRun, connect, decide, getStatus, inbox, startRun, waitForResult, type Baton } from './runs';
+import { renderArtifacts, renderInbox, renderStatus, renderTemplates } from './format';
+import { createArtifactStore } from '../activities/artifacts';
+import { cancelRun, connect, decide, getStatus, inbox, listArtifacts, startRun, waitForResult, type Baton } from './runs';
 import { listTemplates } from './templates';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -166,6 +167,31 @@ export function buildProgram(): Command {
         console.log(`Cancellation requested for ${id}`);
       }),
     );
+
+  program
+    .command('artifacts')
+    .description("list a run's artifacts (files its phases produced), by phase")
+    .argument('<id>', 'workflow id')
+    .option('--phase <phase>', 'only this phase')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts) =>
+      withBaton(async (baton) => {
+        const items = await listArtifacts(baton, id, opts.phase);
+        print(opts.json, items, () => renderArtifacts(items));
+      }),
+    );
+
+  program
+    .command('artifact')
+    .description('print one artifact from the store (BATON_ARTIFACTS_DIR, default ~/.baton/artifacts)')
+    .argument('<uri>', 'baton-artifact://sha256/…, as `baton artifacts` lists')
+    .action(async (uri: string) => {
+      try {
+        process.stdout.write(await createArtifactStore().get(uri));
+      } catch (error) {
+        throw new BatonError((error as Error).message, { cause: error });
+      }
+    });
 
   program
     .command('templates')

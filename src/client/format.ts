@@ -1,6 +1,6 @@
 import { formatDuration } from '../shared/duration';
 import type { RunStatus } from '../shared/status';
-import type { InboxItem } from './runs';
+import type { ArtifactListing, InboxItem } from './runs';
 import type { TemplateInfo } from './templates';
 
 /** A plain text table: a header row and left-aligned columns. */
@@ -31,18 +31,33 @@ export function renderStatus(id: string, status: RunStatus): string {
     `Run ${id} (${status.template ?? status.name})  ${status.state.toUpperCase()}  ${done}/${total} phases, ${percent}%${status.approvalMode === 'auto' ? '  [auto-approve]' : ''}`,
     '',
     table(
-      ['PHASE', 'AGENT', 'STATE', 'ATTEMPTS', 'TIME', 'OUTPUT'],
+      ['PHASE', 'AGENT', 'STATE', 'ATTEMPTS', 'TIME', 'COMMIT', 'TOKENS', 'OUTPUT'],
       status.phases.map((p) => [
         p.id,
         p.agent,
         p.state,
         String(p.attempts),
         elapsed(p.startedAt, p.endedAt),
+        p.commit?.slice(0, 10) ?? '',
+        p.usage?.calls ? String(p.usage.inputTokens + p.usage.outputTokens) : '',
         p.error ? `error: ${brief(p.error.message)}` : brief(p.output),
       ]),
     ),
   ];
+  const usage = status.usage;
+  if (usage?.calls || status.budget) {
+    const budget = status.budget
+      ? `  budget: ${[status.budget.tokens && `${status.budget.tokens} tokens`, status.budget.costUsd && `$${status.budget.costUsd}`].filter(Boolean).join(', ')}`
+      : '';
+    out.push('', `LLM usage: ${usage.calls} calls, ${usage.inputTokens} in + ${usage.outputTokens} out tokens, $${usage.costUsd.toFixed(4)}${budget}`);
+  }
   for (const gate of status.gates) {
+    if (gate.kind === 'budget') {
+      out.push('', `Budget gate before ${gate.title} (${gate.phase}): ${gate.reason ?? ''}`);
+      out.push(`  Raise: baton modify ${id} ${gate.phase} --set budget.tokens=N   (or --set phaseBudget.costUsd=N)`);
+      out.push(`  Or: baton approve|skip|reject ${id} ${gate.phase}`);
+      continue;
+    }
     out.push(
       '',
       `Gate open: ${gate.title} (${gate.phase}) since ${gate.openedAt}${gate.deadline ? `, ${gate.onTimeout} at ${gate.deadline}` : ''}`,
@@ -69,6 +84,14 @@ export function renderInbox(items: InboxItem[]): string {
   return table(
     ['RUN', 'TEMPLATE', 'PHASE', 'WAITING', 'APPROVE WITH'],
     items.map((i) => [i.workflowId, i.template ?? '', i.phase, elapsed(i.openedAt), `baton approve ${i.workflowId} ${i.phase}`]),
+  );
+}
+
+export function renderArtifacts(items: ArtifactListing[]): string {
+  if (items.length === 0) return 'No artifacts.';
+  return table(
+    ['PHASE', 'NAME', 'BYTES', 'TYPE', 'URI'],
+    items.map((i) => [i.phase, i.artifact.name, String(i.artifact.bytes), i.artifact.mediaType, i.artifact.uri]),
   );
 }
 

@@ -214,6 +214,23 @@ export async function inbox(baton: Baton): Promise<InboxItem[]> {
   return items;
 }
 
+export interface ArtifactListing {
+  phase: string;
+  commit?: string;
+  artifact: import('../shared/status').ArtifactRef;
+}
+
+/** A run's artifacts by phase, from its status (history holds the refs; the store holds the bytes). */
+export async function listArtifacts(baton: Baton, id: string, phase?: string): Promise<ArtifactListing[]> {
+  const status = await getStatus(baton, id);
+  if (phase && !status.phases.some((p) => p.id === phase)) {
+    throw new BatonError(`Run "${id}" has no phase "${phase}"; phases are: ${status.phases.map((p) => p.id).join(', ')}`);
+  }
+  return status.phases
+    .filter((p) => !phase || p.id === phase)
+    .flatMap((p) => (p.artifacts ?? []).map((artifact) => ({ phase: p.id, commit: p.commit, artifact })));
+}
+
 export async function cancelRun(baton: Baton, id: string): Promise<void> {
   await notFoundAware(id, () => handleOf(baton, id).cancel());
 }

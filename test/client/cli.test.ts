@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { builtinAgents } from '../../src/activities/agents';
 import type { RunStatus } from '../../src/shared/status';
-import type { InboxItem } from '../../src/client/runs';
+import type { ArtifactListing, InboxItem } from '../../src/client/runs';
 import { createTestWorker, uniqueId, waitFor } from '../helpers/env';
 
 const BIN = fileURLToPath(new URL('../../src/client/bin.ts', import.meta.url));
@@ -16,7 +17,7 @@ const taskQueue = uniqueId('cli');
 async function baton(args: string[], env: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', BIN, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), BATON_TASK_QUEUE: taskQueue, ...env },
+      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), BATON_TASK_QUEUE: taskQueue, BATON_ARTIFACTS_DIR: artifactsDir, ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -34,8 +35,11 @@ const json = async <T>(args: string[]): Promise<T> => {
 let worker: Worker;
 let running: Promise<void>;
 let close: () => Promise<void>;
+let artifactsDir: string;
 beforeAll(async () => {
-  ({ worker, close } = await createTestWorker({ taskQueue, agents: builtinAgents() }));
+  let workspaceRoot: string;
+  ({ worker, close, workspaceRoot } = await createTestWorker({ taskQueue, agents: builtinAgents() }));
+  artifactsDir = join(workspaceRoot, '.artifacts');
   running = worker.run();
 });
 afterAll(async () => {
@@ -74,6 +78,15 @@ describe('the baton CLI', () => {
     );
     expect(after.progress).toEqual({ done: 1, total: 4, percent: 25 });
     expect(after.decisions[0]).toMatchObject({ phase: 'spec', action: 'approve', by: 'dana', comment: 'spec ok' });
+
+    const listed = await json<ArtifactListing[]>(['artifacts', id, '--phase', 'spec']);
+    const spec = listed.find((a) => a.artifact.name === 'spec/openapi.json');
+    expect(spec).toMatchObject({ phase: 'spec', artifact: { mediaType: 'application/json' } });
+    expect(spec!.commit).toMatch(/^[0-9a-f]{40}$/);
+    const printed = await baton(['artifact', spec!.artifact.uri]);
+    expect(JSON.parse(printed.stdout)).toMatchObject({ openapi: expect.stringMatching(/^3\./) });
+    const badUri = await baton(['artifact', 'nope']);
+    expect(badUri.stderr).toContain('"nope" is not an artifact URI');
 
     const refused = await baton(['approve', id, 'build']);
     expect(refused.code).toBe(1);
