@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { AgentRegistry, ArtifactRef, UsageRecord } from './agents/agent';
 import { INLINE_LIMIT_BYTES, type ArtifactStore } from './artifacts';
@@ -79,7 +79,9 @@ function describeIssues(error: z.ZodError): string {
 }
 
 /** Re-raises an agent error as an ApplicationFailure that keeps its type and carries the attempt. */
-function classify(error: unknown, details: AgentFailureDetails): ApplicationFailure {
+function classify(error: unknown, details: AgentFailureDetails): Error {
+  // A cancelled activity must stay a cancellation, not become a retryable failure.
+  if (error instanceof CancelledFailure) return error;
   if (error instanceof ApplicationFailure) {
     return ApplicationFailure.create({
       message: error.message,
@@ -140,9 +142,9 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store }: RunA
     // Idempotency: a worker that crashed after the work was committed must not redo it.
     const finished = await findPhaseCommit(workspace, key);
     if (finished) {
-      const saved = JSON.parse(await readAtCommit(workspace, finished, resultPath(request.phase, request.run))) as SavedResult;
-      const refs = [...saved.stored, ...(await artifactsOf(workspace, finished, await changedIn(workspace, finished)))];
-      return { ...saved, commit: finished, artifacts: dedupe(refs), replayed: true };
+      const { stored, ...saved } = JSON.parse(await readAtCommit(workspace, finished, resultPath(request.phase, request.run))) as SavedResult;
+      const refs = [...stored, ...(await artifactsOf(workspace, finished, await changedIn(workspace, finished)))];
+      return { ...saved, attempt, commit: finished, artifacts: dedupe(refs), replayed: true };
     }
 
     // Heartbeat on a timer too, so an agent that forgets to still shows it is alive.
@@ -196,7 +198,8 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store }: RunA
       await writeFile(path, JSON.stringify(saved, null, 2));
       const { commit, changed } = await commitPhase(workspace, { ...key, attempt, agent: agent.name });
       const refs = [...stored, ...(await artifactsOf(workspace, commit, changed))];
-      return { ...saved, commit, artifacts: dedupe(refs) };
+      const { stored: _stored, ...result } = saved;
+      return { ...result, commit, artifacts: dedupe(refs) };
     } catch (error) {
       throw classify(error, failure);
     } finally {

@@ -1,0 +1,96 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createActivities, type Activities, type RunAgentInput, type RunAgentResult } from '../../src/activities';
+import { defineAgent } from '../../src/activities/agents/agent';
+import { createArtifactStore, INLINE_LIMIT_BYTES } from '../../src/activities/artifacts';
+
+/** Writes a file and counts its runs in a file outside the workspace: a side effect to not repeat. */
+function countingAgent(counter: string) {
+  return defineAgent({
+    name: 'writer',
+    description: 'writes notes.md and counts its runs',
+    input: z.object({ text: z.string(), big: z.boolean().default(false) }),
+    output: z.object({ file: z.string(), padding: z.string().optional() }),
+    async run({ text, big }, ctx) {
+      const runs = Number(await readFile(counter, 'utf8').catch(() => '0')) + 1;
+      await writeFile(counter, String(runs));
+      await writeFile(join(ctx.workspace, 'notes.md'), `${text}\n`);
+      ctx.recordUsage({ model: 'm', inputTokens: 3, outputTokens: 4, costUsd: 0.001 });
+      return { file: 'notes.md', padding: big ? 'x'.repeat(INLINE_LIMIT_BYTES + 10) : undefined };
+    },
+  });
+}
+
+/** Runs runAgent as the given activity attempt, in a mock activity context. */
+function attempt(n: number, activities: Activities, input: RunAgentInput): Promise<RunAgentResult> {
+  return new MockActivityEnvironment({ attempt: n }).run(activities.runAgent, input) as Promise<RunAgentResult>;
+}
+
+async function setup() {
+  const dir = await mkdtemp(join(tmpdir(), 'baton-run-agent-'));
+  const counter = join(dir, 'runs.txt');
+  const store = createArtifactStore(join(dir, 'artifacts'));
+  const activities = createActivities({ agents: [countingAgent(counter)], workspaceRoot: join(dir, 'ws'), artifacts: store });
+  return { dir, counter, store, activities };
+}
+
+const request = (run = 1, input: object = { text: 'hello' }) => ({
+  workflowId: 'wf-1',
+  runId: 'r-1',
+  phase: 'notes',
+  agent: 'writer',
+  input,
+  run,
+});
+
+describe('runAgent', () => {
+  it('commits the phase, returns changed files as artifacts, and sums usage', async () => {
+    const { dir, store, activities } = await setup();
+    const result = await attempt(1, activities, request());
+    expect(result.output).toEqual({ file: 'notes.md' });
+    expect(result.usage).toEqual({ inputTokens: 3, outputTokens: 4, costUsd: 0.001, calls: 1, costKnown: true });
+    const notes = result.artifacts.find((a) => a.name === 'notes.md')!;
+    expect(notes).toMatchObject({ bytes: 6, mediaType: 'text/markdown' });
+    expect((await store.get(notes.uri)).toString()).toBe('hello\n');
+    const log = execFileSync('git', ['log', '-1', '--format=%H%n%B'], { cwd: join(dir, 'ws', 'wf-1') }).toString();
+    expect(log).toContain(result.commit);
+    expect(log).toContain('baton: notes (writer), run 1, attempt 1');
+    expect(log).toContain('Baton-Key: wf-1/notes/1');
+  });
+
+  it('does not repeat side effects when retried after the work was committed', async () => {
+    const { counter, activities } = await setup();
+    const first = await attempt(1, activities, request());
+    // The worker "crashed" before reporting: Temporal retries the same run of the phase as attempt 2.
+    const retried = await attempt(2, activities, request());
+    expect(await readFile(counter, 'utf8')).toBe('1');
+    expect(retried).toMatchObject({ replayed: true, attempt: 2, commit: first.commit, output: { file: 'notes.md' }, usage: first.usage });
+    expect(retried.artifacts).toEqual(first.artifacts);
+    // A new run of the phase (a gate's retry) does run again.
+    await attempt(1, activities, request(2, { text: 'again' }));
+    expect(await readFile(counter, 'utf8')).toBe('2');
+  });
+
+  it('keeps a large output out of history, as an artifact', async () => {
+    const { store, activities } = await setup();
+    const result = await attempt(1, activities, request(1, { text: 'x', big: true }));
+    const kept = result.output as { $artifact: { uri: string; bytes: number } };
+    expect(JSON.stringify(result).length).toBeLessThan(INLINE_LIMIT_BYTES);
+    expect(kept.$artifact.bytes).toBeGreaterThan(INLINE_LIMIT_BYTES);
+    expect(JSON.parse((await store.get(kept.$artifact.uri)).toString()).padding).toHaveLength(INLINE_LIMIT_BYTES + 10);
+  });
+
+  it('refuses bad input non-retryably, naming the field', async () => {
+    const { activities } = await setup();
+    const error = await attempt(1, activities, request(1, { text: 3 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect(error).toMatchObject({ type: 'Agent.BadInput', nonRetryable: true });
+    expect((error as Error).message).toContain('text: Invalid input: expected string, received number');
+  });
+});
