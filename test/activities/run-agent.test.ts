@@ -29,7 +29,7 @@ function countingAgent(counter: string) {
 
 /** Runs runAgent as the given activity attempt, in a mock activity context. */
 function attempt(n: number, activities: Activities, input: RunAgentInput): Promise<RunAgentResult> {
-  return new MockActivityEnvironment({ attempt: n }).run(activities.runAgent, input) as Promise<RunAgentResult>;
+  return new MockActivityEnvironment({ attempt: n }).run(activities.runAgent, input);
 }
 
 async function setup() {
