@@ -2,6 +2,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createAgentRegistry, type Agent } from './agents/agent';
 import { builtinAgents } from './agents';
+import { defineCommandAgents } from './agents/command-agent';
+import { llmAgents } from './agents/llm-agent';
+import type { BatonConfig } from './config';
+import { createLlm, type Llm } from './llm';
 import { createArtifactStore, type ArtifactStore } from './artifacts';
 import { createCheckAgents, createRunAgent } from './run-agent';
 
@@ -12,6 +16,19 @@ export interface ActivityDeps {
   workspaceRoot?: string;
   /** Where artifacts go; defaults to `$BATON_ARTIFACTS_DIR` or `$BATON_HOME/artifacts`. */
   artifacts?: ArtifactStore;
+  /** Providers, models and command agents (`loadConfig()`); without it agents run offline. */
+  config?: BatonConfig;
+  /** The LLM agents use; built from `config` when omitted. */
+  llm?: Llm;
+}
+
+/** Every agent a worker with this configuration offers: built-ins, LLM agents, command agents. */
+export function configuredAgents(config?: BatonConfig, llm: Llm | undefined = config && createLlm(config)): Agent[] {
+  return [
+    ...builtinAgents({ llm }),
+    ...(llm ? llmAgents(llm) : []),
+    ...defineCommandAgents(config?.commandAgents ?? {}),
+  ];
 }
 
 export function defaultWorkspaceRoot(): string {
@@ -20,10 +37,11 @@ export function defaultWorkspaceRoot(): string {
 
 /** The activities a Baton worker registers. Tests inject agents and a temp directory here. */
 export function createActivities(deps: ActivityDeps = {}) {
-  const agents = createAgentRegistry(deps.agents ?? builtinAgents());
+  const llm = deps.llm ?? (deps.config && createLlm(deps.config));
+  const agents = createAgentRegistry(deps.agents ?? configuredAgents(deps.config, llm));
   const workspaceRoot = deps.workspaceRoot ?? defaultWorkspaceRoot();
   return {
-    runAgent: createRunAgent({ agents, workspaceRoot, artifacts: deps.artifacts ?? createArtifactStore() }),
+    runAgent: createRunAgent({ agents, workspaceRoot, artifacts: deps.artifacts ?? createArtifactStore(), llm }),
     checkAgents: createCheckAgents({ agents }),
   };
 }

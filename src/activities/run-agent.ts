@@ -5,6 +5,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { AgentRegistry, ArtifactRef, UsageRecord } from './agents/agent';
 import { INLINE_LIMIT_BYTES, type ArtifactStore } from './artifacts';
+import type { Llm } from './llm';
 import { changedIn, commitPhase, ensureRepository, findPhaseCommit, readAtCommit, resultPath } from './workspace';
 
 export const RunAgentInputSchema = z.object({
@@ -43,6 +44,8 @@ export interface RunAgentResult {
   usage: PhaseUsage;
   /** True when an earlier attempt had already finished the work (a retry after a crash). */
   replayed?: boolean;
+  /** True when the agent can use an LLM but none is configured for it, so it ran deterministically. */
+  withoutLlm?: boolean;
 }
 
 /** What a phase run leaves in its commit, under `.baton/results/`. */
@@ -72,6 +75,8 @@ export interface RunAgentDeps {
   /** Root directory for per-run workspaces. */
   workspaceRoot: string;
   artifacts: ArtifactStore;
+  /** Tells which LLM-capable agents have a model; without it they all run without one. */
+  llm?: Pick<Llm, 'configured'>;
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -96,7 +101,7 @@ function classify(error: unknown, details: AgentFailureDetails): Error {
   return ApplicationFailure.create({ message, type: 'Agent.Error', details: [details] });
 }
 
-export function createRunAgent({ agents, workspaceRoot, artifacts: store }: RunAgentDeps) {
+export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }: RunAgentDeps) {
   /** The files a phase commit added or changed, stored as artifacts (idempotent: content-addressed). */
   async function artifactsOf(workspace: string, commit: string, changed: string[]): Promise<ArtifactRef[]> {
     const files = changed.filter((f) => !f.startsWith('.baton/'));
@@ -191,7 +196,8 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store }: RunA
         stored.push(ref);
         kept = { $artifact: ref, note: `output of ${Buffer.byteLength(json)} bytes kept outside history` };
       }
-      const saved: SavedResult = { output: kept, attempt, startedAt, endedAt: new Date().toISOString(), usage: sumUsage(usage), stored };
+      const withoutLlm = agent.llm === 'optional' && !llm?.configured(agent.name) ? true : undefined;
+      const saved: SavedResult = { output: kept, attempt, startedAt, endedAt: new Date().toISOString(), usage: sumUsage(usage), withoutLlm, stored };
       // The result goes into the phase's commit, so a retry after a crash returns it instead of redoing the work.
       const path = join(workspace, resultPath(request.phase, request.run));
       await mkdir(dirname(path), { recursive: true });

@@ -227,7 +227,8 @@ export async function main(argv = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    if (error instanceof BatonError) console.error(`error: ${error.message}`);
+    // These messages already say what to do; a stack trace would only hide that.
+    if (error instanceof BatonError || (error as Error | undefined)?.name === 'ConfigError') console.error(`error: ${(error as Error).message}`);
     else console.error(error);
     process.exitCode = 1;
   }

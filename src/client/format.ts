@@ -51,6 +51,9 @@ export function renderStatus(id: string, status: RunStatus): string {
       : '';
     out.push('', `LLM usage: ${usage.calls} calls, ${usage.inputTokens} in + ${usage.outputTokens} out tokens, $${usage.costUsd.toFixed(4)}${budget}`);
   }
+  if (status.agentsWithoutLlm?.length) {
+    out.push('', `Ran without an LLM (none configured): ${status.agentsWithoutLlm.join(', ')}`);
+  }
   for (const gate of status.gates) {
     if (gate.kind === 'budget') {
       out.push('', `Budget gate before ${gate.title} (${gate.phase}): ${gate.reason ?? ''}`);

@@ -62,6 +62,16 @@ export interface StartOptions {
   agents?: readonly string[];
 }
 
+/** The agents a worker started here with the same configuration would offer. */
+async function workerAgentNames(): Promise<string[]> {
+  const [{ configuredAgents }, { loadConfig }] = await Promise.all([import('../activities'), import('../activities/config')]);
+  try {
+    return configuredAgents(await loadConfig()).map((a) => a.name);
+  } catch (error) {
+    throw new BatonError((error as Error).message, { cause: error });
+  }
+}
+
 function defaultRunId(name: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${name}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
@@ -78,7 +88,7 @@ async function resolveDefinition(options: StartOptions): Promise<{ raw: unknown;
 /** Validates (every problem at once) and starts a `pipeline` run. Returns its workflow id. */
 export async function startRun(baton: Baton, options: StartOptions): Promise<{ workflowId: string; firstRunId: string; params: Params }> {
   const { raw, template } = await resolveDefinition(options);
-  const agents = options.agents ?? (await import('../activities/agents')).builtinAgents().map((a) => a.name);
+  const agents = options.agents ?? (await workerAgentNames());
   const checked = validateDefinition(raw, options.params ?? {}, { agents });
   if (!checked.ok) {
     throw new DefinitionError(String((raw as { name?: unknown })?.name ?? options.template ?? '(unnamed)'), checked.problems);

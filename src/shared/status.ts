@@ -105,6 +105,8 @@ export interface RunStatus {
   ignoredSignals: IgnoredSignal[];
   /** LLM usage of the whole run. */
   usage: Usage;
+  /** Agents that can use an LLM but ran deterministically, because none was configured for them. */
+  agentsWithoutLlm: string[];
   /** The run's budget now (a budget gate's modify can raise it). */
   budget?: { tokens?: number; costUsd?: number };
   /** Why the run ended early, when it did. */

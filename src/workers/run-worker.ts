@@ -1,5 +1,6 @@
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
+import { loadConfig } from '../activities/config';
 import { createBatonWorker, workerSettings } from './worker';
 
 export interface RunningWorker {
@@ -24,8 +25,10 @@ export async function startWorker(
     runtimeInstalled = true;
   }
   const settings = workerSettings(options);
+  // Providers, models and command agents come from baton.config.* and the environment.
+  const config = options.config ?? (await loadConfig());
   const connection = await NativeConnection.connect({ address: settings.address });
-  const worker = await createBatonWorker({ ...options, ...settings, connection });
+  const worker = await createBatonWorker({ ...options, ...settings, config, connection });
   const done = worker.run().finally(() => connection.close());
   return {
     worker,

@@ -164,6 +164,7 @@ async function runPhase(run: RunStateObject, phase: Phase, scopes: Map<string, C
       status.artifacts = result.artifacts;
       // Results recorded before usage existed have none.
       run.spend(phase.id, result.usage ?? {});
+      if (result.withoutLlm) run.noteWithoutLlm(phase.agent);
     } catch (error) {
       if (isCancellation(error) && !run.stopped) throw error;
       status.attempts += attemptsOf(error) ?? 1;

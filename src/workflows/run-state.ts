@@ -36,6 +36,7 @@ export function createRunState(definition: Definition, params: Params, approvalM
   let reason: string | undefined;
   let published = { gates: '', progress: -1, details: '' };
   let usage: Usage = NO_USAGE;
+  const agentsWithoutLlm: string[] = [];
   let budget: Budget | undefined = definition.budget;
   const phaseBudgets = new Map<string, Budget | undefined>(definition.phases.map((p) => [p.id, p.budget]));
 
@@ -92,6 +93,7 @@ export function createRunState(definition: Definition, params: Params, approvalM
     ignoredSignals,
     usage,
     budget,
+    agentsWithoutLlm,
   });
 
   /** Keeps search attributes and the Web UI's current details in step with the run. */
@@ -173,6 +175,9 @@ export function createRunState(definition: Definition, params: Params, approvalM
       const p = phase(id);
       p.usage = addUsage(p.usage, spent);
       usage = addUsage(usage, spent);
+    },
+    noteWithoutLlm(agent: string): void {
+      if (!agentsWithoutLlm.includes(agent)) agentsWithoutLlm.push(agent);
     },
     /** Raises (or sets) the run's budget, or the phase's with `phase`. */
     setBudget(change: Budget, id?: string): void {

@@ -41,6 +41,8 @@ export interface Agent<I = unknown, O = unknown> {
   description: string;
   input: z.ZodType<I>;
   output: z.ZodType<O>;
+  /** Whether the agent uses an LLM: `optional` ones fall back to deterministic work without one. */
+  llm?: 'optional' | 'required';
   run(input: I, context: AgentContext): Promise<O>;
 }
 
@@ -50,6 +52,7 @@ export function defineAgent<IS extends z.ZodType, OS extends z.ZodType>(agent: {
   description: string;
   input: IS;
   output: OS;
+  llm?: 'optional' | 'required';
   run(input: z.output<IS>, context: AgentContext): Promise<z.input<OS>>;
 }): Agent<z.output<IS>, z.output<OS>> {
   return agent as unknown as Agent<z.output<IS>, z.output<OS>>;

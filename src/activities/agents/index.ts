@@ -1,3 +1,4 @@
+import type { Llm } from '../llm';
 import type { Agent } from './agent';
 import { apiSpecAgent } from './api-spec';
 import { buildAgent } from './build';
@@ -18,6 +19,6 @@ export { type Agent, type AgentContext, type AgentRegistry, createAgentRegistry,
  * The deterministic agents every worker offers: they do real, small work in the run's workspace
  * (write a spec, generate, review, build and pack a project) without an LLM.
  */
-export function builtinAgents(): Agent[] {
+export function builtinAgents(_deps: { llm?: Llm } = {}): Agent[] {
   return [apiSpecAgent, codegenAgent, reviewAgent, buildAgent, designAgent, deployAgent];
 }
