@@ -2,22 +2,20 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import type { Worker } from '@temporalio/worker';
+import { describe, expect, it, inject } from 'vitest';
 import { builtinAgents } from '../../src/activities/agents';
 import type { RunStatus } from '../../src/shared/status';
 import type { ArtifactListing, InboxItem } from '../../src/client/runs';
-import { createTestWorker, uniqueId, waitFor } from '../helpers/env';
+import { uniqueId, useWorker, waitFor } from '../helpers/env';
 
 const BIN = fileURLToPath(new URL('../../src/client/bin.ts', import.meta.url));
 const run = promisify(execFile);
-const taskQueue = uniqueId('cli');
 
 /** Runs the real `baton` CLI in a process of its own. */
 async function baton(args: string[], env: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', BIN, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), BATON_TASK_QUEUE: taskQueue, BATON_ARTIFACTS_DIR: artifactsDir, ...env },
+      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), BATON_TASK_QUEUE: shared.taskQueue, BATON_ARTIFACTS_DIR: join(shared.workspaceRoot, '.artifacts'), ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -32,21 +30,7 @@ const json = async <T>(args: string[]): Promise<T> => {
   return JSON.parse(result.stdout) as T;
 };
 
-let worker: Worker;
-let running: Promise<void>;
-let close: () => Promise<void>;
-let artifactsDir: string;
-beforeAll(async () => {
-  let workspaceRoot: string;
-  ({ worker, close, workspaceRoot } = await createTestWorker({ taskQueue, agents: builtinAgents() }));
-  artifactsDir = join(workspaceRoot, '.artifacts');
-  running = worker.run();
-});
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await close();
-});
+const shared = useWorker({ prefix: 'cli', agents: builtinAgents() });
 
 describe('the baton CLI', () => {
   it('starts a template run, lists its gate in the inbox, shows progress, and approves', async () => {

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { Agent } from '../../src/activities/agents/agent';
 import { connect, type Baton } from '../../src/client/runs';
 import type { DefinitionInput } from '../../src/shared/definition';
@@ -52,6 +52,30 @@ export async function withWorker<T>(
   } finally {
     await close();
   }
+}
+
+/**
+ * One worker and one client for a whole test file: started before its tests, shut down after.
+ * Read the fields inside tests (they are set once `beforeAll` has run).
+ */
+export function useWorker(options: Omit<TestWorkerOptions, 'taskQueue'> & { prefix: string }) {
+  const taskQueue = uniqueId(options.prefix);
+  const shared = { taskQueue, baton: undefined as unknown as Baton, workspaceRoot: '' };
+  let stop: () => Promise<void> = async () => undefined;
+  beforeAll(async () => {
+    shared.baton = await testBaton(taskQueue);
+    const { worker, workspaceRoot, close } = await createTestWorker({ ...options, taskQueue });
+    shared.workspaceRoot = workspaceRoot;
+    const running = worker.run();
+    stop = async () => {
+      worker.shutdown();
+      await running;
+      await close();
+      await shared.baton.close();
+    };
+  });
+  afterAll(() => stop());
+  return shared;
 }
 
 /** Polls `read` until `done` holds; fails with the last value after `timeoutMs`. */

@@ -1,32 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import { DecisionRejectedError } from '../../src/client/errors';
-import { decide, startRun, waitForResult, type Baton } from '../../src/client/runs';
+import { decide, startRun, waitForResult } from '../../src/client/runs';
 import type { DecisionAction } from '../../src/shared/messages';
 import { testAgents } from '../helpers/agents';
-import { createTestWorker, definition, queryStatus, testBaton, uniqueId, waitFor, waitForGate } from '../helpers/env';
+import { definition, queryStatus, useWorker, waitFor, waitForGate } from '../helpers/env';
 
 const agents = testAgents().map((a) => a.name);
-const taskQueue = uniqueId('gates');
-let baton: Baton;
-let worker: Worker;
-let running: Promise<void>;
-let closeWorker: () => Promise<void>;
-
-beforeAll(async () => {
-  baton = await testBaton(taskQueue);
-  const created = await createTestWorker({ taskQueue });
-  worker = created.worker;
-  closeWorker = created.close;
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await closeWorker();
-  await baton.close();
-});
+const shared = useWorker({ prefix: 'gates' });
 
 const gated = (approval: object | boolean = true) =>
   definition([
@@ -35,19 +15,19 @@ const gated = (approval: object | boolean = true) =>
   ]);
 
 async function startGated(approval: object | boolean = true, approvalMode: 'manual' | 'auto' = 'manual') {
-  const { workflowId } = await startRun(baton, { agents, definition: gated(approval), approvalMode });
+  const { workflowId } = await startRun(shared.baton, { agents, definition: gated(approval), approvalMode });
   return workflowId;
 }
 
 describe.each(['signal', 'update'] as const)('gate decisions by %s', (via) => {
   const send = (id: string, action: DecisionAction, extra: object = {}) =>
-    decide(baton, id, { phase: 'draft', action, by: 'alice', comment: `${action} via ${via}`, ...extra }, { via });
+    decide(shared.baton, id, { phase: 'draft', action, by: 'alice', comment: `${action} via ${via}`, ...extra }, { via });
 
   it('approve: the run continues', async () => {
     const id = await startGated();
-    await waitForGate(baton, id, 'draft');
+    await waitForGate(shared.baton, id, 'draft');
     await send(id, 'approve');
-    const summary = await waitForResult(baton, id);
+    const summary = await waitForResult(shared.baton, id);
     expect(summary.state).toBe('completed');
     expect(summary.phases.map((p) => p.state)).toEqual(['done', 'done']);
     expect(summary.decisions).toEqual([
@@ -58,14 +38,14 @@ describe.each(['signal', 'update'] as const)('gate decisions by %s', (via) => {
 
   it('modify: re-runs the phase with the changes merged, then gates again', async () => {
     const id = await startGated();
-    await waitForGate(baton, id, 'draft');
+    await waitForGate(shared.baton, id, 'draft');
     await send(id, 'modify', { changes: { tone: 'formal' } });
     await waitFor(
-      () => queryStatus(baton, id),
+      () => queryStatus(shared.baton, id),
       (s) => s.phases[0]!.runs === 2 && s.gates.some((g) => g.phase === 'draft'),
     );
     await send(id, 'approve');
-    const summary = await waitForResult(baton, id);
+    const summary = await waitForResult(shared.baton, id);
     expect(summary.phases[0]).toMatchObject({ state: 'done', runs: 2 });
     expect(summary.outputs.draft).toEqual({ echoed: { tone: 'formal', length: 3 }, phase: 'draft' });
     expect(summary.outputs.next).toEqual({ echoed: { got: 'formal' }, phase: 'next' });
@@ -75,23 +55,23 @@ describe.each(['signal', 'update'] as const)('gate decisions by %s', (via) => {
 
   it('retry: re-runs the phase as it is, then gates again', async () => {
     const id = await startGated();
-    await waitForGate(baton, id, 'draft');
+    await waitForGate(shared.baton, id, 'draft');
     await send(id, 'retry');
     await waitFor(
-      () => queryStatus(baton, id),
+      () => queryStatus(shared.baton, id),
       (s) => s.phases[0]!.runs === 2 && s.gates.length === 1,
     );
     await send(id, 'approve');
-    const summary = await waitForResult(baton, id);
+    const summary = await waitForResult(shared.baton, id);
     expect(summary.phases[0]).toMatchObject({ state: 'done', runs: 2, attempts: 2 });
     expect(summary.outputs.draft).toEqual({ echoed: { tone: 'casual', length: 3 }, phase: 'draft' });
   });
 
   it('skip: the phase is skipped and its dependents still run', async () => {
     const id = await startGated();
-    await waitForGate(baton, id, 'draft');
+    await waitForGate(shared.baton, id, 'draft');
     await send(id, 'skip');
-    const summary = await waitForResult(baton, id);
+    const summary = await waitForResult(shared.baton, id);
     expect(summary.state).toBe('completed');
     expect(summary.phases.map((p) => p.state)).toEqual(['skipped', 'done']);
     expect(summary.progress).toEqual({ done: 2, total: 2, percent: 100 });
@@ -99,9 +79,9 @@ describe.each(['signal', 'update'] as const)('gate decisions by %s', (via) => {
 
   it('reject: the run ends rejected and nothing after the gate starts', async () => {
     const id = await startGated();
-    await waitForGate(baton, id, 'draft');
+    await waitForGate(shared.baton, id, 'draft');
     await send(id, 'reject');
-    const summary = await waitForResult(baton, id);
+    const summary = await waitForResult(shared.baton, id);
     expect(summary.state).toBe('rejected');
     expect(summary.reason).toBe(`Rejected at "draft" by alice: reject via ${via}`);
     expect(summary.phases[0]).toMatchObject({ state: 'rejected' });
@@ -112,8 +92,8 @@ describe.each(['signal', 'update'] as const)('gate decisions by %s', (via) => {
 describe('bad decisions', () => {
   it('the update validator refuses them with the reason, and the run goes on', async () => {
     const id = await startGated();
-    await waitForGate(baton, id, 'draft');
-    const refuse = (decision: object) => decide(baton, id, decision as never, { via: 'update' }).then(() => 'accepted', (e: unknown) => e);
+    await waitForGate(shared.baton, id, 'draft');
+    const refuse = (decision: object) => decide(shared.baton, id, decision as never, { via: 'update' }).then(() => 'accepted', (e: unknown) => e);
 
     const noGate = await refuse({ phase: 'next', action: 'approve', by: 'bob' });
     expect(noGate).toBeInstanceOf(DecisionRejectedError);
@@ -131,23 +111,23 @@ describe('bad decisions', () => {
     const emptyModify = await refuse({ phase: 'draft', action: 'modify', by: 'bob' });
     expect((emptyModify as Error).message).toContain('modify needs changes');
 
-    const status = await queryStatus(baton, id);
+    const status = await queryStatus(shared.baton, id);
     expect(status.decisions).toEqual([]);
     expect(status.gates.map((g) => g.phase)).toEqual(['draft']);
-    await decide(baton, id, { phase: 'draft', action: 'approve', by: 'bob' }, { via: 'update' });
-    expect((await waitForResult(baton, id)).state).toBe('completed');
+    await decide(shared.baton, id, { phase: 'draft', action: 'approve', by: 'bob' }, { via: 'update' });
+    expect((await waitForResult(shared.baton, id)).state).toBe('completed');
   });
 
   it('a bad signal is recorded as ignored with its reason and never breaks the run', async () => {
     const id = await startGated();
-    const handle = baton.client.workflow.getHandle(id);
-    await waitForGate(baton, id, 'draft');
+    const handle = shared.baton.client.workflow.getHandle(id);
+    await waitForGate(shared.baton, id, 'draft');
     await handle.signal('approval', { phase: 'draft', action: 'ship', by: 'mallory' });
     await handle.signal('approval', { phase: 'draft', action: 'approve' });
     await handle.signal('approval', { phase: 'next', action: 'approve', by: 'mallory' });
     await handle.signal('approval', 'not even an object');
     const status = await waitFor(
-      () => queryStatus(baton, id),
+      () => queryStatus(shared.baton, id),
       (s) => s.ignoredSignals.length === 4,
     );
     expect(status.ignoredSignals.map((s) => s.reason)).toEqual([
@@ -159,7 +139,7 @@ describe('bad decisions', () => {
     expect(status.ignoredSignals[0]!.payload).toEqual({ phase: 'draft', action: 'ship', by: 'mallory' });
     expect(status.state).toBe('waiting');
     await handle.signal('approval', { phase: 'draft', action: 'approve', by: 'carol' });
-    const summary = await waitForResult(baton, id);
+    const summary = await waitForResult(shared.baton, id);
     expect(summary.state).toBe('completed');
     expect(summary.decisions).toEqual([expect.objectContaining({ by: 'carol', via: 'signal' })]);
     expect(summary.ignoredSignals).toHaveLength(4);
@@ -169,7 +149,7 @@ describe('bad decisions', () => {
 describe('gate timeouts and auto mode', () => {
   it('onTimeout approve: the gate approves itself when nobody decides', async () => {
     const id = await startGated({ timeout: '1s', onTimeout: 'approve' });
-    const summary = await waitForResult(baton, id);
+    const summary = await waitForResult(shared.baton, id);
     expect(summary.state).toBe('completed');
     expect(summary.decisions).toEqual([
       expect.objectContaining({ phase: 'draft', action: 'approve', by: 'baton:timeout', via: 'timeout' }),
@@ -178,7 +158,7 @@ describe('gate timeouts and auto mode', () => {
 
   it('onTimeout reject: the run ends rejected when nobody decides', async () => {
     const id = await startGated({ timeout: '1s', onTimeout: 'reject' });
-    const summary = await waitForResult(baton, id);
+    const summary = await waitForResult(shared.baton, id);
     expect(summary.state).toBe('rejected');
     expect(summary.decisions).toEqual([expect.objectContaining({ action: 'reject', via: 'timeout' })]);
     expect(summary.phases[1]!.state).toBe('cancelled');
@@ -186,7 +166,7 @@ describe('gate timeouts and auto mode', () => {
 
   it('auto mode approves every gate and records that it did', async () => {
     const id = await startGated(true, 'auto');
-    const summary = await waitForResult(baton, id);
+    const summary = await waitForResult(shared.baton, id);
     expect(summary.state).toBe('completed');
     expect(summary.approvalMode).toBe('auto');
     expect(summary.decisions).toEqual([

@@ -1,12 +1,11 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import { DefinitionError } from '../../src/client/errors';
-import { startRun, type Baton } from '../../src/client/runs';
+import { startRun } from '../../src/client/runs';
 import type { DefinitionInput } from '../../src/shared/definition';
 import { testAgents } from '../helpers/agents';
-import { createTestWorker, testBaton, uniqueId } from '../helpers/env';
+import { uniqueId, useWorker } from '../helpers/env';
 
 const agents = testAgents().map((a) => a.name);
 
@@ -71,38 +70,19 @@ const cases: Case[] = [
   },
 ];
 
-const taskQueue = uniqueId('invalid');
-let baton: Baton;
-let worker: Worker;
-let running: Promise<void>;
-let closeWorker: () => Promise<void>;
-
-beforeAll(async () => {
-  baton = await testBaton(taskQueue);
-  const created = await createTestWorker({ taskQueue });
-  worker = created.worker;
-  closeWorker = created.close;
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await closeWorker();
-  await baton.close();
-});
+const shared = useWorker({ prefix: 'invalid' });
 
 describe.each(cases)('a definition with $name', ({ definition, params, expected }) => {
   it('is refused by the client, naming the phase and the field', async () => {
-    const error = await startRun(baton, { definition, params, agents }).catch((e: unknown) => e);
+    const error = await startRun(shared.baton, { definition, params, agents }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DefinitionError);
     expect((error as Error).message).toContain(expected);
   });
 
   it('fails the run at once, non-retryable, when started directly', async () => {
     const workflowId = uniqueId('direct');
-    const handle = await baton.client.workflow.start('pipeline', {
-      taskQueue,
+    const handle = await shared.baton.client.workflow.start('pipeline', {
+      taskQueue: shared.taskQueue,
       workflowId,
       args: [{ definition, params: params ?? {} }],
     });
@@ -123,7 +103,7 @@ describe.each(cases)('a definition with $name', ({ definition, params, expected 
 
 describe('validation', () => {
   it('lists every problem at once', async () => {
-    const error = (await startRun(baton, {
+    const error = (await startRun(shared.baton, {
       agents,
       params: { extra: 1 },
       definition: base([
@@ -143,7 +123,7 @@ describe('validation', () => {
   });
 
   it('names unknown fields and schema errors by phase', async () => {
-    const error = (await startRun(baton, {
+    const error = (await startRun(shared.baton, {
       agents,
       definition: { name: 'bad', phases: [{ id: 'a', agent: 'echo', neds: ['b'] }, { id: 'b' }] },
     }).catch((e: unknown) => e)) as DefinitionError;
