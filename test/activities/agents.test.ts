@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import type { AgentContext } from '../../src/activities/agents/agent';
 import { createArtifactStore } from '../../src/activities/artifacts';
 import { builtinAgents } from '../../src/activities/agents';
+import { validateOpenApi } from '../../src/activities/agents/api-spec';
 import { bindInput } from '../../src/shared/binding';
 import { formatProblems, validateDefinition } from '../../src/shared/validate';
 
@@ -104,7 +105,17 @@ describe('templates', () => {
 
   it('builtinAgents names are unique', () => {
     expect(agents.size).toBe(builtinAgents().length);
-    expect([...agents.keys()].sort()).toEqual(['api-spec', 'build', 'codegen', 'deploy', 'design', 'review']);
+    expect([...agents.keys()].sort()).toEqual([
+      'api-spec',
+      'build',
+      'codegen',
+      'deploy',
+      'design',
+      'research',
+      'review',
+    ]);
+    const capable = [...agents.values()].filter((agent) => agent.llm === 'optional').map((a) => a.name);
+    expect(capable.sort()).toEqual(['api-spec', 'codegen', 'review']);
   });
 });
 
@@ -117,13 +128,21 @@ describe('node-express-api, phase by phase', () => {
       specPath: 'spec/openapi.json',
       operations: 10,
       resources: ['todos', 'users'],
+      valid: true,
+      validator: '@readme/openapi-parser',
+      fieldsFrom: 'default',
     });
     expect(spec.openapi).toMatch(/^3\.0\.\d+$/);
     expect(Object.keys(spec.paths)).toEqual(['/todos', '/todos/{id}', '/users', '/users/{id}']);
     expect(Object.keys(spec.paths['/todos/{id}'])).toEqual(expect.arrayContaining(['get', 'put', 'delete']));
     expect(spec.components.schemas.Todo.properties).toHaveProperty('createdAt');
 
-    expect(outputs.codegen).toMatchObject({ target: 'node-express', entry: 'app/src/app.js', dir: 'app' });
+    expect(outputs.codegen).toMatchObject({
+      target: 'node-express',
+      entry: 'app/src/app.js',
+      dir: 'app',
+      llmFiles: [],
+    });
     expect(outputs.codegen.files).toEqual(
       expect.arrayContaining(['app/package.json', 'app/src/handlers/todos.js', 'app/test/users.test.js']),
     );
@@ -212,11 +231,34 @@ describe('java-springboot-api, phase by phase', () => {
     expect(outputs.build.compiler).toMatch(/^javac /);
     expect(outputs.build.tests.passed).toBeGreaterThanOrEqual(20);
     expect([...outputs.build.notCompiled].sort()).toEqual(spring.sort());
-    expect(outputs.build.reason).toBe('needs Spring Boot on the classpath (run mvn package)');
+    expect(outputs.build.reason).toMatch(
+      /^needs Spring Boot on the classpath \(run mvn package, or set BATON_BUILD_MAVEN=1/,
+    );
     const classes = path.join(workspace, 'app/build/classes/com/example/todoservice');
     expect(await exists(path.join(classes, 'repository/TodoRepository.class'))).toBe(true);
     expect(await exists(path.join(classes, 'TodoRepositoryCheck.class'))).toBe(true);
   }, 20_000);
+});
+
+describe('java-springboot-api with Maven', () => {
+  // Opt-in: mvn package downloads Spring Boot from Maven Central on a fresh machine.
+  const withMaven =
+    hasJavac && process.env.BATON_BUILD_MAVEN === '1' && spawnSync('mvn', ['-v']).status === 0;
+  it.runIf(withMaven)(
+    'compiles the Spring sources too with BATON_BUILD_MAVEN=1',
+    async () => {
+      const workspace = await freshWorkspace();
+      const spec = await runAgent('api-spec', { service: 'demo', resources: 'todos' }, workspace);
+      await runAgent('codegen', { specPath: spec.specPath, target: 'java-springboot' }, workspace);
+      const build = await runAgent('build', { target: 'java-springboot' }, workspace);
+      expect(build).toMatchObject({ compiled: true, notCompiled: [], tests: { failed: 0 } });
+      expect(build.compiler).toMatch(/^javac .*; Apache Maven /);
+      expect(
+        await exists(path.join(workspace, 'app/target/classes/com/example/demo/Application.class')),
+      ).toBe(true);
+    },
+    300_000,
+  );
 });
 
 describe('sdlc, phase by phase', () => {
@@ -277,12 +319,98 @@ describe('review', () => {
     );
   });
 
+  it('reports TypeScript diagnostics and ESLint findings on planted files', async () => {
+    const workspace = await freshWorkspace();
+    await mkdir(path.join(workspace, 'src'), { recursive: true });
+    await writeFile(
+      path.join(workspace, 'src/typed.ts'),
+      [
+        'export function add(a: number, b: number): number {',
+        '  return a + b;',
+        '}',
+        "export const total: number = add(1, '2');",
+        'export function loose(value) {',
+        '  const ignored: any = value;',
+        '  return value;',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      path.join(workspace, 'src/loose.js'),
+      'const unused = 1;\nexport function f(a) {\n  return a ?? missingName;\n}\n',
+    );
+    const result = await runAgent('review', { dir: 'src' }, workspace);
+    const report = JSON.parse(await read(workspace, 'reports/review.json'));
+    const found = report.findings.map(
+      (f: Json) => `${f.source} ${f.file}:${f.line ?? '-'} ${f.rule} ${f.severity}`,
+    );
+    expect(found).toEqual(
+      expect.arrayContaining([
+        // Argument of type 'string' is not assignable to parameter of type 'number'.
+        'typescript src/typed.ts:4 ts2345 error',
+        // Parameter 'value' implicitly has an 'any' type (strict by default).
+        'typescript src/typed.ts:5 ts7006 error',
+        'eslint src/typed.ts:6 eslint/@typescript-eslint/no-explicit-any warning',
+        'eslint src/typed.ts:6 eslint/@typescript-eslint/no-unused-vars warning',
+        'eslint src/loose.js:1 eslint/no-unused-vars warning',
+        'eslint src/loose.js:3 eslint/no-undef error',
+      ]),
+    );
+    const ts2345 = report.findings.find((f: Json) => f.rule === 'ts2345');
+    expect(ts2345.message).toMatch(/'string' is not assignable to parameter of type 'number'/);
+    expect(result.passed).toBe(false);
+    expect(result.errors).toBe(report.findings.filter((f: Json) => f.severity === 'error').length);
+
+    // The project's own tsconfig.json is honoured: without strict, the implicit any is fine.
+    await writeFile(path.join(workspace, 'tsconfig.json'), '{ "compilerOptions": { "strict": false } }\n');
+    const lax = await runAgent('review', { files: ['src/typed.ts'] }, workspace);
+    const rules = lax.findings.map((f: Json) => f.rule);
+    expect(rules).toContain('ts2345');
+    expect(rules).not.toContain('ts7006');
+  }, 30_000);
+
   it('refuses a file that is not in the workspace', async () => {
     const workspace = await freshWorkspace();
     await expect(runAgent('review', { files: ['missing.js'] }, workspace)).rejects.toMatchObject({
       type: 'Agent.BadInput',
       nonRetryable: true,
       message: expect.stringContaining('"missing.js"'),
+    });
+  });
+});
+
+describe('api-spec validation', () => {
+  it('validates what it writes, and the library rejects a broken document naming the problem', async () => {
+    const workspace = await freshWorkspace();
+    const spec = await runAgent('api-spec', { service: 'shop', resources: 'orders' }, workspace);
+    expect(spec).toMatchObject({ valid: true, validator: '@readme/openapi-parser' });
+    const document = JSON.parse(await read(workspace, spec.specPath));
+    await expect(validateOpenApi(document, spec.specPath)).resolves.toBeUndefined();
+
+    // A path parameter that is never declared: valid JSON, valid shape, invalid OpenAPI.
+    const undeclared = structuredClone(document);
+    delete undeclared.paths['/orders/{id}'].parameters;
+    await expect(validateOpenApi(undeclared, 'spec/broken.json')).rejects.toMatchObject({
+      type: 'Agent.BadOutput',
+      nonRetryable: true,
+      message: expect.stringMatching(/spec\/broken\.json is not a valid OpenAPI 3 document[\s\S]*\{id\}/),
+    });
+    // A $ref to a schema that does not exist, and a missing info.version.
+    const dangling = structuredClone(document);
+    delete dangling.components.schemas.OrderInput;
+    await expect(validateOpenApi(dangling, 'x.json')).rejects.toMatchObject({
+      type: 'Agent.BadOutput',
+      message: expect.stringContaining('#/components/schemas/OrderInput'),
+    });
+    const versionless = structuredClone(document);
+    delete versionless.info.version;
+    await expect(validateOpenApi(versionless, 'x.json')).rejects.toMatchObject({
+      message: expect.stringContaining("required property 'version'"),
+    });
+    // The caller's document is left as it was (the validator dereferences a copy).
+    expect(document.paths['/orders'].post.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/OrderInput',
     });
   });
 });

@@ -39,6 +39,9 @@ describe('an offline run of node-express-api', () => {
     });
     await baton.close();
     expect(summary.state).toBe('completed');
+    // No LLM configured: the LLM-capable agents ran deterministically, and the run says so.
+    expect([...summary.agentsWithoutLlm].sort()).toEqual(['api-spec', 'codegen', 'review']);
+    expect(summary.usage.calls).toBe(0);
     const store = createArtifactStore(join(workspaceRoot, '.artifacts'));
     const artifactsOf = (phase: string): ArtifactRef[] => summary.phases.find((p) => p.id === phase)?.artifacts ?? [];
     const read = async (phase: string, name: string) => {

@@ -1,10 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { compileErrors, validate } from '@readme/openapi-parser';
+import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { defineAgent } from './agent';
+import type { Llm } from '../llm';
+import { type AgentContext, defineAgent } from './agent';
 import { badInput, resolveInside, toPosix } from './build';
 
 const NAME = /^[a-z][a-z0-9-]*$/;
+/** The library that checks every document this agent writes. */
+export const OPENAPI_VALIDATOR = '@readme/openapi-parser';
 
 const ApiSpecInputSchema = z.object({
   /** The service name, e.g. `todo-service`; becomes the spec title. */
@@ -19,7 +24,27 @@ const ApiSpecOutputSchema = z.object({
   specPath: z.string(),
   operations: z.number().int(),
   resources: z.array(z.string()),
+  /** The document passed the OpenAPI validator (an invalid one fails the phase instead). */
+  valid: z.literal(true),
+  validator: z.string(),
+  /** Where the resources' fields came from: the LLM, or the default `name` and `description`. */
+  fieldsFrom: z.enum(['llm', 'default']),
 });
+
+export const FIELD_TYPES = ['string', 'integer', 'number', 'boolean'] as const;
+
+/** A property of a component schema that the generators support. */
+export interface Field {
+  name: string;
+  type: (typeof FIELD_TYPES)[number];
+  required: boolean;
+}
+
+/** A field as the spec declares it; description and example only document it. */
+export interface FieldSpec extends Field {
+  description?: string;
+  example?: string;
+}
 
 /** `todos` → `todo`, `categories` → `category`, `addresses` → `address`. */
 export function singular(word: string): string {
@@ -119,33 +144,60 @@ function resourcePaths(resource: string): Record<string, unknown> {
   };
 }
 
-function resourceSchemas(resource: string): Record<string, unknown> {
+/** The fields a resource gets when nobody says otherwise. */
+export function defaultFields(resource: string): FieldSpec[] {
+  return [
+    { name: 'name', type: 'string', required: true, example: `Sample ${singular(resource)}` },
+    { name: 'description', type: 'string', required: false },
+  ];
+}
+
+function property(field: FieldSpec): Record<string, unknown> {
+  return {
+    type: field.type,
+    ...(field.description ? { description: field.description } : {}),
+    ...(field.example ? { example: field.example } : {}),
+  };
+}
+
+function resourceSchemas(resource: string, fields: readonly FieldSpec[]): Record<string, unknown> {
   const one = pascal(singular(resource));
   const timestamp = { type: 'string', format: 'date-time', readOnly: true };
+  const required = fields.filter((f) => f.required).map((f) => f.name);
+  const properties = Object.fromEntries(fields.map((f) => [f.name, property(f)]));
   return {
     [one]: {
       type: 'object',
-      required: ['id', 'name', 'createdAt', 'updatedAt'],
+      required: ['id', ...required, 'createdAt', 'updatedAt'],
       properties: {
         id: { type: 'string', readOnly: true, example: '1' },
-        name: { type: 'string', example: `Sample ${singular(resource)}` },
-        description: { type: 'string' },
+        ...properties,
         createdAt: timestamp,
         updatedAt: timestamp,
       },
     },
     [`${one}Input`]: {
       type: 'object',
-      required: ['name'],
+      // OpenAPI 3.0 forbids an empty `required` list.
+      ...(required.length ? { required } : {}),
       additionalProperties: false,
-      properties: { name: { type: 'string' }, description: { type: 'string' } },
+      properties: Object.fromEntries(fields.map((f) => [f.name, { type: f.type }])),
     },
   };
 }
 
-/** Builds the OpenAPI 3.0 document for a service; pure, so the same input gives the same bytes. */
-export function buildOpenApi(service: string, resources: readonly string[], version: string): object {
+/**
+ * Builds the OpenAPI 3.0 document for a service; pure, so the same input gives the same bytes.
+ * Resources missing from `fields` get the default fields.
+ */
+export function buildOpenApi(
+  service: string,
+  resources: readonly string[],
+  version: string,
+  fields: Readonly<Record<string, readonly FieldSpec[]>> = {},
+): object {
   const errorResponse = (description: string) => ({ description, ...json(ref('Error')) });
+  const schemas = resources.map((r) => resourceSchemas(r, fields[r] ?? defaultFields(r)));
   return {
     openapi: '3.0.3',
     info: { title: service, version, description: `CRUD API for ${resources.join(', ')}.` },
@@ -156,146 +208,148 @@ export function buildOpenApi(service: string, resources: readonly string[], vers
       parameters: { Id: { name: 'id', in: 'path', required: true, schema: { type: 'string' } } },
       responses: { NotFound: errorResponse('Not found'), BadRequest: errorResponse('Invalid request body') },
       schemas: {
-        ...Object.assign({}, ...resources.map(resourceSchemas)),
+        ...Object.assign({}, ...schemas),
         Error: { type: 'object', required: ['message'], properties: { message: { type: 'string' } } },
       },
     },
   };
 }
 
-/** Writes an OpenAPI 3.0 document with CRUD operations for each resource. */
-export const apiSpecAgent = defineAgent({
-  name: 'api-spec',
-  description: 'Writes an OpenAPI 3.0 spec (spec/openapi.json) with CRUD paths and schemas per resource.',
-  input: ApiSpecInputSchema,
-  output: ApiSpecOutputSchema,
-  async run(input, context) {
-    const service = input.service.trim();
-    if (!NAME.test(service)) {
-      throw badInput(
-        `service "${input.service}" is not a valid service name; use lower-case letters, digits and "-", e.g. "todo-service"`,
-      );
-    }
-    const resources = parseResources(input.resources);
-    context.heartbeat({ step: 'resources', resources });
-    const dir = resolveInside(context.workspace, input.outDir, 'outDir');
-    const file = path.join(dir, 'openapi.json');
-    await mkdir(dir, { recursive: true });
-    await writeFile(file, `${JSON.stringify(buildOpenApi(service, resources, input.version), null, 2)}\n`);
-    context.heartbeat({ step: 'written' });
-    return {
-      specPath: toPosix(path.relative(context.workspace, file)),
-      operations: resources.length * 5,
-      resources,
-    };
-  },
-});
+const MAX_PROBLEM_CHARS = 2_000;
 
-/** A property of a component schema that the generators support. */
-export interface Field {
-  name: string;
-  type: 'string' | 'integer' | 'number' | 'boolean';
-  required: boolean;
-}
-
-/** One CRUD resource read from the spec: `/todos` with schema `Todo`. */
-export interface Resource {
-  /** The path segment, e.g. `order-items`. */
-  path: string;
-  /** A JS identifier for it, e.g. `orderItems`. */
-  camel: string;
-  /** The entity schema name, e.g. `OrderItem`. */
-  name: string;
-  entity: Field[];
-  input: Field[];
-}
-
-function at(value: unknown, ...keys: string[]): unknown {
-  return keys.reduce<unknown>(
-    (current, key) =>
-      current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined,
-    value,
+/**
+ * Checks a document against the OpenAPI specification with a real validator. An invalid one is
+ * a non-retryable `Agent.BadOutput` that quotes the validator.
+ */
+export async function validateOpenApi(document: object, where: string): Promise<void> {
+  // The validator dereferences in place; the caller's object must stay as written.
+  const copy = structuredClone(document) as Parameters<typeof validate>[0];
+  const result = await validate(copy).catch((error: unknown) => ({
+    valid: false as const,
+    errors: [{ message: error instanceof Error ? error.message : String(error) }],
+    warnings: [],
+    additionalErrors: 0,
+    specification: null,
+  }));
+  if (result.valid) return;
+  const problem = compileErrors(result).trim();
+  throw ApplicationFailure.nonRetryable(
+    `${where} is not a valid OpenAPI 3 document according to ${OPENAPI_VALIDATOR}: ` +
+      (problem.length > MAX_PROBLEM_CHARS ? `${problem.slice(0, MAX_PROBLEM_CHARS)}…` : problem),
+    'Agent.BadOutput',
   );
 }
 
-const FIELD_TYPES = new Set(['string', 'integer', 'number', 'boolean']);
+/** Names that would not compile as a Java field or read well as a JS property. */
+const RESERVED = new Set(
+  (
+    'id createdAt updatedAt abstract assert boolean break byte case catch char class const continue ' +
+    'default do double else enum extends final finally float for goto if implements import instanceof ' +
+    'int interface long native new package private protected public return short static strictfp super ' +
+    'switch synchronized this throw throws transient try void volatile while true false null var record ' +
+    'yield constructor prototype'
+  ).split(' '),
+);
 
-function schemaFields(
-  spec: unknown,
-  ref: unknown,
-  where: string,
-  specPath: string,
-): { name: string; fields: Field[] } {
-  const name = typeof ref === 'string' ? ref.split('/').pop() : undefined;
-  const schema = name ? at(spec, 'components', 'schemas', name) : undefined;
-  if (!name || schema === undefined) {
-    throw badInput(
-      `${where} in ${specPath} has no schema $ref to components.schemas; regenerate it with the api-spec agent`,
-    );
-  }
-  const required = new Set((at(schema, 'required') as string[] | undefined) ?? []);
-  const properties = Object.entries((at(schema, 'properties') as Record<string, unknown> | undefined) ?? {});
-  const fields = properties.map(([field, property]): Field => {
-    const type = at(property, 'type');
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field) || typeof type !== 'string' || !FIELD_TYPES.has(type)) {
-      throw badInput(
-        `components.schemas.${name}.${field} in ${specPath} is not supported by the built-in codegen; ` +
-          'use identifier names with type string, integer, number or boolean',
-      );
-    }
-    return { name: field, type: type as Field['type'], required: required.has(field) };
+/** The structured answer asked of the LLM: the fields of each resource. */
+export function resourceFieldsSchema(resources: readonly string[]) {
+  const FieldAnswer = z.object({
+    name: z
+      .string()
+      .regex(/^[a-z][A-Za-z0-9]{0,39}$/, { error: 'field names are camelCase identifiers, e.g. "dueDate"' })
+      .refine((name) => !RESERVED.has(name), {
+        error: 'id, createdAt and updatedAt are added by Baton; Java and JS keywords are not allowed',
+      }),
+    type: z.enum(FIELD_TYPES),
+    required: z.boolean(),
+    description: z.string().max(200).optional(),
   });
-  return { name, fields };
+  return z.object({
+    resources: z
+      .array(
+        z.object({
+          resource: z.enum(resources as [string, ...string[]]),
+          fields: z
+            .array(FieldAnswer)
+            .min(1)
+            .max(20)
+            .refine((fields) => new Set(fields.map((f) => f.name)).size === fields.length, {
+              error: 'field names must be unique within a resource',
+            }),
+        }),
+      )
+      .max(resources.length)
+      .refine((answers) => new Set(answers.map((a) => a.resource)).size === answers.length, {
+        error: 'each resource may appear once',
+      }),
+  });
 }
 
-/** The CRUD resources of an OpenAPI document: collection paths `/x` that have an item path `/x/{id}`. */
-export function readResources(spec: unknown, specPath: string): { service: string; resources: Resource[] } {
-  const version = at(spec, 'openapi');
-  if (typeof version !== 'string' || !version.startsWith('3.')) {
-    throw badInput(
-      `${specPath} is not an OpenAPI 3 document (openapi is ${JSON.stringify(version)}); run api-spec first`,
-    );
-  }
-  const paths = (at(spec, 'paths') as Record<string, unknown> | undefined) ?? {};
-  const resources: Resource[] = [];
-  for (const key of Object.keys(paths)) {
-    const segment = /^\/([a-z][a-z0-9-]*)$/.exec(key)?.[1];
-    if (!segment || paths[`${key}/{id}`] === undefined) continue;
-    const post = at(paths, key, 'post');
-    const entity = schemaFields(
-      spec,
-      at(post, 'responses', '201', 'content', 'application/json', 'schema', '$ref'),
-      `POST ${key} response`,
-      specPath,
-    );
-    const input = schemaFields(
-      spec,
-      at(post, 'requestBody', 'content', 'application/json', 'schema', '$ref'),
-      `POST ${key} body`,
-      specPath,
-    );
-    const missing = input.fields.find(
-      (f) => !entity.fields.some((e) => e.name === f.name && e.type === f.type),
-    );
-    if (missing || !entity.fields.some((f) => f.name === 'id' && f.type === 'string')) {
-      throw badInput(
-        `components.schemas.${entity.name} in ${specPath} needs a string "id"` +
-          (missing ? ` and the field "${missing.name}" (${missing.type}) of ${input.name}` : '') +
-          '; regenerate it with the api-spec agent',
-      );
-    }
-    const camel = pascal(segment).replace(/^./, (c) => c.toLowerCase());
-    resources.push({
-      path: segment,
-      camel,
-      name: pascal(singular(segment)),
-      entity: entity.fields,
-      input: input.fields,
-    });
-  }
-  if (resources.length === 0) {
-    throw badInput(`${specPath} has no CRUD paths (/x with /x/{id}); regenerate it with the api-spec agent`);
-  }
-  const title = at(spec, 'info', 'title');
-  return { service: typeof title === 'string' && title ? title : 'service', resources };
+async function askForFields(
+  llm: Llm,
+  service: string,
+  resources: readonly string[],
+  context: AgentContext,
+): Promise<Record<string, FieldSpec[]>> {
+  const answer = await llm.generateObject({
+    agent: 'api-spec',
+    schema: resourceFieldsSchema(resources),
+    system:
+      'You design REST APIs. Given a service and its resources, you choose the fields each resource ' +
+      'stores: a handful of meaningful, camelCase fields with simple JSON types.',
+    prompt:
+      `Service "${service}" has the resources ${resources.map((r) => `"${r}"`).join(', ')}. ` +
+      'List the fields of each resource. Do not include id, createdAt or updatedAt: they are added ' +
+      'automatically. Mark a field required when a new item makes no sense without it; give each ' +
+      'resource at least one string field.',
+    signal: context.signal,
+    heartbeat: (details) => context.heartbeat(details),
+    recordUsage: (usage) => context.recordUsage(usage),
+  });
+  return Object.fromEntries(answer.resources.map((r) => [r.resource, r.fields]));
 }
+
+/** Writes an OpenAPI 3.0 document with CRUD operations for each resource, validated before it is written. */
+export function createApiSpecAgent({ llm }: { llm?: Llm } = {}) {
+  return defineAgent({
+    name: 'api-spec',
+    description:
+      'Writes a validated OpenAPI 3.0 spec (spec/openapi.json) with CRUD paths and schemas per resource; ' +
+      'an LLM, when configured, chooses the fields.',
+    input: ApiSpecInputSchema,
+    output: ApiSpecOutputSchema,
+    llm: 'optional',
+    async run(input, context) {
+      const service = input.service.trim();
+      if (!NAME.test(service)) {
+        throw badInput(
+          `service "${input.service}" is not a valid service name; use lower-case letters, digits and "-", e.g. "todo-service"`,
+        );
+      }
+      const resources = parseResources(input.resources);
+      context.heartbeat({ step: 'resources', resources });
+      const dir = resolveInside(context.workspace, input.outDir, 'outDir');
+      const file = path.join(dir, 'openapi.json');
+      const specPath = toPosix(path.relative(context.workspace, file));
+      const useLlm = llm?.configured('api-spec') ?? false;
+      const fields = useLlm && llm ? await askForFields(llm, service, resources, context) : {};
+      const document = buildOpenApi(service, resources, input.version, fields);
+      await validateOpenApi(document, specPath);
+      context.heartbeat({ step: 'validated', validator: OPENAPI_VALIDATOR });
+      await mkdir(dir, { recursive: true });
+      await writeFile(file, `${JSON.stringify(document, null, 2)}\n`);
+      context.heartbeat({ step: 'written' });
+      return {
+        specPath,
+        operations: resources.length * 5,
+        resources,
+        valid: true as const,
+        validator: OPENAPI_VALIDATOR,
+        fieldsFrom: useLlm ? ('llm' as const) : ('default' as const),
+      };
+    },
+  });
+}
+
+/** The api-spec agent without an LLM: the default fields for every resource. */
+export const apiSpecAgent = createApiSpecAgent();

@@ -269,11 +269,21 @@ async function buildJava(job: Job): Promise<BuildOutput> {
   if (failures.length) {
     await buildFailed(job, `${failures.length} Java check(s) failed:\n${failures.join('\n')}`);
   }
-  const reason = spring.length ? 'needs Spring Boot on the classpath (run mvn package)' : undefined;
-  if (reason) job.log.push(`not compiled (${reason}):`, ...spring.map((f) => `  ${f}`));
+  let reason: string | undefined;
+  let built = compiler;
+  if (spring.length) {
+    const maven = await mavenPackage(job);
+    if (maven.ok) {
+      built = `${compiler}; ${maven.version}`;
+      job.log.push(`mvn package compiled the Spring sources too (${spring.length} file(s))`);
+      return { compiled: true, compiler: built, tests, notCompiled: [], logPath: LOG_PATH };
+    }
+    reason = maven.reason;
+    job.log.push(`not compiled (${reason}):`, ...spring.map((f) => `  ${f}`));
+  }
   return {
     compiled: true,
-    compiler,
+    compiler: built,
     tests,
     notCompiled: spring.map(inWorkspace),
     logPath: LOG_PATH,
@@ -281,11 +291,54 @@ async function buildJava(job: Job): Promise<BuildOutput> {
   };
 }
 
+/**
+ * `mvn package` for the sources that need Spring Boot. Only with BATON_BUILD_MAVEN=1, because it
+ * downloads dependencies; a failing package fails the build like javac does.
+ */
+async function mavenPackage(
+  job: Job,
+): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
+  const { root, rel, context } = job;
+  if (process.env.BATON_BUILD_MAVEN !== '1') {
+    return {
+      ok: false,
+      reason:
+        'needs Spring Boot on the classpath (run mvn package, or set BATON_BUILD_MAVEN=1 on the worker)',
+    };
+  }
+  const hasPom = await readFile(path.join(root, 'pom.xml'), 'utf8').then(
+    () => true,
+    () => false,
+  );
+  if (!hasPom)
+    return { ok: false, reason: `needs Spring Boot on the classpath, and ${rel || '.'} has no pom.xml` };
+  const version = await runProcess('mvn', ['-B', '-v'], { cwd: root, context, timeoutMs: 60_000 });
+  record(job, 'mvn -B -v', version);
+  if (version.code !== 0) {
+    return {
+      ok: false,
+      reason: `needs Spring Boot on the classpath, and mvn is not available (${version.problem ?? firstLines(version.stderr, 2)})`,
+    };
+  }
+  const args = ['-B', '-q', 'package'];
+  const result = await runProcess('mvn', args, { cwd: root, context, timeoutMs: 15 * 60_000 });
+  record(job, `mvn ${args.join(' ')}`, result);
+  if (result.code !== 0) {
+    await buildFailed(
+      job,
+      `mvn package failed in ${rel || '.'}:\n${firstLines(result.stdout + result.stderr) || (result.problem ?? '')}`,
+    );
+  }
+  // eslint-disable-next-line no-control-regex -- strips the colours some mvn builds print anyway
+  return { ok: true, version: firstLines(version.stdout, 1).replace(/\u001b\[[0-9;]*m/g, '') };
+}
+
 /** Checks, compiles and tests a generated project for real, and fails the phase when it does not build. */
 export const buildAgent = defineAgent({
   name: 'build',
   description:
-    'Syntax-checks and tests a Node project, or compiles and self-checks a Java project with javac.',
+    'Syntax-checks and tests a Node project, or compiles and self-checks a Java project with javac ' +
+    '(and mvn package, with BATON_BUILD_MAVEN=1).',
   input: BuildInputSchema,
   output: BuildOutputSchema,
   async run(input, context) {

@@ -4,7 +4,7 @@
  * application class need Spring Boot on the classpath.
  */
 
-import type { Field, Resource } from './api-spec';
+import type { Field, Resource } from './codegen-spec';
 
 const JAVA_TYPES: Record<Field['type'], string> = {
   string: 'String',

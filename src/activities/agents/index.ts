@@ -1,24 +1,35 @@
 import type { Llm } from '../llm';
 import type { Agent } from './agent';
-import { apiSpecAgent } from './api-spec';
+import { createApiSpecAgent } from './api-spec';
 import { buildAgent } from './build';
-import { codegenAgent } from './codegen';
+import { createCodegenAgent } from './codegen';
 import { deployAgent } from './deploy';
 import { designAgent } from './design';
-import { reviewAgent } from './review';
+import { researchAgent } from './research';
+import { createReviewAgent } from './review';
 
-export { apiSpecAgent } from './api-spec';
+export { apiSpecAgent, createApiSpecAgent } from './api-spec';
 export { buildAgent } from './build';
-export { codegenAgent } from './codegen';
+export { codegenAgent, createCodegenAgent } from './codegen';
 export { deployAgent } from './deploy';
 export { designAgent } from './design';
-export { reviewAgent } from './review';
+export { createResearchAgent, researchAgent } from './research';
+export { createReviewAgent, reviewAgent } from './review';
 export { type Agent, type AgentContext, type AgentRegistry, createAgentRegistry, defineAgent } from './agent';
 
 /**
- * The deterministic agents every worker offers: they do real, small work in the run's workspace
- * (write a spec, generate, review, build and pack a project) without an LLM.
+ * The built-in agents every worker offers. They do real work in the run's workspace (write and
+ * validate a spec, generate, review, build, pack, research). `api-spec`, `codegen` and `review`
+ * use the LLM for their part when one is configured for them, and work deterministically without.
  */
-export function builtinAgents(_deps: { llm?: Llm } = {}): Agent[] {
-  return [apiSpecAgent, codegenAgent, reviewAgent, buildAgent, designAgent, deployAgent];
+export function builtinAgents({ llm }: { llm?: Llm } = {}): Agent[] {
+  return [
+    createApiSpecAgent({ llm }),
+    createCodegenAgent({ llm }),
+    createReviewAgent({ llm }),
+    buildAgent,
+    designAgent,
+    deployAgent,
+    researchAgent,
+  ];
 }

@@ -1,22 +1,17 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import type { Llm } from '../llm';
 import { type AgentContext, defineAgent } from './agent';
-import { badInput, listFiles, resolveInside, runProcess, toPosix } from './build';
+import { badInput, listFiles, resolveInside, toPosix } from './build';
+import { type Finding, FindingSchema, fileChecks } from './review-checks';
+import { eslintFindings, typescriptFindings } from './review-lint';
 
-const FindingSchema = z.object({
-  file: z.string(),
-  line: z.number().int().optional(),
-  severity: z.enum(['error', 'warning', 'info']),
-  rule: z.string(),
-  message: z.string(),
-});
-export type Finding = z.infer<typeof FindingSchema>;
+export { type Finding, FindingSchema } from './review-checks';
 
 const REPORT_PATH = 'reports/review.json';
 /** Findings kept in the output (history); the report file holds all of them. */
 const MAX_OUTPUT_FINDINGS = 100;
-const MAX_FILE_BYTES = 1024 * 1024;
 const SKIPPED_DIRS: ReadonlySet<string> = new Set([
   'node_modules',
   '.git',
@@ -25,245 +20,170 @@ const SKIPPED_DIRS: ReadonlySet<string> = new Set([
   'reports',
   'deploy',
 ]);
+/** How much source the LLM is shown, in characters, over all files. */
+const MAX_LLM_SOURCE_CHARS = 60_000;
 
-const SECRETS: readonly RegExp[] = [
-  /\b(?:password|passwd|secret|api[_-]?key|access[_-]?key|auth[_-]?token|private[_-]?key)\w*["']?\s*[:=]\s*["'][^"'\s]{8,}["']/i,
-  /\bAKIA[0-9A-Z]{16}\b/,
-  /-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----/,
-  /\bgh[pousr]_[A-Za-z0-9]{36,}\b/,
-];
-
-/** Checks every text file: markers left behind, long lines, trailing whitespace, secrets. */
-function lineChecks(file: string, text: string, maxLineLength: number): Finding[] {
-  const findings: Finding[] = [];
-  text.split('\n').forEach((raw, index) => {
-    const content = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    const line = index + 1;
-    const marker = /\b(TODO|FIXME)\b/.exec(content);
-    if (marker) {
-      findings.push({
-        file,
-        line,
-        severity: 'warning',
-        rule: 'todo',
-        message: `${marker[1]} left in the code`,
-      });
-    }
-    if (content.length > maxLineLength) {
-      findings.push({
-        file,
-        line,
-        severity: 'warning',
-        rule: 'line-length',
-        message: `line is ${content.length} characters; keep lines at ${maxLineLength} or fewer`,
-      });
-    }
-    if (/[ \t]+$/.test(content)) {
-      findings.push({
-        file,
-        line,
-        severity: 'info',
-        rule: 'trailing-whitespace',
-        message: 'trailing whitespace',
-      });
-    }
-    if (SECRETS.some((pattern) => pattern.test(content))) {
-      findings.push({
-        file,
-        line,
-        severity: 'error',
-        rule: 'hard-coded-secret',
-        message: 'looks like a hard-coded credential; read it from the environment or a secret store',
-      });
-    }
-  });
-  return findings;
-}
-
-/** Java source with comments, strings and char literals blanked, keeping line structure. */
-function javaCode(text: string): string {
-  return text.replace(
-    /"""[\s\S]*?"""|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|\/\/[^\n]*|\/\*[\s\S]*?\*\//g,
-    (match) => match.replace(/[^\n]/g, ' '),
-  );
-}
-
-function javaChecks(file: string, text: string): Finding[] {
-  const findings: Finding[] = [];
-  const code = javaCode(text);
-  let depth = 0;
-  let line = 1;
-  const opened: number[] = [];
-  for (const char of code) {
-    if (char === '\n') line++;
-    else if (char === '{') {
-      depth++;
-      opened.push(line);
-    } else if (char === '}') {
-      if (depth === 0) {
-        findings.push({ file, line, severity: 'error', rule: 'java-braces', message: 'unmatched "}"' });
-        break;
-      }
-      depth--;
-      opened.pop();
-    }
-  }
-  if (depth > 0) {
-    const at = opened[opened.length - 1];
-    findings.push({
-      file,
-      ...(at ? { line: at } : {}),
-      severity: 'error',
-      rule: 'java-braces',
-      message: `${depth} "{" never closed`,
-    });
-  }
-
-  const dirs = path.posix.dirname(file);
-  const root = /(?:^|\/)src\/(?:main|test)\/java(?:\/|$)/.exec(dirs);
-  const expected = root ? dirs.slice(root.index + root[0].length).replace(/\//g, '.') : undefined;
-  const declared = /^\s*package\s+([\w.]+)\s*;/m.exec(code);
-  const actual = declared?.[1] ?? '';
-  const packageLine = declared
-    ? code.slice(0, declared.index + declared[0].indexOf('package')).split('\n').length
-    : 1;
-  if (expected !== undefined ? actual !== expected : actual && !dirs.endsWith(actual.replace(/\./g, '/'))) {
-    findings.push({
-      file,
-      line: packageLine,
-      severity: 'error',
-      rule: 'java-package',
-      message: `package "${actual || '(default)'}" does not match the directory "${dirs}"`,
-    });
-  }
-  const type =
-    /\bpublic\s+(?:(?:final|abstract|sealed|non-sealed|static|strictfp)\s+)*(?:class|interface|enum|record|@interface)\s+(\w+)/.exec(
-      code,
-    );
-  const expectedName = path.posix.basename(file, '.java');
-  if (type && type[1] !== expectedName) {
-    findings.push({
-      file,
-      line: code.slice(0, type.index).split('\n').length,
-      severity: 'error',
-      rule: 'java-class-name',
-      message: `public type "${type[1]}" must be declared in ${type[1]}.java, not ${expectedName}.java`,
-    });
-  }
-  return findings;
-}
-
-async function jsSyntax(file: string, workspace: string, context: AgentContext): Promise<Finding[]> {
-  const result = await runProcess(process.execPath, ['--check', file], {
-    cwd: workspace,
-    context,
-    timeoutMs: 30_000,
-  });
-  if (result.code === 0) return [];
-  const output = result.stderr || result.problem || 'node --check failed';
-  const line = new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)`).exec(output)?.[1];
-  const message = /^\w*Error: .*$/m.exec(output)?.[0] ?? output.split('\n')[0] ?? 'syntax error';
-  return [{ file, ...(line ? { line: Number(line) } : {}), severity: 'error', rule: 'js-syntax', message }];
-}
-
-function jsonSyntax(file: string, text: string): Finding[] {
-  try {
-    JSON.parse(text);
-    return [];
-  } catch (error) {
-    return [{ file, severity: 'error', rule: 'json-syntax', message: (error as Error).message }];
-  }
-}
-
-async function reviewFile(file: string, workspace: string, maxLineLength: number, context: AgentContext) {
-  const absolute = path.join(workspace, file);
-  const info = await stat(absolute).catch(() => undefined);
-  if (!info?.isFile()) {
-    throw badInput(
-      `files holds "${file}", which is not a file in the workspace; bind files to codegen's "files"`,
-    );
-  }
-  if (info.size > MAX_FILE_BYTES) {
-    return [
-      { file, severity: 'info' as const, rule: 'skipped', message: `larger than ${MAX_FILE_BYTES} bytes` },
-    ];
-  }
-  const text = await readFile(absolute, 'utf8');
-  if (text.includes('\u0000')) return [];
-  const findings = lineChecks(file, text, maxLineLength);
-  if (/\.[mc]?js$/.test(file)) findings.push(...(await jsSyntax(file, workspace, context)));
-  if (file.endsWith('.java')) findings.push(...javaChecks(file, text));
-  if (file.endsWith('.json')) findings.push(...jsonSyntax(file, text));
-  return findings;
-}
-
-/** Static review of files: real syntax checks for JS and JSON, structure checks for Java, hygiene for all. */
-export const reviewAgent = defineAgent({
-  name: 'review',
-  description:
-    'Reviews files: node --check, Java structure, TODO/FIXME, long lines, whitespace, hard-coded secrets.',
-  input: z.object({
-    /** Workspace-relative files to review, e.g. codegen's `files`. */
-    files: z.array(z.string()).optional(),
-    /** Or a directory to review, relative to the workspace; the whole workspace when neither is given. */
-    dir: z.string().optional(),
-    maxLineLength: z.number().int().positive().default(120),
-  }),
-  output: z.object({
-    findings: z.array(FindingSchema),
-    errors: z.number().int(),
-    warnings: z.number().int(),
-    passed: z.boolean(),
-    reportPath: z.string(),
-    /** Findings left out of `findings` to keep the result small; all are in the report. */
-    omitted: z.number().int(),
-  }),
-  async run(input, context) {
-    const workspace = path.resolve(context.workspace);
-    let files: string[];
-    if (input.files) {
-      files = input.files.map((file) =>
-        toPosix(path.relative(workspace, resolveInside(workspace, file, 'files'))),
-      );
-    } else {
-      const dir = resolveInside(workspace, input.dir ?? '.', 'dir');
-      const exists = await stat(dir).then(
-        (s) => s.isDirectory(),
-        () => false,
-      );
-      if (!exists) {
-        throw badInput(`dir "${input.dir}" is not a directory in the workspace; bind it to codegen's "dir"`);
-      }
-      files = (await listFiles(dir, workspace, SKIPPED_DIRS)).filter(
-        (file) => !path.posix.basename(file).startsWith('.'),
-      );
-    }
-    if (files.length === 0) {
-      throw badInput('there are no files to review; bind files to the codegen phase\'s "files"');
-    }
-
-    const findings: Finding[] = [];
-    for (const file of [...new Set(files)].sort()) {
-      findings.push(...(await reviewFile(file, workspace, input.maxLineLength, context)));
-      context.heartbeat({ step: 'reviewed', file });
-    }
-    const errors = findings.filter((f) => f.severity === 'error').length;
-    const warnings = findings.filter((f) => f.severity === 'warning').length;
-    const passed = errors === 0;
-    const report = { passed, errors, warnings, files: [...new Set(files)].sort(), findings };
-    await mkdir(path.join(workspace, 'reports'), { recursive: true });
-    await writeFile(path.join(workspace, REPORT_PATH), `${JSON.stringify(report, null, 2)}\n`);
-    const severityOrder = { error: 0, warning: 1, info: 2 } as const;
-    const kept = [...findings]
-      .sort((a, b) => severityOrder[a.severity] - severityOrder[b.severity])
-      .slice(0, MAX_OUTPUT_FINDINGS);
-    return {
-      findings: kept,
-      errors,
-      warnings,
-      passed,
-      reportPath: REPORT_PATH,
-      omitted: findings.length - kept.length,
-    };
-  },
+/** The structured answer asked of the LLM. */
+export const LlmReviewSchema = z.object({
+  findings: z
+    .array(
+      z.object({
+        file: z.string(),
+        line: z.number().int().positive().optional(),
+        severity: z.enum(['error', 'warning', 'info']),
+        message: z.string().min(1).max(500),
+      }),
+    )
+    .max(50),
 });
+
+async function sourcesForLlm(files: readonly string[], workspace: string): Promise<string> {
+  let budget = MAX_LLM_SOURCE_CHARS;
+  const parts: string[] = [];
+  for (const file of files) {
+    if (budget <= 0) {
+      parts.push(`--- ${file} --- (not shown: the review is over its size budget)`);
+      continue;
+    }
+    const text = await readFile(path.join(workspace, file), 'utf8');
+    if (text.includes('\u0000')) continue;
+    const numbered = text
+      .slice(0, budget)
+      .split('\n')
+      .map((line, i) => `${String(i + 1).padStart(4)}| ${line}`)
+      .join('\n');
+    budget -= numbered.length;
+    parts.push(`--- ${file} ---\n${numbered}${text.length > budget ? '\n… (truncated)' : ''}`);
+  }
+  return parts.join('\n\n');
+}
+
+/** The LLM's findings on the files, beyond the static ones; findings on files not reviewed are dropped. */
+async function llmFindings(
+  llm: Llm,
+  files: readonly string[],
+  workspace: string,
+  found: readonly Finding[],
+  context: AgentContext,
+): Promise<Finding[]> {
+  const known = found
+    .slice(0, 50)
+    .map((f) => `- ${f.file}${f.line ? `:${f.line}` : ''} [${f.severity}] ${f.message}`);
+  const answer = await llm.generateObject({
+    agent: 'review',
+    schema: LlmReviewSchema,
+    system:
+      'You are a meticulous code reviewer. Report real defects: bugs, security problems, missing ' +
+      "validation, behaviour that contradicts the code's own documentation. Do not report style. " +
+      'Severity error is for defects that break behaviour; warning for risks; info for the rest.',
+    prompt: [
+      `Review these ${files.length} file(s). Lines are numbered; cite the file path and line.`,
+      await sourcesForLlm(files, workspace),
+      known.length
+        ? `Static checks already found these; do not repeat them:\n${known.join('\n')}`
+        : 'Static checks (syntax, TypeScript, ESLint) found nothing.',
+      'Answer with an empty findings list when the code is sound.',
+    ].join('\n\n'),
+    signal: context.signal,
+    heartbeat: (details) => context.heartbeat(details),
+    recordUsage: (usage) => context.recordUsage(usage),
+  });
+  const reviewed = new Set(files);
+  const kept = answer.findings.filter((f) => reviewed.has(f.file));
+  if (kept.length < answer.findings.length) {
+    context.log('review: dropped LLM findings on files that were not reviewed', {
+      dropped: answer.findings.length - kept.length,
+    });
+  }
+  return kept.map((f) => ({ ...f, rule: 'llm', source: 'llm' as const }));
+}
+
+/**
+ * Reviews files: real syntax checks for JS and JSON, TypeScript diagnostics and ESLint for TS/JS,
+ * structure checks for Java, hygiene for all; plus an LLM's findings when one is configured.
+ */
+export function createReviewAgent({ llm }: { llm?: Llm } = {}) {
+  return defineAgent({
+    name: 'review',
+    description:
+      'Reviews files: node --check, TypeScript diagnostics, ESLint, Java structure, TODO/FIXME, long lines, ' +
+      'hard-coded secrets; an LLM, when configured, adds its findings.',
+    input: z.object({
+      /** Workspace-relative files to review, e.g. codegen's `files`. */
+      files: z.array(z.string()).optional(),
+      /** Or a directory to review, relative to the workspace; the whole workspace when neither is given. */
+      dir: z.string().optional(),
+      maxLineLength: z.number().int().positive().default(120),
+    }),
+    output: z.object({
+      findings: z.array(FindingSchema),
+      errors: z.number().int(),
+      warnings: z.number().int(),
+      passed: z.boolean(),
+      reportPath: z.string(),
+      /** Findings left out of `findings` to keep the result small; all are in the report. */
+      omitted: z.number().int(),
+    }),
+    llm: 'optional',
+    async run(input, context) {
+      const workspace = path.resolve(context.workspace);
+      let files: string[];
+      if (input.files) {
+        files = input.files.map((file) =>
+          toPosix(path.relative(workspace, resolveInside(workspace, file, 'files'))),
+        );
+      } else {
+        const dir = resolveInside(workspace, input.dir ?? '.', 'dir');
+        const exists = await stat(dir).then(
+          (s) => s.isDirectory(),
+          () => false,
+        );
+        if (!exists) {
+          throw badInput(
+            `dir "${input.dir}" is not a directory in the workspace; bind it to codegen's "dir"`,
+          );
+        }
+        files = (await listFiles(dir, workspace, SKIPPED_DIRS)).filter(
+          (file) => !path.posix.basename(file).startsWith('.'),
+        );
+      }
+      if (files.length === 0) {
+        throw badInput('there are no files to review; bind files to the codegen phase\'s "files"');
+      }
+
+      files = [...new Set(files)].sort();
+      const findings: Finding[] = [];
+      for (const file of files) {
+        findings.push(...(await fileChecks(file, workspace, input.maxLineLength, context)));
+        context.heartbeat({ step: 'reviewed', file });
+      }
+      findings.push(...(await typescriptFindings(files, workspace)));
+      context.heartbeat({ step: 'typescript' });
+      findings.push(...(await eslintFindings(files, workspace)));
+      context.heartbeat({ step: 'eslint' });
+      if (llm?.configured('review'))
+        findings.push(...(await llmFindings(llm, files, workspace, findings, context)));
+      const errors = findings.filter((f) => f.severity === 'error').length;
+      const warnings = findings.filter((f) => f.severity === 'warning').length;
+      const passed = errors === 0;
+      const report = { passed, errors, warnings, files, findings };
+      await mkdir(path.join(workspace, 'reports'), { recursive: true });
+      await writeFile(path.join(workspace, REPORT_PATH), `${JSON.stringify(report, null, 2)}\n`);
+      const severityOrder = { error: 0, warning: 1, info: 2 } as const;
+      const kept = [...findings]
+        .sort((a, b) => severityOrder[a.severity] - severityOrder[b.severity])
+        .slice(0, MAX_OUTPUT_FINDINGS);
+      return {
+        findings: kept,
+        errors,
+        warnings,
+        passed,
+        reportPath: REPORT_PATH,
+        omitted: findings.length - kept.length,
+      };
+    },
+  });
+}
+
+/** The review agent without an LLM: static checks only. */
+export const reviewAgent = createReviewAgent();
