@@ -24,11 +24,17 @@ const OUT = fileURLToPath(new URL('../test/fixtures/histories/', import.meta.url
 const run = promisify(execFile);
 /** `npm run record-histories -- v3`: the version tag in the file names; older files are kept. */
 const tag = process.argv[2];
-if (!tag || !/^[a-z0-9-]+$/i.test(tag)) throw new Error('Usage: npm run record-histories -- <tag>, e.g. v2 (files become <template>.<tag>.json)');
+if (!tag || !/^[a-z0-9-]+$/i.test(tag))
+  throw new Error('Usage: npm run record-histories -- <tag>, e.g. v2 (files become <template>.<tag>.json)');
 const cli = await findTemporalCli();
-if (!cli) throw new Error('record-histories needs the Temporal CLI: run `npx tsx scripts/dev-server.ts install`');
+if (!cli)
+  throw new Error('record-histories needs the Temporal CLI: run `npx tsx scripts/dev-server.ts install`');
 const dir = await mkdtemp(join(tmpdir(), 'baton-record-'));
-const server = await ensureServer({ port: await freePort(), dbFile: join(dir, 'temporal.db'), headless: true });
+const server = await ensureServer({
+  port: await freePort(),
+  dbFile: join(dir, 'temporal.db'),
+  headless: true,
+});
 const taskQueue = 'baton-record';
 const connection = await NativeConnection.connect({ address: server.address });
 const worker = await Worker.create({
@@ -48,18 +54,29 @@ await worker.runUntil(async () => {
       if (['completed', 'rejected', 'failed'].includes(status.state)) break;
       const gate = status.gates[0];
       if (gate) {
-        await decide(baton, workflowId, { phase: gate.phase, action: 'approve', by: 'recorder', comment: `via ${via}` }, { via });
+        await decide(
+          baton,
+          workflowId,
+          { phase: gate.phase, action: 'approve', by: 'recorder', comment: `via ${via}` },
+          { via },
+        );
         via = via === 'update' ? 'signal' : 'update';
       }
       await new Promise((r) => setTimeout(r, 200));
     }
     const summary = await waitForResult(baton, workflowId);
     // The CLI writes the canonical proto3 JSON that historyFromJSON reads back.
-    const { stdout } = await run(cli, ['workflow', 'show', '--address', server.address, '--workflow-id', workflowId, '--output', 'json'], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const { stdout } = await run(
+      cli,
+      ['workflow', 'show', '--address', server.address, '--workflow-id', workflowId, '--output', 'json'],
+      {
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     await writeFile(join(OUT, `${template.name}.${tag}.json`), stdout);
-    console.log(`${template.name}: ${summary.state}, ${(JSON.parse(stdout) as { events: unknown[] }).events.length} events`);
+    console.log(
+      `${template.name}: ${summary.state}, ${(JSON.parse(stdout) as { events: unknown[] }).events.length} events`,
+    );
   }
 });
 await baton.close();

@@ -20,7 +20,12 @@ export default async function setup(project: TestProject) {
   const dir = await mkdtemp(join(tmpdir(), 'baton-test-'));
   if (!process.env.TEMPORAL_ADDRESS) {
     const port = await freePort();
-    server = await ensureServer({ port, dbFile: join(dir, 'temporal.db'), headless: true, log: (l) => console.log(`[dev-server] ${l}`) });
+    server = await ensureServer({
+      port,
+      dbFile: join(dir, 'temporal.db'),
+      headless: true,
+      log: (l) => console.log(`[dev-server] ${l}`),
+    });
   } else {
     server = await ensureServer({ log: (l) => console.log(`[dev-server] ${l}`) });
   }

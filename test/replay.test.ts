@@ -10,7 +10,9 @@ const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
 
 describe('committed histories replay without non-determinism', () => {
   it('has a history for each template', async () => {
-    const templates = (await readdir(fileURLToPath(new URL('../templates/', import.meta.url)))).map((f) => f.replace(/\.ya?ml$/, ''));
+    const templates = (await readdir(fileURLToPath(new URL('../templates/', import.meta.url)))).map((f) =>
+      f.replace(/\.ya?ml$/, ''),
+    );
     // Files are <template>.<version>.json; older versions stay, to prove old runs still replay.
     const covered = new Set(files.map((f) => f.split('.')[0]));
     expect(templates.filter((t) => !covered.has(t))).toEqual([]);

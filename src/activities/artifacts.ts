@@ -29,7 +29,9 @@ export function guessMediaType(name: string): string {
 }
 
 export function defaultArtifactRoot(): string {
-  return process.env.BATON_ARTIFACTS_DIR ?? join(process.env.BATON_HOME ?? join(homedir(), '.baton'), 'artifacts');
+  return (
+    process.env.BATON_ARTIFACTS_DIR ?? join(process.env.BATON_HOME ?? join(homedir(), '.baton'), 'artifacts')
+  );
 }
 
 export interface ArtifactStore {
@@ -42,7 +44,9 @@ export interface ArtifactStore {
 export function digestOf(uri: string): string {
   const digest = uri.startsWith(URI_PREFIX) ? uri.slice(URI_PREFIX.length) : '';
   if (!/^[0-9a-f]{64}$/.test(digest)) {
-    throw new Error(`"${uri}" is not an artifact URI; they look like ${URI_PREFIX}<64 hex digits> (see \`baton artifacts <run>\`)`);
+    throw new Error(
+      `"${uri}" is not an artifact URI; they look like ${URI_PREFIX}<64 hex digits> (see \`baton artifacts <run>\`)`,
+    );
   }
   return digest;
 }
@@ -69,14 +73,23 @@ export function createArtifactStore(root: string = defaultArtifactRoot()): Artif
         await writeFile(temp, bytes);
         await rename(temp, path);
       }
-      return { uri: `${URI_PREFIX}${sha256}`, sha256, bytes: bytes.length, mediaType: mediaType ?? guessMediaType(name), name };
+      return {
+        uri: `${URI_PREFIX}${sha256}`,
+        sha256,
+        bytes: bytes.length,
+        mediaType: mediaType ?? guessMediaType(name),
+        name,
+      };
     },
     async get(uri) {
       const digest = digestOf(uri);
       try {
         return await readFile(pathOf(digest));
       } catch (cause) {
-        throw new Error(`Artifact ${uri} is not in the store at ${root} (set BATON_ARTIFACTS_DIR to the worker's store)`, { cause });
+        throw new Error(
+          `Artifact ${uri} is not in the store at ${root} (set BATON_ARTIFACTS_DIR to the worker's store)`,
+          { cause },
+        );
       }
     },
   };

@@ -23,7 +23,10 @@ export interface ActivityDeps {
 }
 
 /** Every agent a worker with this configuration offers: built-ins, LLM agents, command agents. */
-export function configuredAgents(config?: BatonConfig, llm: Llm | undefined = config && createLlm(config)): Agent[] {
+export function configuredAgents(
+  config?: BatonConfig,
+  llm: Llm | undefined = config && createLlm(config),
+): Agent[] {
   return [
     ...builtinAgents({ llm }),
     ...(llm ? llmAgents(llm) : []),
@@ -41,7 +44,12 @@ export function createActivities(deps: ActivityDeps = {}) {
   const agents = createAgentRegistry(deps.agents ?? configuredAgents(deps.config, llm));
   const workspaceRoot = deps.workspaceRoot ?? defaultWorkspaceRoot();
   return {
-    runAgent: createRunAgent({ agents, workspaceRoot, artifacts: deps.artifacts ?? createArtifactStore(), llm }),
+    runAgent: createRunAgent({
+      agents,
+      workspaceRoot,
+      artifacts: deps.artifacts ?? createArtifactStore(),
+      llm,
+    }),
     checkAgents: createCheckAgents({ agents }),
   };
 }

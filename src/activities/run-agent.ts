@@ -6,7 +6,14 @@ import { z } from 'zod';
 import type { AgentRegistry, ArtifactRef, UsageRecord } from './agents/agent';
 import { INLINE_LIMIT_BYTES, type ArtifactStore } from './artifacts';
 import type { Llm } from './llm';
-import { changedIn, commitPhase, ensureRepository, findPhaseCommit, readAtCommit, resultPath } from './workspace';
+import {
+  changedIn,
+  commitPhase,
+  ensureRepository,
+  findPhaseCommit,
+  readAtCommit,
+  resultPath,
+} from './workspace';
 
 export const RunAgentInputSchema = z.object({
   workflowId: z.string(),
@@ -106,7 +113,9 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }:
   async function artifactsOf(workspace: string, commit: string, changed: string[]): Promise<ArtifactRef[]> {
     const files = changed.filter((f) => !f.startsWith('.baton/'));
     if (files.length > MAX_ARTIFACT_REFS) {
-      return [await store.put({ name: 'changed-files.json', content: JSON.stringify({ commit, files }, null, 2) })];
+      return [
+        await store.put({ name: 'changed-files.json', content: JSON.stringify({ commit, files }, null, 2) }),
+      ];
     }
     const refs: ArtifactRef[] = [];
     for (const name of files) {
@@ -147,8 +156,13 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }:
     // Idempotency: a worker that crashed after the work was committed must not redo it.
     const finished = await findPhaseCommit(workspace, key);
     if (finished) {
-      const { stored, ...saved } = JSON.parse(await readAtCommit(workspace, finished, resultPath(request.phase, request.run))) as SavedResult;
-      const refs = [...stored, ...(await artifactsOf(workspace, finished, await changedIn(workspace, finished)))];
+      const { stored, ...saved } = JSON.parse(
+        await readAtCommit(workspace, finished, resultPath(request.phase, request.run)),
+      ) as SavedResult;
+      const refs = [
+        ...stored,
+        ...(await artifactsOf(workspace, finished, await changedIn(workspace, finished))),
+      ];
       return { ...saved, attempt, commit: finished, artifacts: dedupe(refs), replayed: true };
     }
 
@@ -192,12 +206,24 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }:
       let kept: unknown = parsed.data;
       const json = JSON.stringify(parsed.data) ?? 'null';
       if (Buffer.byteLength(json) > INLINE_LIMIT_BYTES) {
-        const ref = await store.put({ name: `${request.phase}.output.json`, content: json, mediaType: 'application/json' });
+        const ref = await store.put({
+          name: `${request.phase}.output.json`,
+          content: json,
+          mediaType: 'application/json',
+        });
         stored.push(ref);
         kept = { $artifact: ref, note: `output of ${Buffer.byteLength(json)} bytes kept outside history` };
       }
       const withoutLlm = agent.llm === 'optional' && !llm?.configured(agent.name) ? true : undefined;
-      const saved: SavedResult = { output: kept, attempt, startedAt, endedAt: new Date().toISOString(), usage: sumUsage(usage), withoutLlm, stored };
+      const saved: SavedResult = {
+        output: kept,
+        attempt,
+        startedAt,
+        endedAt: new Date().toISOString(),
+        usage: sumUsage(usage),
+        withoutLlm,
+        stored,
+      };
       // The result goes into the phase's commit, so a retry after a crash returns it instead of redoing the work.
       const path = join(workspace, resultPath(request.phase, request.run));
       await mkdir(dirname(path), { recursive: true });
@@ -227,7 +253,11 @@ function dedupe(refs: ArtifactRef[]): ArtifactRef[] {
 
 export function createCheckAgents({ agents }: Pick<RunAgentDeps, 'agents'>) {
   /** Tells the workflow which of the agents its definition names this worker does not know. */
-  async function checkAgents({ names }: { names: string[] }): Promise<{ unknown: string[]; known: string[] }> {
+  async function checkAgents({
+    names,
+  }: {
+    names: string[];
+  }): Promise<{ unknown: string[]; known: string[] }> {
     return { unknown: names.filter((n) => !agents.has(n)), known: [...agents.keys()].sort() };
   }
   return checkAgents;

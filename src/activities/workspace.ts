@@ -21,7 +21,14 @@ async function git(dir: string, args: string[]): Promise<string> {
   const { stdout } = await exec('git', args, {
     cwd: dir,
     maxBuffer: 16 * 1024 * 1024,
-    env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'Baton', GIT_AUTHOR_EMAIL: 'baton@localhost', GIT_COMMITTER_NAME: 'Baton', GIT_COMMITTER_EMAIL: 'baton@localhost' },
+    env: {
+      ...process.env,
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_AUTHOR_NAME: 'Baton',
+      GIT_AUTHOR_EMAIL: 'baton@localhost',
+      GIT_COMMITTER_NAME: 'Baton',
+      GIT_COMMITTER_EMAIL: 'baton@localhost',
+    },
   });
   return stdout;
 }
@@ -31,7 +38,8 @@ export async function ensureRepository(dir: string, workflowId: string): Promise
   await mkdir(dir, { recursive: true });
   await locked(dir, async () => {
     const isRepo = await git(dir, ['rev-parse', '--is-inside-work-tree']).then(
-      (out) => out.trim() === 'true' && git(dir, ['rev-parse', '--show-toplevel']).then((top) => top.trim() === dir),
+      (out) =>
+        out.trim() === 'true' && git(dir, ['rev-parse', '--show-toplevel']).then((top) => top.trim() === dir),
       () => false,
     );
     if (isRepo) return;
@@ -52,7 +60,14 @@ const keyOf = (key: PhaseKey) => `${key.workflowId}/${key.phase}/${key.run}`;
 /** The commit that finished this run of the phase before, if any (a retry after a crash). */
 export async function findPhaseCommit(dir: string, key: PhaseKey): Promise<string | undefined> {
   return locked(dir, async () => {
-    const out = await git(dir, ['log', '--fixed-strings', `--grep=Baton-Key: ${keyOf(key)}`, '--format=%H', '-n', '1']);
+    const out = await git(dir, [
+      'log',
+      '--fixed-strings',
+      `--grep=Baton-Key: ${keyOf(key)}`,
+      '--format=%H',
+      '-n',
+      '1',
+    ]);
     return out.trim() || undefined;
   });
 }
@@ -68,7 +83,10 @@ export interface PhaseCommit {
 }
 
 /** Commits everything in the workspace as this phase's work; one commit per run of a phase. */
-export async function commitPhase(dir: string, key: PhaseKey & { attempt: number; agent: string }): Promise<PhaseCommit> {
+export async function commitPhase(
+  dir: string,
+  key: PhaseKey & { attempt: number; agent: string },
+): Promise<PhaseCommit> {
   return locked(dir, async () => {
     await git(dir, ['add', '-A']);
     const message = [
@@ -85,7 +103,14 @@ export async function commitPhase(dir: string, key: PhaseKey & { attempt: number
 
 /** Files a commit added or modified. */
 export async function changedIn(dir: string, commit: string): Promise<string[]> {
-  const out = await git(dir, ['diff-tree', '--no-commit-id', '--name-only', '-r', '--diff-filter=AM', commit]);
+  const out = await git(dir, [
+    'diff-tree',
+    '--no-commit-id',
+    '--name-only',
+    '-r',
+    '--diff-filter=AM',
+    commit,
+  ]);
   return out.split('\n').filter(Boolean);
 }
 

@@ -3,7 +3,17 @@ import { DECISION_ACTIONS, type Decision, type DecisionAction } from '../shared/
 import { BatonError } from './errors';
 import { renderArtifacts, renderInbox, renderStatus, renderTemplates } from './format';
 import { createArtifactStore } from '../activities/artifacts';
-import { cancelRun, connect, decide, getStatus, inbox, listArtifacts, startRun, waitForResult, type Baton } from './runs';
+import {
+  cancelRun,
+  connect,
+  decide,
+  getStatus,
+  inbox,
+  listArtifacts,
+  startRun,
+  waitForResult,
+  type Baton,
+} from './runs';
 import { listTemplates } from './templates';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -13,7 +23,8 @@ export function parsePairs(pairs: string[], flag: string, typed: boolean): Recor
   const result: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new BatonError(`${flag} "${pair}" is not key=value; for example ${flag} service=billing`);
+    if (eq <= 0)
+      throw new BatonError(`${flag} "${pair}" is not key=value; for example ${flag} service=billing`);
     const key = pair.slice(0, eq);
     const text = pair.slice(eq + 1);
     let value: unknown = text;
@@ -77,7 +88,8 @@ export function buildProgram(): Command {
     .option('--wait', 'wait for the run to end and print its summary')
     .option('--json', 'machine-readable output')
     .action(async (template: string | undefined, opts) => {
-      if (!template && !opts.file) throw new BatonError('Name a template (see `baton templates`) or pass --file def.yaml.');
+      if (!template && !opts.file)
+        throw new BatonError('Name a template (see `baton templates`) or pass --file def.yaml.');
       await withBaton(async (baton) => {
         const started = await startRun(baton, {
           template: opts.file ? undefined : template,
@@ -87,7 +99,12 @@ export function buildProgram(): Command {
           approvalMode: opts.autoApprove ? 'auto' : 'manual',
         });
         if (!opts.wait) {
-          print(opts.json, started, () => `Started ${started.workflowId}\n  status:  baton status ${started.workflowId} --watch\n  gates:   baton inbox`);
+          print(
+            opts.json,
+            started,
+            () =>
+              `Started ${started.workflowId}\n  status:  baton status ${started.workflowId} --watch\n  gates:   baton inbox`,
+          );
           return;
         }
         const summary = await waitForResult(baton, started.workflowId);
@@ -131,18 +148,23 @@ export function buildProgram(): Command {
       .option('--update', 'send as the validated `decide` update instead of the `approval` signal')
       .option('--json', 'machine-readable output');
 
-  const decideAction = (action: DecisionAction) => async (id: string, phase: string, opts: Record<string, unknown>) =>
-    withBaton(async (baton) => {
-      const decision: Decision = {
-        phase,
-        action,
-        by: String(opts.by),
-        ...(opts.comment ? { comment: String(opts.comment) } : {}),
-        ...(action === 'modify' ? { changes: parsePairs(opts.set as string[], '--set', true) } : {}),
-      };
-      const result = await decide(baton, id, decision, { via: opts.update ? 'update' : 'signal' });
-      print(Boolean(opts.json), result, () => `${action} ${phase} of ${id}: ${result.accepted === true ? 'accepted' : 'signal sent'}`);
-    });
+  const decideAction =
+    (action: DecisionAction) => async (id: string, phase: string, opts: Record<string, unknown>) =>
+      withBaton(async (baton) => {
+        const decision: Decision = {
+          phase,
+          action,
+          by: String(opts.by),
+          ...(opts.comment ? { comment: String(opts.comment) } : {}),
+          ...(action === 'modify' ? { changes: parsePairs(opts.set as string[], '--set', true) } : {}),
+        };
+        const result = await decide(baton, id, decision, { via: opts.update ? 'update' : 'signal' });
+        print(
+          Boolean(opts.json),
+          result,
+          () => `${action} ${phase} of ${id}: ${result.accepted === true ? 'accepted' : 'signal sent'}`,
+        );
+      });
 
   const descriptions: Record<DecisionAction, string> = {
     approve: 'approve the open gate of a phase; the run continues',
@@ -153,7 +175,8 @@ export function buildProgram(): Command {
   };
   for (const action of DECISION_ACTIONS) {
     const command = decisionCommand(action, descriptions[action]);
-    if (action === 'modify') command.requiredOption('--set <k=v>', 'input change (repeatable; JSON values allowed)', collect, []);
+    if (action === 'modify')
+      command.requiredOption('--set <k=v>', 'input change (repeatable; JSON values allowed)', collect, []);
     command.action(decideAction(action));
   }
 
@@ -228,7 +251,8 @@ export async function main(argv = process.argv): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (error) {
     // These messages already say what to do; a stack trace would only hide that.
-    if (error instanceof BatonError || (error as Error | undefined)?.name === 'ConfigError') console.error(`error: ${(error as Error).message}`);
+    if (error instanceof BatonError || (error as Error | undefined)?.name === 'ConfigError')
+      console.error(`error: ${(error as Error).message}`);
     else console.error(error);
     process.exitCode = 1;
   }

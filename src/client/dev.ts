@@ -43,16 +43,21 @@ export async function runDev(options: { demo: boolean; port: number }): Promise<
   try {
     server = await ensureServer({ port: options.port, log: say });
     process.env.TEMPORAL_ADDRESS = server.address;
-    say(`Temporal server at ${server.address}${server.owned ? ` (dev server, data in ${server.dbFile})` : ''}`);
+    say(
+      `Temporal server at ${server.address}${server.owned ? ` (dev server, data in ${server.dbFile})` : ''}`,
+    );
     if (server.uiUrl) say(`Web UI: ${server.uiUrl}`);
     worker = await startWorker({ address: server.address });
     say(`worker polling task queue "${worker.worker.options.taskQueue}"`);
 
     if (options.demo) {
       const baton = await connect({ address: server.address });
-      const { workflowId } = await startRun(baton, { template: 'node-express-api' }).finally(() => baton.close());
+      const { workflowId } = await startRun(baton, { template: 'node-express-api' }).finally(() =>
+        baton.close(),
+      );
       say(`demo run started: ${workflowId}`);
-      if (server.uiUrl) say(`watch it: ${server.uiUrl}/namespaces/${server.namespace}/workflows/${workflowId}`);
+      if (server.uiUrl)
+        say(`watch it: ${server.uiUrl}/namespaces/${server.namespace}/workflows/${workflowId}`);
       const running = worker;
       const phase = await waitForFirstGate(workflowId, () => running.worker.getState() !== 'RUNNING');
       if (phase) {

@@ -49,7 +49,10 @@ export function renderStatus(id: string, status: RunStatus): string {
     const budget = status.budget
       ? `  budget: ${[status.budget.tokens && `${status.budget.tokens} tokens`, status.budget.costUsd && `$${status.budget.costUsd}`].filter(Boolean).join(', ')}`
       : '';
-    out.push('', `LLM usage: ${usage.calls} calls, ${usage.inputTokens} in + ${usage.outputTokens} out tokens, $${usage.costUsd.toFixed(4)}${budget}`);
+    out.push(
+      '',
+      `LLM usage: ${usage.calls} calls, ${usage.inputTokens} in + ${usage.outputTokens} out tokens, $${usage.costUsd.toFixed(4)}${budget}`,
+    );
   }
   if (status.agentsWithoutLlm?.length) {
     out.push('', `Ran without an LLM (none configured): ${status.agentsWithoutLlm.join(', ')}`);
@@ -57,7 +60,9 @@ export function renderStatus(id: string, status: RunStatus): string {
   for (const gate of status.gates) {
     if (gate.kind === 'budget') {
       out.push('', `Budget gate before ${gate.title} (${gate.phase}): ${gate.reason ?? ''}`);
-      out.push(`  Raise: baton modify ${id} ${gate.phase} --set budget.tokens=N   (or --set phaseBudget.costUsd=N)`);
+      out.push(
+        `  Raise: baton modify ${id} ${gate.phase} --set budget.tokens=N   (or --set phaseBudget.costUsd=N)`,
+      );
       out.push(`  Or: baton approve|skip|reject ${id} ${gate.phase}`);
       continue;
     }
@@ -66,12 +71,16 @@ export function renderStatus(id: string, status: RunStatus): string {
       `Gate open: ${gate.title} (${gate.phase}) since ${gate.openedAt}${gate.deadline ? `, ${gate.onTimeout} at ${gate.deadline}` : ''}`,
     );
     if (gate.instructions) out.push(`  ${gate.instructions}`);
-    out.push(`  Decide: baton approve|reject|retry|skip ${id} ${gate.phase}   or   baton modify ${id} ${gate.phase} --set key=value`);
+    out.push(
+      `  Decide: baton approve|reject|retry|skip ${id} ${gate.phase}   or   baton modify ${id} ${gate.phase} --set key=value`,
+    );
   }
   if (status.decisions.length) {
     out.push('', 'Decisions:');
     for (const d of status.decisions) {
-      out.push(`  ${d.at}  ${d.phase}: ${d.action} by ${d.by} (${d.via})${d.comment ? ` — ${d.comment}` : ''}`);
+      out.push(
+        `  ${d.at}  ${d.phase}: ${d.action} by ${d.by} (${d.via})${d.comment ? ` — ${d.comment}` : ''}`,
+      );
     }
   }
   if (status.ignoredSignals.length) {
@@ -86,7 +95,13 @@ export function renderInbox(items: InboxItem[]): string {
   if (items.length === 0) return 'No open gates.';
   return table(
     ['RUN', 'TEMPLATE', 'PHASE', 'WAITING', 'APPROVE WITH'],
-    items.map((i) => [i.workflowId, i.template ?? '', i.phase, elapsed(i.openedAt), `baton approve ${i.workflowId} ${i.phase}`]),
+    items.map((i) => [
+      i.workflowId,
+      i.template ?? '',
+      i.phase,
+      elapsed(i.openedAt),
+      `baton approve ${i.workflowId} ${i.phase}`,
+    ]),
   );
 }
 
@@ -94,7 +109,13 @@ export function renderArtifacts(items: ArtifactListing[]): string {
   if (items.length === 0) return 'No artifacts.';
   return table(
     ['PHASE', 'NAME', 'BYTES', 'TYPE', 'URI'],
-    items.map((i) => [i.phase, i.artifact.name, String(i.artifact.bytes), i.artifact.mediaType, i.artifact.uri]),
+    items.map((i) => [
+      i.phase,
+      i.artifact.name,
+      String(i.artifact.bytes),
+      i.artifact.mediaType,
+      i.artifact.uri,
+    ]),
   );
 }
 

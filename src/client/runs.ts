@@ -8,11 +8,25 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ApprovalMode, Params } from '../shared/definition';
-import { approvalSignal, decideUpdate, DEFAULT_TASK_QUEUE, statusQuery, WORKFLOW_TYPE, type DecideResult, type Decision } from '../shared/messages';
+import {
+  approvalSignal,
+  decideUpdate,
+  DEFAULT_TASK_QUEUE,
+  statusQuery,
+  WORKFLOW_TYPE,
+  type DecideResult,
+  type Decision,
+} from '../shared/messages';
 import { BatonPendingGates, BatonTemplate } from '../shared/search-attributes';
 import type { RunStatus, RunSummary } from '../shared/status';
 import { validateDefinition } from '../shared/validate';
-import { BatonError, DecisionRejectedError, DefinitionError, RunNotFoundError, ServerUnreachableError } from './errors';
+import {
+  BatonError,
+  DecisionRejectedError,
+  DefinitionError,
+  RunNotFoundError,
+  ServerUnreachableError,
+} from './errors';
 import { loadTemplate, readDefinitionFile } from './templates';
 
 export interface ConnectOptions {
@@ -64,7 +78,10 @@ export interface StartOptions {
 
 /** The agents a worker started here with the same configuration would offer. */
 async function workerAgentNames(): Promise<string[]> {
-  const [{ configuredAgents }, { loadConfig }] = await Promise.all([import('../activities'), import('../activities/config')]);
+  const [{ configuredAgents }, { loadConfig }] = await Promise.all([
+    import('../activities'),
+    import('../activities/config'),
+  ]);
   try {
     return configuredAgents(await loadConfig()).map((a) => a.name);
   } catch (error) {
@@ -79,19 +96,26 @@ function defaultRunId(name: string): string {
 
 async function resolveDefinition(options: StartOptions): Promise<{ raw: unknown; template?: string }> {
   const given = [options.template, options.file, options.definition].filter((v) => v !== undefined).length;
-  if (given !== 1) throw new BatonError('Give exactly one of a template name, --file, or a definition object.');
+  if (given !== 1)
+    throw new BatonError('Give exactly one of a template name, --file, or a definition object.');
   if (options.definition !== undefined) return { raw: options.definition };
   if (options.file !== undefined) return { raw: await readDefinitionFile(options.file) };
   return { raw: await loadTemplate(options.template as string), template: options.template };
 }
 
 /** Validates (every problem at once) and starts a `pipeline` run. Returns its workflow id. */
-export async function startRun(baton: Baton, options: StartOptions): Promise<{ workflowId: string; firstRunId: string; params: Params }> {
+export async function startRun(
+  baton: Baton,
+  options: StartOptions,
+): Promise<{ workflowId: string; firstRunId: string; params: Params }> {
   const { raw, template } = await resolveDefinition(options);
   const agents = options.agents ?? (await workerAgentNames());
   const checked = validateDefinition(raw, options.params ?? {}, { agents });
   if (!checked.ok) {
-    throw new DefinitionError(String((raw as { name?: unknown })?.name ?? options.template ?? '(unnamed)'), checked.problems);
+    throw new DefinitionError(
+      String((raw as { name?: unknown })?.name ?? options.template ?? '(unnamed)'),
+      checked.problems,
+    );
   }
   const { definition, params } = checked;
   const workflowId = options.id ?? defaultRunId(template ?? definition.name);
@@ -162,7 +186,10 @@ export async function decide(
         return await handle.executeUpdate(decideUpdate, { args: [decision] });
       } catch (error) {
         if (error instanceof WorkflowUpdateFailedError) {
-          const reason = error.cause instanceof ApplicationFailure ? error.cause.message : (error.cause?.message ?? error.message);
+          const reason =
+            error.cause instanceof ApplicationFailure
+              ? error.cause.message
+              : (error.cause?.message ?? error.message);
           throw new DecisionRejectedError(`Decision refused by run "${id}": ${reason}`, { cause: error });
         }
         throw error;
@@ -177,12 +204,16 @@ export async function decide(
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
     while (Date.now() < deadline) {
       const status = await handle.query(statusQuery);
-      const ignored = status.ignoredSignals.slice(before.ignoredSignals.length).find((s) => sameDecision(s.payload, decision));
+      const ignored = status.ignoredSignals
+        .slice(before.ignoredSignals.length)
+        .find((s) => sameDecision(s.payload, decision));
       if (ignored) throw new DecisionRejectedError(`Decision refused by run "${id}": ${ignored.reason}`);
       const taken =
         status.decisions.slice(before.decisions.length).some((d) => sameDecision(d, decision)) ||
         // A gate that was open and has closed since took some decision, possibly this one.
-        (before.gates.some((g) => g.phase === decision.phase) && !status.gates.some((g) => g.phase === decision.phase) && status.decisions.length > before.decisions.length);
+        (before.gates.some((g) => g.phase === decision.phase) &&
+          !status.gates.some((g) => g.phase === decision.phase) &&
+          status.decisions.length > before.decisions.length);
       if (taken) return { accepted: true, phase: decision.phase, action: decision.action };
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -218,7 +249,14 @@ export async function inbox(baton: Baton): Promise<InboxItem[]> {
       .catch(() => undefined);
     for (const phase of gates) {
       const gate = status?.gates.find((g) => g.phase === phase);
-      items.push({ workflowId: run.workflowId, template, phase, startTime: run.startTime, openedAt: gate?.openedAt, instructions: gate?.instructions });
+      items.push({
+        workflowId: run.workflowId,
+        template,
+        phase,
+        startTime: run.startTime,
+        openedAt: gate?.openedAt,
+        instructions: gate?.instructions,
+      });
     }
   }
   return items;
@@ -234,7 +272,9 @@ export interface ArtifactListing {
 export async function listArtifacts(baton: Baton, id: string, phase?: string): Promise<ArtifactListing[]> {
   const status = await getStatus(baton, id);
   if (phase && !status.phases.some((p) => p.id === phase)) {
-    throw new BatonError(`Run "${id}" has no phase "${phase}"; phases are: ${status.phases.map((p) => p.id).join(', ')}`);
+    throw new BatonError(
+      `Run "${id}" has no phase "${phase}"; phases are: ${status.phases.map((p) => p.id).join(', ')}`,
+    );
   }
   return status.phases
     .filter((p) => !phase || p.id === phase)

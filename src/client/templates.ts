@@ -21,9 +21,12 @@ export async function readDefinitionFile(path: string): Promise<unknown> {
   try {
     return extname(path) === '.json' ? JSON.parse(text) : YAML.parse(text);
   } catch (cause) {
-    throw new BatonError(`Definition file "${path}" is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(cause as Error).message}`, {
-      cause,
-    });
+    throw new BatonError(
+      `Definition file "${path}" is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
   }
 }
 

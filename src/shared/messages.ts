@@ -8,7 +8,9 @@ export type DecisionAction = (typeof DECISION_ACTIONS)[number];
 
 /** The payload of signal `approval` and update `decide`. */
 export const DecisionSchema = z.object({
-  phase: z.string({ error: 'phase is required: the id of the phase whose gate is open' }).min(1, 'phase is required'),
+  phase: z
+    .string({ error: 'phase is required: the id of the phase whose gate is open' })
+    .min(1, 'phase is required'),
   action: z.enum(DECISION_ACTIONS, {
     error: (issue) =>
       `action ${issue.input === undefined ? 'is required' : `${JSON.stringify(issue.input)} is not an action`}; use one of ${DECISION_ACTIONS.join(', ')}`,

@@ -2,14 +2,7 @@ import type { ApprovalMode } from './definition';
 import type { Decision, DecisionAction } from './messages';
 
 export type PhaseState =
-  | 'pending'
-  | 'running'
-  | 'awaiting-approval'
-  | 'done'
-  | 'skipped'
-  | 'failed'
-  | 'cancelled'
-  | 'rejected';
+  'pending' | 'running' | 'awaiting-approval' | 'done' | 'skipped' | 'failed' | 'cancelled' | 'rejected';
 
 export type RunState = 'running' | 'waiting' | 'completed' | 'rejected' | 'failed';
 
@@ -118,5 +111,11 @@ export interface RunSummary extends RunStatus {
   outputs: Record<string, unknown>;
 }
 
-export const TERMINAL_PHASE_STATES: readonly PhaseState[] = ['done', 'skipped', 'failed', 'cancelled', 'rejected'];
+export const TERMINAL_PHASE_STATES: readonly PhaseState[] = [
+  'done',
+  'skipped',
+  'failed',
+  'cancelled',
+  'rejected',
+];
 export type { DecisionAction };

@@ -1,7 +1,13 @@
 import type { z } from 'zod';
 import { collectBindings, parseReference } from './binding';
 import { ancestors, findCycle } from './dag';
-import { type Definition, DefinitionSchema, type Params, type ParamValue, type ParamSpec } from './definition';
+import {
+  type Definition,
+  DefinitionSchema,
+  type Params,
+  type ParamValue,
+  type ParamSpec,
+} from './definition';
 import { DURATION_HINT, parseDuration } from './duration';
 
 /** One thing wrong with a definition or its params. `path` names the phase and the field. */
@@ -11,8 +17,7 @@ export interface Problem {
 }
 
 export type ValidationResult =
-  | { ok: true; definition: Definition; params: Params }
-  | { ok: false; problems: Problem[] };
+  { ok: true; definition: Definition; params: Params } | { ok: false; problems: Problem[] };
 
 export interface ValidateOptions {
   /** Agent names the worker knows. When omitted, agents are not checked here. */
@@ -47,11 +52,16 @@ function zodProblems(error: z.ZodError, raw: unknown): Problem[] {
   });
 }
 
-function coerceParam(name: string, spec: ParamSpec, value: unknown): { value?: ParamValue; problem?: Problem } {
+function coerceParam(
+  name: string,
+  spec: ParamSpec,
+  value: unknown,
+): { value?: ParamValue; problem?: Problem } {
   const path = `params.${name}`;
   if (spec.type === 'number') {
     const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
-    if (typeof value === 'string' && value.trim() === '') return { problem: { path, message: 'expected a number, got ""' } };
+    if (typeof value === 'string' && value.trim() === '')
+      return { problem: { path, message: 'expected a number, got ""' } };
     if (Number.isFinite(number)) return { value: number };
     return { problem: { path, message: `expected a number, got ${JSON.stringify(value)}` } };
   }
@@ -98,7 +108,8 @@ function checkPhases(definition: Definition, options: ValidateOptions, problems:
   const ids = definition.phases.map((p) => p.id);
   const seen = new Set<string>();
   for (const id of ids) {
-    if (seen.has(id)) problems.push({ path: `phases[${id}].id`, message: `duplicate phase id "${id}"; ids must be unique` });
+    if (seen.has(id))
+      problems.push({ path: `phases[${id}].id`, message: `duplicate phase id "${id}"; ids must be unique` });
     seen.add(id);
   }
   const agents = options.agents ? new Set(options.agents) : undefined;
@@ -112,7 +123,8 @@ function checkPhases(definition: Definition, options: ValidateOptions, problems:
       });
     }
     phase.needs.forEach((need, i) => {
-      if (need === phase.id) problems.push({ path: `${at}.needs[${i}]`, message: `phase "${phase.id}" cannot need itself` });
+      if (need === phase.id)
+        problems.push({ path: `${at}.needs[${i}]`, message: `phase "${phase.id}" cannot need itself` });
       else if (!seen.has(need)) {
         problems.push({
           path: `${at}.needs[${i}]`,
@@ -129,7 +141,10 @@ function checkPhases(definition: Definition, options: ValidateOptions, problems:
     ];
     for (const [field, value] of durations) {
       if (value !== undefined && parseDuration(value) === undefined) {
-        problems.push({ path: `${at}.${field}`, message: `${JSON.stringify(value)} is not a duration; ${DURATION_HINT}` });
+        problems.push({
+          path: `${at}.${field}`,
+          message: `${JSON.stringify(value)} is not a duration; ${DURATION_HINT}`,
+        });
       }
     }
     const upstream = ancestors(definition.phases, phase.id);
@@ -137,7 +152,10 @@ function checkPhases(definition: Definition, options: ValidateOptions, problems:
       const ref = parseReference(expression);
       if (ref.kind === 'invalid') problems.push({ path: `${at}.input`, message: ref.reason });
       else if (ref.kind === 'param' && !(ref.name in definition.params)) {
-        problems.push({ path: `${at}.input`, message: `binds param "${ref.name}", which the definition does not declare` });
+        problems.push({
+          path: `${at}.input`,
+          message: `binds param "${ref.name}", which the definition does not declare`,
+        });
       } else if (ref.kind === 'phase' && !upstream.has(ref.phase)) {
         problems.push({
           path: `${at}.input`,

@@ -12,7 +12,9 @@ export interface BatonWorkerOptions extends ActivityDeps {
   connection?: NativeConnection;
 }
 
-export function workerSettings(options: Pick<BatonWorkerOptions, 'address' | 'namespace' | 'taskQueue'> = {}) {
+export function workerSettings(
+  options: Pick<BatonWorkerOptions, 'address' | 'namespace' | 'taskQueue'> = {},
+) {
   return {
     address: options.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233',
     namespace: options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',

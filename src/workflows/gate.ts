@@ -40,7 +40,8 @@ export async function awaitDecision(
   });
 
   const decided = () => run.inbox.has(phase.id) || run.stopped;
-  const inTime = timeoutMs === undefined ? (await condition(decided), true) : await condition(decided, timeoutMs);
+  const inTime =
+    timeoutMs === undefined ? (await condition(decided), true) : await condition(decided, timeoutMs);
 
   let decision = run.inbox.get(phase.id);
   if (!decision && !inTime) {

@@ -10,9 +10,22 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, AgentFailureDetails } from '../activities';
 import { bindInput, mergeChanges } from '../shared/binding';
-import { gateOf, PipelineInputSchema, type Definition, type Phase, type PipelineInput, type Retry } from '../shared/definition';
+import {
+  gateOf,
+  PipelineInputSchema,
+  type Definition,
+  type Phase,
+  type PipelineInput,
+  type Retry,
+} from '../shared/definition';
 import { durationMs } from '../shared/duration';
-import { approvalSignal, BudgetChangeSchema, decideUpdate, statusQuery, type Decision } from '../shared/messages';
+import {
+  approvalSignal,
+  BudgetChangeSchema,
+  decideUpdate,
+  statusQuery,
+  type Decision,
+} from '../shared/messages';
 import type { RunSummary } from '../shared/status';
 import { formatProblems, validateDefinition, type Problem } from '../shared/validate';
 import { awaitDecision } from './gate';
@@ -36,7 +49,10 @@ function invalid(name: string, problems: Problem[]): ApplicationFailure {
 function prepare(raw: PipelineInput) {
   const input = PipelineInputSchema.safeParse(raw);
   if (!input.success) {
-    const problems = input.error.issues.map((i) => ({ path: i.path.join('.') || '(input)', message: i.message }));
+    const problems = input.error.issues.map((i) => ({
+      path: i.path.join('.') || '(input)',
+      message: i.message,
+    }));
     throw invalid('(input)', problems);
   }
   const { definition: rawDefinition, params, approvalMode, template } = input.data;
@@ -77,13 +93,19 @@ function describeFailure(error: unknown): { type?: string; message: string } {
 }
 
 /** Runs one phase: the agent, then its gate, again for as long as the gate asks for it. */
-async function runPhase(run: RunStateObject, phase: Phase, scopes: Map<string, CancellationScope>): Promise<void> {
+async function runPhase(
+  run: RunStateObject,
+  phase: Phase,
+  scopes: Map<string, CancellationScope>,
+): Promise<void> {
   const status = run.phase(phase.id);
   const retry = phase.retry ?? DEFAULT_RETRY;
   const timeoutMs = durationMs(phase.timeout);
   const { runAgent } = proxyActivities<Activities>({
     startToCloseTimeout: timeoutMs,
-    heartbeatTimeout: phase.heartbeatTimeout ? durationMs(phase.heartbeatTimeout) : Math.min(DEFAULT_HEARTBEAT_MS, timeoutMs),
+    heartbeatTimeout: phase.heartbeatTimeout
+      ? durationMs(phase.heartbeatTimeout)
+      : Math.min(DEFAULT_HEARTBEAT_MS, timeoutMs),
     retry: {
       maximumAttempts: retry.maxAttempts,
       initialInterval: durationMs(retry.initialInterval),
@@ -102,7 +124,10 @@ async function runPhase(run: RunStateObject, phase: Phase, scopes: Map<string, C
 
   const reject = (decision: Decision) => {
     status.state = 'rejected';
-    run.stop('rejected', `Rejected at "${phase.id}" by ${decision.by}${decision.comment ? `: ${decision.comment}` : ''}`);
+    run.stop(
+      'rejected',
+      `Rejected at "${phase.id}" by ${decision.by}${decision.comment ? `: ${decision.comment}` : ''}`,
+    );
     for (const other of scopes.values()) other.cancel();
   };
 
@@ -175,7 +200,10 @@ async function runPhase(run: RunStateObject, phase: Phase, scopes: Map<string, C
       }
       status.state = 'failed';
       status.error = describeFailure(error);
-      run.stop('failed', `Phase "${phase.id}" failed after ${status.attempts} attempt(s): ${status.error.message}`);
+      run.stop(
+        'failed',
+        `Phase "${phase.id}" failed after ${status.attempts} attempt(s): ${status.error.message}`,
+      );
       for (const other of scopes.values()) other.cancel();
       return;
     } finally {
@@ -271,7 +299,9 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   const summary: RunSummary = {
     ...run.status(),
     outputs: Object.fromEntries(
-      definition.phases.filter((p) => run.phase(p.id).state === 'done').map((p) => [p.id, run.phase(p.id).output]),
+      definition.phases
+        .filter((p) => run.phase(p.id).state === 'done')
+        .map((p) => [p.id, run.phase(p.id).output]),
     ),
   };
   if (summary.state === 'failed') {

@@ -1,5 +1,11 @@
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { type ApprovalMode, type Budget, type Definition, type Params, type Phase } from '../shared/definition';
+import {
+  type ApprovalMode,
+  type Budget,
+  type Definition,
+  type Params,
+  type Phase,
+} from '../shared/definition';
 import { BudgetChangeSchema, DecisionSchema, type Decision } from '../shared/messages';
 import { BatonPendingGates, BatonProgress, BatonTemplate } from '../shared/search-attributes';
 import {
@@ -18,11 +24,25 @@ import {
 const now = (): string => new Date().toISOString();
 
 /** The one state object of a `pipeline` run: everything `status` reports, and the gate inbox. */
-export function createRunState(definition: Definition, params: Params, approvalMode: ApprovalMode, template?: string) {
+export function createRunState(
+  definition: Definition,
+  params: Params,
+  approvalMode: ApprovalMode,
+  template?: string,
+) {
   const phases = new Map<string, PhaseStatus>(
     definition.phases.map((p) => [
       p.id,
-      { id: p.id, title: p.title ?? p.id, agent: p.agent, needs: p.needs, state: 'pending', attempts: 0, runs: 0, usage: NO_USAGE },
+      {
+        id: p.id,
+        title: p.title ?? p.id,
+        agent: p.agent,
+        needs: p.needs,
+        state: 'pending',
+        attempts: 0,
+        runs: 0,
+        usage: NO_USAGE,
+      },
     ]),
   );
   const gates = new Map<string, OpenGate>();
@@ -157,7 +177,10 @@ export function createRunState(definition: Definition, params: Params, approvalM
     ignore(payload: unknown, why: string): void {
       ignoredSignals.push({ at: now(), payload, reason: why });
     },
-    openGate(p: Phase, gate: Omit<OpenGate, 'phase' | 'title' | 'openedAt' | 'deadline'> & { timeoutMs?: number }): void {
+    openGate(
+      p: Phase,
+      gate: Omit<OpenGate, 'phase' | 'title' | 'openedAt' | 'deadline'> & { timeoutMs?: number },
+    ): void {
       const { timeoutMs, ...rest } = gate;
       gates.set(p.id, {
         ...rest,

@@ -7,11 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { AgentContext } from '../../src/activities/agents/agent';
-import { createArtifactStore } from '../../src/activities/artifacts';
 import { builtinAgents } from '../../src/activities/agents';
 import { validateOpenApi } from '../../src/activities/agents/api-spec';
 import { bindInput } from '../../src/shared/binding';
 import { formatProblems, validateDefinition } from '../../src/shared/validate';
+import { agentContext } from '../helpers/agent-context';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const agents = new Map(builtinAgents().map((agent) => [agent.name, agent]));
@@ -31,18 +31,12 @@ async function freshWorkspace(): Promise<string> {
 let heartbeats = 0;
 
 function contextFor(workspace: string, phase: string, signal = new AbortController().signal): AgentContext {
-  return {
-    workspace,
+  return agentContext(workspace, {
     workflowId: 'agents-test',
-    runId: 'run-1',
     phase,
-    attempt: 1,
-    heartbeat: () => void heartbeats++,
     signal,
-    log: () => undefined,
-    saveArtifact: (artifact) => createArtifactStore(path.join(workspace, '.artifacts')).put(artifact),
-    recordUsage: () => undefined,
-  };
+    heartbeat: () => void heartbeats++,
+  });
 }
 
 // Outputs are plain JSON, so tests read them loosely.

@@ -3,7 +3,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, realpath, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Agent, AgentContext, ArtifactRef } from '../../src/activities/agents/agent';
 import {
@@ -12,6 +11,7 @@ import {
   CommandAgentSpecSchema,
   defineCommandAgent,
 } from '../../src/activities/agents/command-agent';
+import { failureOf } from '../helpers/agent-context';
 
 const NODE = process.execPath;
 const created: string[] = [];
@@ -68,15 +68,6 @@ async function run(agent: Agent, input: unknown, h: Harness): Promise<CommandAge
 
 function node(name: string, script: string, extra: Partial<CommandAgentSpec> = {}): Agent {
   return defineCommandAgent({ ...extra, name, command: NODE, args: ['-e', script, ...(extra.args ?? [])] });
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
 }
 
 /** True while the process exists and is not a zombie waiting for a reaper. */

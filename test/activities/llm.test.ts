@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { AgentContext, UsageRecord } from '../../src/activities/agents/agent';
@@ -9,6 +8,7 @@ import { defineLlmAgent, llmAgent } from '../../src/activities/agents/llm-agent'
 import { ConfigError, loadConfig, redact, resolveModel, type Env } from '../../src/activities/config';
 import { createLlm, retryAfterMs, type Llm } from '../../src/activities/llm';
 import { apiError, chatCompletion, startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai';
+import { failureOf } from '../helpers/agent-context';
 
 const KEY = 'sk-test-0123456789abcdefSECRET';
 const dirs: string[] = [];
@@ -39,15 +39,6 @@ function ask(llm: Llm, usage: UsageRecord[] = [], agent = 'planner') {
     prompt: 'Plan a todo app',
     recordUsage: (u) => usage.push(u),
   });
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
 }
 
 describe('LLM calls against a fake OpenAI-compatible server', () => {

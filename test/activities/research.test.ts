@@ -3,10 +3,10 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentContext } from '../../src/activities/agents/agent';
 import { createResearchAgent, githubRetryDelayMs } from '../../src/activities/agents/research';
+import { agentContext, failureOf } from '../helpers/agent-context';
 
 const TOKEN = 'ghp_fakeTokenForTests0123456789abcdefABCD';
 const dirs: string[] = [];
@@ -26,18 +26,7 @@ async function workspace(files: Record<string, string> = {}): Promise<string> {
 }
 
 function contextFor(dir: string): AgentContext {
-  return {
-    workspace: dir,
-    workflowId: 'research-test',
-    runId: 'run-1',
-    phase: 'research',
-    attempt: 1,
-    heartbeat: () => undefined,
-    signal: new AbortController().signal,
-    log: () => undefined,
-    saveArtifact: () => Promise.reject(new Error('not used')),
-    recordUsage: () => undefined,
-  };
+  return agentContext(dir, { workflowId: 'research-test', phase: 'research' });
 }
 
 interface Reply {
@@ -75,15 +64,6 @@ type FakeGitHub = Awaited<ReturnType<typeof startFakeGitHub>>;
 async function research(env: Record<string, string | undefined>, input: unknown, dir: string) {
   const agent = createResearchAgent({ env });
   return agent.output.parse(await agent.run(agent.input.parse(input), contextFor(dir)));
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
 }
 
 describe('research against a fake GitHub', () => {

@@ -6,7 +6,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createActivities, type Activities, type RunAgentInput, type RunAgentResult } from '../../src/activities';
+import {
+  createActivities,
+  type Activities,
+  type RunAgentInput,
+  type RunAgentResult,
+} from '../../src/activities';
 import { defineAgent } from '../../src/activities/agents/agent';
 import { createArtifactStore, INLINE_LIMIT_BYTES } from '../../src/activities/artifacts';
 
@@ -36,7 +41,11 @@ async function setup() {
   const dir = await mkdtemp(join(tmpdir(), 'baton-run-agent-'));
   const counter = join(dir, 'runs.txt');
   const store = createArtifactStore(join(dir, 'artifacts'));
-  const activities = createActivities({ agents: [countingAgent(counter)], workspaceRoot: join(dir, 'ws'), artifacts: store });
+  const activities = createActivities({
+    agents: [countingAgent(counter)],
+    workspaceRoot: join(dir, 'ws'),
+    artifacts: store,
+  });
   return { dir, counter, store, activities };
 }
 
@@ -54,11 +63,19 @@ describe('runAgent', () => {
     const { dir, store, activities } = await setup();
     const result = await attempt(1, activities, request());
     expect(result.output).toEqual({ file: 'notes.md' });
-    expect(result.usage).toEqual({ inputTokens: 3, outputTokens: 4, costUsd: 0.001, calls: 1, costKnown: true });
+    expect(result.usage).toEqual({
+      inputTokens: 3,
+      outputTokens: 4,
+      costUsd: 0.001,
+      calls: 1,
+      costKnown: true,
+    });
     const notes = result.artifacts.find((a) => a.name === 'notes.md')!;
     expect(notes).toMatchObject({ bytes: 6, mediaType: 'text/markdown' });
     expect((await store.get(notes.uri)).toString()).toBe('hello\n');
-    const log = execFileSync('git', ['log', '-1', '--format=%H%n%B'], { cwd: join(dir, 'ws', 'wf-1') }).toString();
+    const log = execFileSync('git', ['log', '-1', '--format=%H%n%B'], {
+      cwd: join(dir, 'ws', 'wf-1'),
+    }).toString();
     expect(log).toContain(result.commit);
     expect(log).toContain('baton: notes (writer), run 1, attempt 1');
     expect(log).toContain('Baton-Key: wf-1/notes/1');
@@ -70,7 +87,13 @@ describe('runAgent', () => {
     // The worker "crashed" before reporting: Temporal retries the same run of the phase as attempt 2.
     const retried = await attempt(2, activities, request());
     expect(await readFile(counter, 'utf8')).toBe('1');
-    expect(retried).toMatchObject({ replayed: true, attempt: 2, commit: first.commit, output: { file: 'notes.md' }, usage: first.usage });
+    expect(retried).toMatchObject({
+      replayed: true,
+      attempt: 2,
+      commit: first.commit,
+      output: { file: 'notes.md' },
+      usage: first.usage,
+    });
     expect(retried.artifacts).toEqual(first.artifacts);
     // A new run of the phase (a gate's retry) does run again.
     await attempt(1, activities, request(2, { text: 'again' }));
@@ -83,7 +106,9 @@ describe('runAgent', () => {
     const kept = result.output as { $artifact: { uri: string; bytes: number } };
     expect(JSON.stringify(result).length).toBeLessThan(INLINE_LIMIT_BYTES);
     expect(kept.$artifact.bytes).toBeGreaterThan(INLINE_LIMIT_BYTES);
-    expect(JSON.parse((await store.get(kept.$artifact.uri)).toString()).padding).toHaveLength(INLINE_LIMIT_BYTES + 10);
+    expect(JSON.parse((await store.get(kept.$artifact.uri)).toString()).padding).toHaveLength(
+      INLINE_LIMIT_BYTES + 10,
+    );
   });
 
   it('refuses bad input non-retryably, naming the field', async () => {

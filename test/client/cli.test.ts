@@ -15,7 +15,13 @@ const run = promisify(execFile);
 async function baton(args: string[], env: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', BIN, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), BATON_TASK_QUEUE: shared.taskQueue, BATON_ARTIFACTS_DIR: join(shared.workspaceRoot, '.artifacts'), ...env },
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        BATON_TASK_QUEUE: shared.taskQueue,
+        BATON_ARTIFACTS_DIR: join(shared.workspaceRoot, '.artifacts'),
+        ...env,
+      },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -43,7 +49,10 @@ describe('the baton CLI', () => {
       () => json<InboxItem[]>(['inbox']),
       (list) => list.some((i) => i.workflowId === id),
     );
-    expect(items.find((i) => i.workflowId === id)).toMatchObject({ phase: 'spec', template: 'node-express-api' });
+    expect(items.find((i) => i.workflowId === id)).toMatchObject({
+      phase: 'spec',
+      template: 'node-express-api',
+    });
 
     const status = await json<RunStatus>(['status', id]);
     expect(status.state).toBe('waiting');
@@ -61,7 +70,12 @@ describe('the baton CLI', () => {
       (s) => s.gates.some((g) => g.phase === 'codegen'),
     );
     expect(after.progress).toEqual({ done: 1, total: 4, percent: 25 });
-    expect(after.decisions[0]).toMatchObject({ phase: 'spec', action: 'approve', by: 'dana', comment: 'spec ok' });
+    expect(after.decisions[0]).toMatchObject({
+      phase: 'spec',
+      action: 'approve',
+      by: 'dana',
+      comment: 'spec ok',
+    });
 
     const listed = await json<ArtifactListing[]>(['artifacts', id, '--phase', 'spec']);
     const spec = listed.find((a) => a.artifact.name === 'spec/openapi.json');

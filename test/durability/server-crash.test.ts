@@ -40,7 +40,11 @@ describe('the dev server killed with SIGKILL', () => {
         connection,
         taskQueue,
         workflowBundle: { codePath: inject('workflowBundlePath') },
-        activities: createActivities({ agents: testAgents(), workspaceRoot, artifacts: createArtifactStore(join(workspaceRoot, '.artifacts')) }),
+        activities: createActivities({
+          agents: testAgents(),
+          workspaceRoot,
+          artifacts: createArtifactStore(join(workspaceRoot, '.artifacts')),
+        }),
       });
       const running = worker.run();
       return {
@@ -57,7 +61,12 @@ describe('the dev server killed with SIGKILL', () => {
     const { workflowId } = await startRun(baton, {
       agents,
       definition: definition([
-        { id: 'work', agent: 'hold', heartbeatTimeout: '2s', retry: { maxAttempts: 10, initialInterval: '200ms' } },
+        {
+          id: 'work',
+          agent: 'hold',
+          heartbeatTimeout: '2s',
+          retry: { maxAttempts: 10, initialInterval: '200ms' },
+        },
         { id: 'review', agent: 'echo', needs: ['work'], approval: true },
         { id: 'ship', agent: 'echo', needs: ['review'], approval: true },
       ]),

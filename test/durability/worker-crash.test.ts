@@ -16,61 +16,86 @@ afterEach(async () => {
 });
 
 describe('a worker killed with SIGKILL', () => {
-  it('loses nothing: a running phase is retried and decisions sent meanwhile are kept', { timeout: 180_000 }, async () => {
-    const taskQueue = uniqueId('crash');
-    const workspaceRoot = await mkdtemp(join(tmpdir(), 'baton-crash-'));
-    const env = { address: inject('temporalAddress'), taskQueue, workspaceRoot, bundlePath: inject('workflowBundlePath') };
-    const baton = await testBaton(taskQueue);
-    const spawnOne = async () => {
-      const child = await spawnWorker(env);
-      children.push(child);
-      return child;
-    };
+  it(
+    'loses nothing: a running phase is retried and decisions sent meanwhile are kept',
+    { timeout: 180_000 },
+    async () => {
+      const taskQueue = uniqueId('crash');
+      const workspaceRoot = await mkdtemp(join(tmpdir(), 'baton-crash-'));
+      const env = {
+        address: inject('temporalAddress'),
+        taskQueue,
+        workspaceRoot,
+        bundlePath: inject('workflowBundlePath'),
+      };
+      const baton = await testBaton(taskQueue);
+      const spawnOne = async () => {
+        const child = await spawnWorker(env);
+        children.push(child);
+        return child;
+      };
 
-    const { workflowId } = await startRun(baton, {
-      agents,
-      definition: definition([
-        { id: 'work', agent: 'hold', heartbeatTimeout: '2s', retry: { maxAttempts: 5, initialInterval: '100ms' }, approval: true },
-        { id: 'ship', agent: 'echo', needs: ['work'], approval: true },
-      ]),
-    });
-    const workspace = join(workspaceRoot, workflowId);
+      const { workflowId } = await startRun(baton, {
+        agents,
+        definition: definition([
+          {
+            id: 'work',
+            agent: 'hold',
+            heartbeatTimeout: '2s',
+            retry: { maxAttempts: 5, initialInterval: '100ms' },
+            approval: true,
+          },
+          { id: 'ship', agent: 'echo', needs: ['work'], approval: true },
+        ]),
+      });
+      const workspace = join(workspaceRoot, workflowId);
 
-    // 1. Kill the worker while the phase's agent is running.
-    const first = await spawnOne();
-    await waitFor(
-      () => readdir(workspace).catch(() => [] as string[]),
-      (files) => files.includes('work.started.1'),
-    );
-    await killHard(first);
-    await writeFile(join(workspace, 'release'), 'go');
+      // 1. Kill the worker while the phase's agent is running.
+      const first = await spawnOne();
+      await waitFor(
+        () => readdir(workspace).catch(() => [] as string[]),
+        (files) => files.includes('work.started.1'),
+      );
+      await killHard(first);
+      await writeFile(join(workspace, 'release'), 'go');
 
-    // 2. A new worker picks the run up; the agent runs again (attempt 2) after the heartbeat timeout.
-    const second = await spawnOne();
-    await waitForGate(baton, workflowId, 'work');
-    await decide(baton, workflowId, { phase: 'work', action: 'approve', by: 'alice', comment: 'looks right' });
-    await waitForGate(baton, workflowId, 'ship');
+      // 2. A new worker picks the run up; the agent runs again (attempt 2) after the heartbeat timeout.
+      const second = await spawnOne();
+      await waitForGate(baton, workflowId, 'work');
+      await decide(baton, workflowId, {
+        phase: 'work',
+        action: 'approve',
+        by: 'alice',
+        comment: 'looks right',
+      });
+      await waitForGate(baton, workflowId, 'ship');
 
-    // 3. Kill it while the gate waits, and decide while no worker is up at all.
-    await killHard(second);
-    await baton.client.workflow
-      .getHandle(workflowId)
-      .signal('approval', { phase: 'ship', action: 'approve', by: 'bob', comment: 'sent while no worker ran' });
-    await spawnOne();
+      // 3. Kill it while the gate waits, and decide while no worker is up at all.
+      await killHard(second);
+      await baton.client.workflow
+        .getHandle(workflowId)
+        .signal('approval', {
+          phase: 'ship',
+          action: 'approve',
+          by: 'bob',
+          comment: 'sent while no worker ran',
+        });
+      await spawnOne();
 
-    const summary = await waitForResult(baton, workflowId);
-    expect(summary.state).toBe('completed');
-    expect(summary.phases[0]).toMatchObject({ id: 'work', state: 'done', attempts: 2 });
-    expect(summary.outputs.work).toEqual({ attempt: 2 });
-    expect(summary.decisions.map((d) => [d.phase, d.action, d.by, d.via])).toEqual([
-      ['work', 'approve', 'alice', 'signal'],
-      ['ship', 'approve', 'bob', 'signal'],
-    ]);
-    const status = await queryStatus(baton, workflowId);
-    expect(status.decisions).toHaveLength(2);
-    // And the whole history, crashes included, replays cleanly on a fresh worker.
-    const history = await baton.client.workflow.getHandle(workflowId).fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: { codePath: env.bundlePath } }, history);
-    await baton.close();
-  });
+      const summary = await waitForResult(baton, workflowId);
+      expect(summary.state).toBe('completed');
+      expect(summary.phases[0]).toMatchObject({ id: 'work', state: 'done', attempts: 2 });
+      expect(summary.outputs.work).toEqual({ attempt: 2 });
+      expect(summary.decisions.map((d) => [d.phase, d.action, d.by, d.via])).toEqual([
+        ['work', 'approve', 'alice', 'signal'],
+        ['ship', 'approve', 'bob', 'signal'],
+      ]);
+      const status = await queryStatus(baton, workflowId);
+      expect(status.decisions).toHaveLength(2);
+      // And the whole history, crashes included, replays cleanly on a fresh worker.
+      const history = await baton.client.workflow.getHandle(workflowId).fetchHistory();
+      await Worker.runReplayHistory({ workflowBundle: { codePath: env.bundlePath } }, history);
+      await baton.close();
+    },
+  );
 });

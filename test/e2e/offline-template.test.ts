@@ -27,23 +27,27 @@ describe('an offline run of node-express-api', () => {
   it('produces a valid OpenAPI file, code that compiles, review findings and a build result, all as artifacts', async () => {
     const taskQueue = uniqueId('offline');
     const baton = await testBaton(taskQueue);
-    const { summary, history, workspaceRoot } = await withWorker({ taskQueue, agents: builtinAgents() }, async ({ workspaceRoot }) => {
-      const { workflowId } = await startRun(baton, {
-        template: 'node-express-api',
-        params: { service: 'shop', resources: 'orders,customers,products' },
-        approvalMode: 'auto',
-      });
-      const summary = await waitForResult(baton, workflowId);
-      const history = await baton.client.workflow.getHandle(workflowId).fetchHistory();
-      return { summary, history, workspaceRoot };
-    });
+    const { summary, history, workspaceRoot } = await withWorker(
+      { taskQueue, agents: builtinAgents() },
+      async ({ workspaceRoot }) => {
+        const { workflowId } = await startRun(baton, {
+          template: 'node-express-api',
+          params: { service: 'shop', resources: 'orders,customers,products' },
+          approvalMode: 'auto',
+        });
+        const summary = await waitForResult(baton, workflowId);
+        const history = await baton.client.workflow.getHandle(workflowId).fetchHistory();
+        return { summary, history, workspaceRoot };
+      },
+    );
     await baton.close();
     expect(summary.state).toBe('completed');
     // No LLM configured: the LLM-capable agents ran deterministically, and the run says so.
     expect([...summary.agentsWithoutLlm].sort()).toEqual(['api-spec', 'codegen', 'review']);
     expect(summary.usage.calls).toBe(0);
     const store = createArtifactStore(join(workspaceRoot, '.artifacts'));
-    const artifactsOf = (phase: string): ArtifactRef[] => summary.phases.find((p) => p.id === phase)?.artifacts ?? [];
+    const artifactsOf = (phase: string): ArtifactRef[] =>
+      summary.phases.find((p) => p.id === phase)?.artifacts ?? [];
     const read = async (phase: string, name: string) => {
       const ref = artifactsOf(phase).find((a) => a.name === name);
       expect(ref, `${phase} artifact ${name}`).toBeDefined();
@@ -52,10 +56,14 @@ describe('an offline run of node-express-api', () => {
 
     const spec = JSON.parse(await read('spec', 'spec/openapi.json'));
     expect(spec.openapi).toMatch(/^3\.0\.\d+$/);
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/orders', '/orders/{id}', '/customers', '/products/{id}']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/orders', '/orders/{id}', '/customers', '/products/{id}']),
+    );
 
     const code = artifactsOf('codegen').map((a) => a.name);
-    expect(code).toEqual(expect.arrayContaining(['app/src/app.js', 'app/src/handlers/orders.js', 'app/test/orders.test.js']));
+    expect(code).toEqual(
+      expect.arrayContaining(['app/src/app.js', 'app/src/handlers/orders.js', 'app/test/orders.test.js']),
+    );
 
     const review = JSON.parse(await read('review', 'reports/review.json'));
     expect(review).toMatchObject({ errors: 0, passed: true });

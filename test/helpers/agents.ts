@@ -28,7 +28,8 @@ export function flakyAgent(failures: number): Agent {
       const key = `${ctx.workflowId}/${ctx.phase}`;
       const count = (seen.get(key) ?? 0) + 1;
       seen.set(key, count);
-      if (count <= failures) throw ApplicationFailure.retryable(`planned failure ${count} of ${failures}`, 'Test.Flaky');
+      if (count <= failures)
+        throw ApplicationFailure.retryable(`planned failure ${count} of ${failures}`, 'Test.Flaky');
       return { succeededOnAttempt: ctx.attempt };
     },
   });
@@ -99,9 +100,21 @@ export const spendAgent = defineAgent({
   input: z.object({ tokens: z.number(), costUsd: z.number().optional() }),
   output: z.object({ spent: z.number() }),
   async run({ tokens, costUsd }, ctx) {
-    ctx.recordUsage({ model: 'fake-model', inputTokens: Math.ceil(tokens / 2), outputTokens: Math.floor(tokens / 2), costUsd });
+    ctx.recordUsage({
+      model: 'fake-model',
+      inputTokens: Math.ceil(tokens / 2),
+      outputTokens: Math.floor(tokens / 2),
+      costUsd,
+    });
     return { spent: tokens };
   },
 });
 
-export const testAgents = (): Agent[] => [echoAgent, flakyAgent(2), fatalAgent, rendezvousAgent, gatedAgent, spendAgent];
+export const testAgents = (): Agent[] => [
+  echoAgent,
+  flakyAgent(2),
+  fatalAgent,
+  rendezvousAgent,
+  gatedAgent,
+  spendAgent,
+];

@@ -14,7 +14,8 @@ import { testAgents } from './agents';
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 let counter = 0;
-export const uniqueId = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+export const uniqueId = (prefix: string) =>
+  `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
 
 export async function testBaton(taskQueue: string): Promise<Baton> {
   return connect({ address: inject('temporalAddress'), taskQueue });
@@ -27,7 +28,9 @@ export interface TestWorkerOptions {
 }
 
 /** A real worker on a unique task queue, with the suite's prebuilt workflow bundle. */
-export async function createTestWorker(options: TestWorkerOptions): Promise<{ worker: Worker; workspaceRoot: string; close(): Promise<void> }> {
+export async function createTestWorker(
+  options: TestWorkerOptions,
+): Promise<{ worker: Worker; workspaceRoot: string; close(): Promise<void> }> {
   const { createActivities } = await import('../../src/activities');
   const { createArtifactStore } = await import('../../src/activities/artifacts');
   const workspaceRoot = options.workspaceRoot ?? (await mkdtemp(join(tmpdir(), 'baton-ws-')));
@@ -36,7 +39,11 @@ export async function createTestWorker(options: TestWorkerOptions): Promise<{ wo
     connection,
     taskQueue: options.taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: createActivities({ agents: options.agents ?? testAgents(), workspaceRoot, artifacts: createArtifactStore(join(workspaceRoot, '.artifacts')) }),
+    activities: createActivities({
+      agents: options.agents ?? testAgents(),
+      workspaceRoot,
+      artifacts: createArtifactStore(join(workspaceRoot, '.artifacts')),
+    }),
   });
   return { worker, workspaceRoot, close: () => connection.close() };
 }
@@ -79,7 +86,11 @@ export function useWorker(options: Omit<TestWorkerOptions, 'taskQueue'> & { pref
 }
 
 /** Polls `read` until `done` holds; fails with the last value after `timeoutMs`. */
-export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   let lastError: unknown;
@@ -92,7 +103,9 @@ export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boo
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`condition not met in ${timeoutMs}ms; last value: ${JSON.stringify(last)}${lastError ? `; last error: ${String(lastError)}` : ''}`);
+  throw new Error(
+    `condition not met in ${timeoutMs}ms; last value: ${JSON.stringify(last)}${lastError ? `; last error: ${String(lastError)}` : ''}`,
+  );
 }
 
 export const queryStatus = (baton: Baton, id: string): Promise<RunStatus> =>
@@ -106,6 +119,9 @@ export const waitForGate = (baton: Baton, id: string, phase: string) =>
   );
 
 /** A small definition built from phases, for tests. */
-export function definition(phases: DefinitionInput['phases'], extra: Partial<DefinitionInput> = {}): DefinitionInput {
+export function definition(
+  phases: DefinitionInput['phases'],
+  extra: Partial<DefinitionInput> = {},
+): DefinitionInput {
   return { name: 'test-pipeline', phases, ...extra };
 }

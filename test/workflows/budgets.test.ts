@@ -28,23 +28,39 @@ describe('budgets', () => {
         (s) => s.gates.some((g) => g.phase === 'c'),
       );
       // a (80) fit; b started with 80 < 100 spent; c would spend over 130 ≥ 100, so it waits, unspent.
-      expect(gated.gates).toEqual([expect.objectContaining({ phase: 'c', kind: 'budget', reason: 'run budget of 100 tokens: 130 spent' })]);
+      expect(gated.gates).toEqual([
+        expect.objectContaining({
+          phase: 'c',
+          kind: 'budget',
+          reason: 'run budget of 100 tokens: 130 spent',
+        }),
+      ]);
       expect(gated.phases.find((p) => p.id === 'c')).toMatchObject({ state: 'pending', runs: 0 });
       expect(gated.usage).toEqual({ inputTokens: 65, outputTokens: 65, costUsd: 0.03, calls: 2 });
 
-      const refused = await decide(baton, workflowId, { phase: 'c', action: 'modify', by: 'pat', changes: { budget: { tokens: 'lots' } } }).catch(
-        (e: unknown) => e,
-      );
+      const refused = await decide(baton, workflowId, {
+        phase: 'c',
+        action: 'modify',
+        by: 'pat',
+        changes: { budget: { tokens: 'lots' } },
+      }).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(DecisionRejectedError);
       expect((refused as Error).message).toContain('modify at a budget gate takes changes like');
 
-      await decide(baton, workflowId, { phase: 'c', action: 'modify', by: 'pat', changes: { budget: { tokens: 1000 } } });
+      await decide(baton, workflowId, {
+        phase: 'c',
+        action: 'modify',
+        by: 'pat',
+        changes: { budget: { tokens: 1000 } },
+      });
       const summary = await waitForResult(baton, workflowId);
       expect(summary.state).toBe('completed');
       expect(summary.budget).toEqual({ tokens: 1000 });
       expect(summary.usage.inputTokens + summary.usage.outputTokens).toBe(140);
       expect(summary.phases.map((p) => p.usage.calls)).toEqual([1, 1, 1]);
-      expect(summary.decisions).toEqual([expect.objectContaining({ phase: 'c', action: 'modify', by: 'pat' })]);
+      expect(summary.decisions).toEqual([
+        expect.objectContaining({ phase: 'c', action: 'modify', by: 'pat' }),
+      ]);
     });
     await baton.close();
   });
@@ -58,7 +74,13 @@ describe('budgets', () => {
         definition: definition(
           [
             { id: 'a', agent: 'spend', input: { tokens: 0, costUsd: 0.6 } },
-            { id: 'b', agent: 'spend', needs: ['a'], input: { tokens: 0, costUsd: 0.1 }, budget: { costUsd: 0.5 } },
+            {
+              id: 'b',
+              agent: 'spend',
+              needs: ['a'],
+              input: { tokens: 0, costUsd: 0.1 },
+              budget: { costUsd: 0.5 },
+            },
           ],
           { budget: { costUsd: 1 } },
         ),

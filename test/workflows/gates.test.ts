@@ -21,7 +21,12 @@ async function startGated(approval: object | boolean = true, approvalMode: 'manu
 
 describe.each(['signal', 'update'] as const)('gate decisions by %s', (via) => {
   const send = (id: string, action: DecisionAction, extra: object = {}) =>
-    decide(shared.baton, id, { phase: 'draft', action, by: 'alice', comment: `${action} via ${via}`, ...extra }, { via });
+    decide(
+      shared.baton,
+      id,
+      { phase: 'draft', action, by: 'alice', comment: `${action} via ${via}`, ...extra },
+      { via },
+    );
 
   it('approve: the run continues', async () => {
     const id = await startGated();
@@ -31,7 +36,13 @@ describe.each(['signal', 'update'] as const)('gate decisions by %s', (via) => {
     expect(summary.state).toBe('completed');
     expect(summary.phases.map((p) => p.state)).toEqual(['done', 'done']);
     expect(summary.decisions).toEqual([
-      expect.objectContaining({ phase: 'draft', action: 'approve', by: 'alice', comment: `approve via ${via}`, via }),
+      expect.objectContaining({
+        phase: 'draft',
+        action: 'approve',
+        by: 'alice',
+        comment: `approve via ${via}`,
+        via,
+      }),
     ]);
     expect(summary.outputs.next).toEqual({ echoed: { got: 'casual' }, phase: 'next' });
   });
@@ -93,17 +104,27 @@ describe('bad decisions', () => {
   it('the update validator refuses them with the reason, and the run goes on', async () => {
     const id = await startGated();
     await waitForGate(shared.baton, id, 'draft');
-    const refuse = (decision: object) => decide(shared.baton, id, decision as never, { via: 'update' }).then(() => 'accepted', (e: unknown) => e);
+    const refuse = (decision: object) =>
+      decide(shared.baton, id, decision as never, { via: 'update' }).then(
+        () => 'accepted',
+        (e: unknown) => e,
+      );
 
     const noGate = await refuse({ phase: 'next', action: 'approve', by: 'bob' });
     expect(noGate).toBeInstanceOf(DecisionRejectedError);
-    expect((noGate as Error).message).toContain('phase "next" has no open gate (it is pending); open gates: draft');
+    expect((noGate as Error).message).toContain(
+      'phase "next" has no open gate (it is pending); open gates: draft',
+    );
 
     const unknownPhase = await refuse({ phase: 'deploy', action: 'approve', by: 'bob' });
-    expect((unknownPhase as Error).message).toContain('phase "deploy" is not in this run; phases are: draft, next');
+    expect((unknownPhase as Error).message).toContain(
+      'phase "deploy" is not in this run; phases are: draft, next',
+    );
 
     const badAction = await refuse({ phase: 'draft', action: 'ship', by: 'bob' });
-    expect((badAction as Error).message).toContain('action "ship" is not an action; use one of approve, modify, retry, skip, reject');
+    expect((badAction as Error).message).toContain(
+      'action "ship" is not an action; use one of approve, modify, retry, skip, reject',
+    );
 
     const noBy = await refuse({ phase: 'draft', action: 'approve' });
     expect((noBy as Error).message).toContain('by is required');

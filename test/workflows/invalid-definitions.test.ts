@@ -26,7 +26,8 @@ const cases: Case[] = [
   {
     name: 'an unknown agent',
     definition: base([{ id: 'spec', agent: 'wizard' }]),
-    expected: 'phases[spec].agent: unknown agent "wizard"; known agents: echo, fatal, flaky, hold, rendezvous, spend',
+    expected:
+      'phases[spec].agent: unknown agent "wizard"; known agents: echo, fatal, flaky, hold, rendezvous, spend',
   },
   {
     name: 'a duplicate phase id',

@@ -20,7 +20,12 @@ describe('pipeline scheduling', () => {
           [
             { id: 'a', agent: 'echo', input: { service: '${params.service}' } },
             { id: 'b', agent: 'echo', needs: ['a'], input: { from: '${phases.a.output.echoed.service}' } },
-            { id: 'c', agent: 'echo', needs: ['a', 'b'], input: { note: 'after ${phases.b.output.echoed.from}' } },
+            {
+              id: 'c',
+              agent: 'echo',
+              needs: ['a', 'b'],
+              input: { note: 'after ${phases.b.output.echoed.from}' },
+            },
           ],
           { params: { service: { type: 'string' } } },
         ),

@@ -27,7 +27,11 @@ export interface AgentContext {
   signal: AbortSignal;
   log(message: string, attributes?: Record<string, unknown>): void;
   /** Stores content in the artifact store and returns its ref (kept in the phase result). */
-  saveArtifact(artifact: { name: string; content: string | Uint8Array; mediaType?: string }): Promise<ArtifactRef>;
+  saveArtifact(artifact: {
+    name: string;
+    content: string | Uint8Array;
+    mediaType?: string;
+  }): Promise<ArtifactRef>;
   /** Records one LLM call's usage; the phase result sums them. */
   recordUsage(usage: UsageRecord): void;
 }
