@@ -1,5 +1,5 @@
 import { ensureServer, findTemporalCli, type DevServer } from '../../scripts/dev-server';
-import { startWorker, type RunningWorker } from '../workers/run-worker';
+import { holdShutdownSignals, startWorker, type RunningWorker } from '../workers/run-worker';
 import { renderStatus } from './format';
 import { connect, getStatus, startRun } from './runs';
 
@@ -7,10 +7,12 @@ const say = (line: string) => console.log(`[baton] ${line}`);
 
 /** `baton worker`: a worker on the task queue until SIGINT/SIGTERM. */
 export async function runWorkerCommand(): Promise<void> {
+  const release = holdShutdownSignals((n) => n === 1 && say('stopping: finishing in-flight tasks (Ctrl-C twice more to force)'));
   const running = await startWorker();
   const { taskQueue, namespace } = running.worker.options;
   say(`worker polling task queue "${taskQueue}" in namespace "${namespace}"; Ctrl-C stops it`);
   await running.done;
+  release();
   say('worker stopped');
 }
 
@@ -40,6 +42,7 @@ async function waitForFirstGate(id: string, stopped: () => boolean): Promise<str
 export async function runDev(options: { demo: boolean; port: number }): Promise<void> {
   let server: DevServer | undefined;
   let worker: RunningWorker | undefined;
+  const release = holdShutdownSignals((n) => n === 1 && say('stopping: worker, then the dev server (Ctrl-C twice more to force)'));
   try {
     server = await ensureServer({ port: options.port, log: say });
     process.env.TEMPORAL_ADDRESS = server.address;
@@ -75,6 +78,7 @@ export async function runDev(options: { demo: boolean; port: number }): Promise<
   } finally {
     if (worker) await worker.stop().catch(() => undefined);
     if (server) await server.stop();
+    release();
     say('stopped');
   }
 }

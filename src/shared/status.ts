@@ -51,7 +51,7 @@ export interface PhaseStatus {
   error?: { type?: string; message: string };
   /** Workspace commit of the latest run of the phase. */
   commit?: string;
-  /** Artifacts of the latest run of the phase. */
+  /** Files the phase produced, over all its runs (the newest version of each name). */
   artifacts?: ArtifactRef[];
   /** LLM usage over every run of the phase. */
   usage: Usage;

@@ -39,3 +39,24 @@ export async function startWorker(
     },
   };
 }
+
+/**
+ * Keeps a second SIGINT/SIGTERM from killing the process while it shuts down cleanly. Ctrl-C under
+ * `npm start` reaches the process twice (from the terminal and relayed by npm/tsx); the SDK stops
+ * listening after the first, so without this the second would exit at once. A third signal still
+ * exits, for an impatient user. Returns the function that removes the listeners.
+ */
+export function holdShutdownSignals(onSignal: (count: number) => void = () => undefined): () => void {
+  let count = 0;
+  const listener = () => {
+    count += 1;
+    onSignal(count);
+    if (count >= 3) process.exit(130);
+  };
+  process.on('SIGINT', listener);
+  process.on('SIGTERM', listener);
+  return () => {
+    process.off('SIGINT', listener);
+    process.off('SIGTERM', listener);
+  };
+}

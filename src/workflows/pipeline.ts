@@ -26,7 +26,7 @@ import {
   statusQuery,
   type Decision,
 } from '../shared/messages';
-import type { RunSummary } from '../shared/status';
+import type { ArtifactRef, RunSummary } from '../shared/status';
 import { formatProblems, validateDefinition, type Problem } from '../shared/validate';
 import { awaitDecision } from './gate';
 import { createRunState, type RunStateObject } from './run-state';
@@ -76,6 +76,12 @@ async function checkAgentsKnown(definition: Definition): Promise<void> {
       }));
     throw invalid(definition.name, problems);
   }
+}
+
+function mergeArtifacts(kept: ArtifactRef[] = [], added: ArtifactRef[] = []): ArtifactRef[] {
+  const byName = new Map(kept.map((a) => [a.name, a]));
+  for (const artifact of added) byName.set(artifact.name, artifact);
+  return [...byName.values()];
 }
 
 function attemptsOf(error: unknown): number | undefined {
@@ -186,7 +192,8 @@ async function runPhase(
       status.attempts += result.attempt;
       status.output = result.output;
       status.commit = result.commit;
-      status.artifacts = result.artifacts;
+      // A re-run that leaves a file unchanged does not list it again: keep every run's, newest by name.
+      status.artifacts = mergeArtifacts(status.artifacts, result.artifacts);
       // Results recorded before usage existed have none.
       run.spend(phase.id, result.usage ?? {});
       if (result.withoutLlm) run.noteWithoutLlm(phase.agent);
