@@ -5,6 +5,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { AgentRegistry, ArtifactRef, UsageRecord } from './agents/agent';
 import { INLINE_LIMIT_BYTES, type ArtifactStore } from './artifacts';
+import { redact } from './config';
 import type { Llm } from './llm';
 import {
   changedIn,
@@ -94,9 +95,10 @@ function describeIssues(error: z.ZodError): string {
 function classify(error: unknown, details: AgentFailureDetails): Error {
   // A cancelled activity must stay a cancellation, not become a retryable failure.
   if (error instanceof CancelledFailure) return error;
+  // Failure messages go into history: keep API keys from the environment out of them.
   if (error instanceof ApplicationFailure) {
     return ApplicationFailure.create({
-      message: error.message,
+      message: redact(error.message),
       type: error.type ?? 'Agent.Error',
       nonRetryable: error.nonRetryable ?? false,
       nextRetryDelay: error.nextRetryDelay,
@@ -104,7 +106,7 @@ function classify(error: unknown, details: AgentFailureDetails): Error {
       cause: error.cause,
     });
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = redact(error instanceof Error ? error.message : String(error));
   return ApplicationFailure.create({ message, type: 'Agent.Error', details: [details] });
 }
 
@@ -119,7 +121,7 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }:
     }
     const refs: ArtifactRef[] = [];
     for (const name of files) {
-      const content = Buffer.from(await readAtCommit(workspace, commit, name), 'utf8');
+      const content = await readAtCommit(workspace, commit, name);
       refs.push(await store.put({ name, content }));
     }
     return refs;
@@ -151,13 +153,18 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }:
     }
     const workspace = join(workspaceRoot, request.workflowId);
     await ensureRepository(workspace, request.workflowId);
-    const key = { workflowId: request.workflowId, phase: request.phase, run: request.run };
+    const key = {
+      workflowId: request.workflowId,
+      runId: request.runId,
+      phase: request.phase,
+      run: request.run,
+    };
 
     // Idempotency: a worker that crashed after the work was committed must not redo it.
     const finished = await findPhaseCommit(workspace, key);
     if (finished) {
       const { stored, ...saved } = JSON.parse(
-        await readAtCommit(workspace, finished, resultPath(request.phase, request.run)),
+        (await readAtCommit(workspace, finished, resultPath(request.phase, request.run))).toString('utf8'),
       ) as SavedResult;
       const refs = [
         ...stored,
@@ -188,7 +195,9 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }:
         signal: ctx.cancellationSignal,
         log: (message, attributes) => ctx.log.info(message, { phase: request.phase, ...attributes }),
         async saveArtifact(artifact) {
-          const ref = await store.put(artifact);
+          // Agents (command agents above all) may echo the worker's API keys into text they store.
+          const content = typeof artifact.content === 'string' ? redact(artifact.content) : artifact.content;
+          const ref = await store.put({ ...artifact, content });
           stored.push(ref);
           return ref;
         },
@@ -203,8 +212,9 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }:
           'Agent.BadOutput',
         );
       }
-      let kept: unknown = parsed.data;
-      const json = JSON.stringify(parsed.data) ?? 'null';
+      // Outputs go into history: an agent that echoed an API key from the environment must not leak it.
+      const json = redact(JSON.stringify(parsed.data) ?? 'null');
+      let kept: unknown = JSON.parse(json);
       if (Buffer.byteLength(json) > INLINE_LIMIT_BYTES) {
         const ref = await store.put({
           name: `${request.phase}.output.json`,

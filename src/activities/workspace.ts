@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -17,18 +17,25 @@ async function locked<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   return next;
 }
 
+const GIT_ENV = {
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_AUTHOR_NAME: 'Baton',
+  GIT_AUTHOR_EMAIL: 'baton@localhost',
+  GIT_COMMITTER_NAME: 'Baton',
+  GIT_COMMITTER_EMAIL: 'baton@localhost',
+};
+
 async function git(dir: string, args: string[]): Promise<string> {
+  return (await gitBytes(dir, args)).toString('utf8');
+}
+
+/** Raw bytes: file contents must not go through a text decoding (binary files would be mangled). */
+async function gitBytes(dir: string, args: string[]): Promise<Buffer> {
   const { stdout } = await exec('git', args, {
     cwd: dir,
-    maxBuffer: 16 * 1024 * 1024,
-    env: {
-      ...process.env,
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_AUTHOR_NAME: 'Baton',
-      GIT_AUTHOR_EMAIL: 'baton@localhost',
-      GIT_COMMITTER_NAME: 'Baton',
-      GIT_COMMITTER_EMAIL: 'baton@localhost',
-    },
+    encoding: 'buffer',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, ...GIT_ENV },
   });
   return stdout;
 }
@@ -37,11 +44,12 @@ async function git(dir: string, args: string[]): Promise<string> {
 export async function ensureRepository(dir: string, workflowId: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   await locked(dir, async () => {
-    const isRepo = await git(dir, ['rev-parse', '--is-inside-work-tree']).then(
-      (out) =>
-        out.trim() === 'true' && git(dir, ['rev-parse', '--show-toplevel']).then((top) => top.trim() === dir),
-      () => false,
+    // The workspace must be its own repository, not a folder inside another one.
+    const top = await git(dir, ['rev-parse', '--show-toplevel']).then(
+      (out) => realpath(out.trim()),
+      () => undefined,
     );
+    const isRepo = top !== undefined && top === (await realpath(dir));
     if (isRepo) return;
     await git(dir, ['init', '-q', '-b', 'main']);
     await git(dir, ['commit', '-q', '--allow-empty', '-m', `baton: workspace of run ${workflowId}`]);
@@ -50,30 +58,32 @@ export async function ensureRepository(dir: string, workflowId: string): Promise
 
 export interface PhaseKey {
   workflowId: string;
+  /** The workflow run: a reused workflow id or a reset starts from scratch. */
+  runId: string;
   phase: string;
   /** The run of the phase (gates may run it again). */
   run: number;
 }
 
-const keyOf = (key: PhaseKey) => `${key.workflowId}/${key.phase}/${key.run}`;
+const keyOf = (key: PhaseKey) => `${key.workflowId}/${key.runId}/${key.phase}/${key.run}`;
 
 /** The commit that finished this run of the phase before, if any (a retry after a crash). */
 export async function findPhaseCommit(dir: string, key: PhaseKey): Promise<string | undefined> {
   return locked(dir, async () => {
-    const out = await git(dir, [
-      'log',
-      '--fixed-strings',
-      `--grep=Baton-Key: ${keyOf(key)}`,
-      '--format=%H',
-      '-n',
-      '1',
-    ]);
-    return out.trim() || undefined;
+    // Narrow with git's substring search, then match the trailer line exactly (a/1 must not match a/10).
+    const wanted = `Baton-Key: ${keyOf(key)}`;
+    const out = await git(dir, ['log', '-z', '--fixed-strings', `--grep=${wanted}`, '--format=%H%n%B']);
+    for (const entry of out.split('\0')) {
+      const [commit, ...body] = entry.trim().split('\n');
+      if (commit && body.some((line) => line.trim() === wanted)) return commit;
+    }
+    return undefined;
   });
 }
 
-export async function readAtCommit(dir: string, commit: string, path: string): Promise<string> {
-  return git(dir, ['show', `${commit}:${path}`]);
+/** A file's bytes as a commit holds them. */
+export async function readAtCommit(dir: string, commit: string, path: string): Promise<Buffer> {
+  return gitBytes(dir, ['show', `${commit}:${path}`]);
 }
 
 export interface PhaseCommit {

@@ -78,7 +78,7 @@ describe('runAgent', () => {
     }).toString();
     expect(log).toContain(result.commit);
     expect(log).toContain('baton: notes (writer), run 1, attempt 1');
-    expect(log).toContain('Baton-Key: wf-1/notes/1');
+    expect(log).toContain('Baton-Key: wf-1/r-1/notes/1');
   });
 
   it('does not repeat side effects when retried after the work was committed', async () => {
@@ -98,6 +98,71 @@ describe('runAgent', () => {
     // A new run of the phase (a gate's retry) does run again.
     await attempt(1, activities, request(2, { text: 'again' }));
     expect(await readFile(counter, 'utf8')).toBe('2');
+  });
+
+  it('redoes the work for a new workflow run with the same id, and never mistakes run 1 for run 10', async () => {
+    const { counter, activities } = await setup();
+    await attempt(1, activities, request(1));
+    await attempt(1, activities, { ...request(1), runId: 'r-2' });
+    expect(await readFile(counter, 'utf8')).toBe('2');
+    await attempt(1, activities, request(10, { text: 'tenth' }));
+    expect(await readFile(counter, 'utf8')).toBe('3');
+    const again = await attempt(2, activities, request(1));
+    expect(again.replayed).toBe(true);
+    expect(await readFile(counter, 'utf8')).toBe('3');
+  });
+
+  it('stores binary files byte for byte', async () => {
+    const { store, dir } = await setup();
+    const bytes = Buffer.from([0xca, 0xfe, 0xba, 0xbe, 0x00, 0xff, 0x80, 0x7f]);
+    const binary = defineAgent({
+      name: 'binary',
+      description: 'writes a class file',
+      input: z.object({}),
+      output: z.object({}),
+      async run(_input, ctx) {
+        await writeFile(join(ctx.workspace, 'X.class'), bytes);
+        return {};
+      },
+    });
+    const activities = createActivities({
+      agents: [binary],
+      workspaceRoot: join(dir, 'ws2'),
+      artifacts: store,
+    });
+    const result = await attempt(1, activities, { ...request(1, {}), agent: 'binary' });
+    const ref = result.artifacts.find((a) => a.name === 'X.class')!;
+    expect(ref.bytes).toBe(8);
+    expect(Buffer.compare(await store.get(ref.uri), bytes)).toBe(0);
+  });
+
+  it('keeps API keys from the environment out of outputs and text artifacts', async () => {
+    const { store, dir } = await setup();
+    const secret = 'sk-test-0123456789abcdef';
+    process.env.OPENAI_API_KEY = secret;
+    try {
+      const leaky = defineAgent({
+        name: 'leaky',
+        description: 'echoes the environment',
+        input: z.object({}),
+        output: z.object({ said: z.string() }),
+        async run(_input, ctx) {
+          await ctx.saveArtifact({ name: 'log.txt', content: `key=${secret}` });
+          return { said: `using ${secret}` };
+        },
+      });
+      const activities = createActivities({
+        agents: [leaky],
+        workspaceRoot: join(dir, 'ws3'),
+        artifacts: store,
+      });
+      const result = await attempt(1, activities, { ...request(1, {}), agent: 'leaky' });
+      expect(result.output).toEqual({ said: 'using [redacted]' });
+      const log = result.artifacts.find((a) => a.name === 'log.txt')!;
+      expect((await store.get(log.uri)).toString()).toBe('key=[redacted]');
+    } finally {
+      delete process.env.OPENAI_API_KEY;
+    }
   });
 
   it('keeps a large output out of history, as an artifact', async () => {

@@ -72,14 +72,12 @@ describe('a worker killed with SIGKILL', () => {
 
       // 3. Kill it while the gate waits, and decide while no worker is up at all.
       await killHard(second);
-      await baton.client.workflow
-        .getHandle(workflowId)
-        .signal('approval', {
-          phase: 'ship',
-          action: 'approve',
-          by: 'bob',
-          comment: 'sent while no worker ran',
-        });
+      await baton.client.workflow.getHandle(workflowId).signal('approval', {
+        phase: 'ship',
+        action: 'approve',
+        by: 'bob',
+        comment: 'sent while no worker ran',
+      });
       await spawnOne();
 
       const summary = await waitForResult(baton, workflowId);

@@ -511,6 +511,7 @@ export function defineCommandAgent(spec: CommandAgentSpec): Agent {
       if (log.total > 0) {
         const ref = await context.saveArtifact({
           name: 'command-output.log',
+          // runAgent redacts API keys from text artifacts and outputs (commands inherit the environment).
           content: log.render().text,
           mediaType: 'text/plain',
         });
