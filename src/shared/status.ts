@@ -4,7 +4,10 @@ import type { Decision, DecisionAction } from './messages';
 export type PhaseState =
   'pending' | 'running' | 'awaiting-approval' | 'done' | 'skipped' | 'failed' | 'cancelled' | 'rejected';
 
-export type RunState = 'running' | 'waiting' | 'completed' | 'rejected' | 'failed';
+export type RunState = 'running' | 'waiting' | 'completed' | 'rejected' | 'failed' | 'cancelled';
+
+/** States a run does not leave. */
+export const FINAL_RUN_STATES: readonly RunState[] = ['completed', 'rejected', 'failed', 'cancelled'];
 
 /** A file kept outside history, content-addressed. History holds only this ref. */
 export interface ArtifactRef {

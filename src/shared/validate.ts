@@ -7,6 +7,8 @@ import {
   type Params,
   type ParamValue,
   type ParamSpec,
+  ParamSpecSchema,
+  RetrySchema,
 } from './definition';
 import { DURATION_HINT, parseDuration } from './duration';
 
@@ -42,14 +44,100 @@ function formatPath(path: readonly PropertyKey[], raw: unknown): string {
   return text || '(definition)';
 }
 
+function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
 function zodProblems(error: z.ZodError, raw: unknown): Problem[] {
   return error.issues.map((issue) => {
     let message = issue.message;
-    if (issue.code === 'unrecognized_keys') {
+    if (issue.code === 'invalid_type' && issue.path.length === 0) {
+      message = `a definition must be an object with "name" and "phases"; got ${describeKind(raw)}`;
+    } else if (issue.code === 'unrecognized_keys') {
       message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or rename ${issue.keys.length > 1 ? 'them' : 'it'}`;
     }
     return { path: formatPath(issue.path, raw), message };
   });
+}
+
+/**
+ * What the semantic checks read. A parsed definition is one; a definition that fails the schema is
+ * turned into one by `bestEffortView`, so its other problems are still reported.
+ */
+interface PhaseView {
+  id: string;
+  /** Undefined when the agent is missing or mistyped: the schema reports that. */
+  agent?: string;
+  needs: readonly string[];
+  input: Record<string, unknown>;
+  timeout?: unknown;
+  heartbeatTimeout?: unknown;
+  retry?: { initialInterval?: unknown; maxInterval?: unknown };
+  approval?: boolean | { timeout?: unknown };
+}
+
+interface DefinitionView {
+  name?: string;
+  /**
+   * Declared params; a spec too malformed to check against is `undefined` but still declared.
+   * Undefined as a whole when `params` is not an object, and then params are not checked.
+   */
+  params?: Record<string, ParamSpec | undefined>;
+  phases: readonly PhaseView[];
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A duration of the wrong type is left out: the schema reported it already, at the same path, so a
+ * second "is not a duration" problem would only repeat it.
+ */
+const durationField = (value: unknown): unknown =>
+  typeof value === 'string' || typeof value === 'number' ? value : undefined;
+
+/** The schema's retry defaults, so maxInterval is compared with the same initialInterval either way. */
+const RETRY_DEFAULTS = RetrySchema.parse({});
+
+/** Every raw phase with a string id, each field kept where it has the right type. */
+function bestEffortView(raw: Record<string, unknown>): DefinitionView {
+  const phases: PhaseView[] = [];
+  for (const phase of Array.isArray(raw.phases) ? (raw.phases as unknown[]) : []) {
+    if (!isRecord(phase) || typeof phase.id !== 'string' || !phase.id) continue;
+    const { agent, needs, input, retry, approval } = phase;
+    phases.push({
+      id: phase.id,
+      agent: typeof agent === 'string' && agent ? agent : undefined,
+      needs: Array.isArray(needs) && needs.every((n) => typeof n === 'string') ? needs : [],
+      input: isRecord(input) ? input : {},
+      timeout: durationField(phase.timeout),
+      heartbeatTimeout: durationField(phase.heartbeatTimeout),
+      retry: isRecord(retry)
+        ? {
+            initialInterval:
+              retry.initialInterval === undefined
+                ? RETRY_DEFAULTS.initialInterval
+                : durationField(retry.initialInterval),
+            maxInterval: durationField(retry.maxInterval),
+          }
+        : undefined,
+      approval: isRecord(approval) ? { timeout: durationField(approval.timeout) } : undefined,
+    });
+  }
+  let params: DefinitionView['params'];
+  if (raw.params === undefined) params = {};
+  else if (isRecord(raw.params)) {
+    params = Object.fromEntries(
+      Object.entries(raw.params).map(([name, spec]) => {
+        const parsed = ParamSpecSchema.safeParse(spec);
+        return [name, parsed.success ? parsed.data : undefined];
+      }),
+    );
+  }
+  const name = typeof raw.name === 'string' && raw.name ? raw.name : undefined;
+  return { name, params, phases };
 }
 
 function coerceParam(
@@ -75,18 +163,26 @@ function coerceParam(
   return { problem: { path, message: `expected a string, got ${JSON.stringify(value)}` } };
 }
 
-function checkParams(definition: Definition, given: Record<string, unknown>, problems: Problem[]): Params {
+function checkParams(
+  definition: DefinitionView,
+  given: Record<string, unknown>,
+  problems: Problem[],
+): Params {
   const resolved: Params = {};
-  const known = Object.keys(definition.params);
+  const declared = definition.params;
+  if (!declared) return resolved;
+  const known = Object.keys(declared);
+  const owner = definition.name ? `"${definition.name}"` : 'the definition';
   for (const name of Object.keys(given)) {
-    if (!(name in definition.params)) {
+    if (!(name in declared)) {
       problems.push({
         path: `params.${name}`,
-        message: `unknown param; "${definition.name}" accepts ${known.length ? known.join(', ') : 'no params'}`,
+        message: `unknown param; ${owner} accepts ${known.length ? known.join(', ') : 'no params'}`,
       });
     }
   }
-  for (const [name, spec] of Object.entries(definition.params)) {
+  for (const [name, spec] of Object.entries(declared)) {
+    if (!spec) continue;
     const value = given[name] ?? spec.default;
     if (value === undefined) {
       if (spec.required !== false) {
@@ -104,7 +200,7 @@ function checkParams(definition: Definition, given: Record<string, unknown>, pro
   return resolved;
 }
 
-function checkPhases(definition: Definition, options: ValidateOptions, problems: Problem[]): void {
+function checkPhases(definition: DefinitionView, options: ValidateOptions, problems: Problem[]): void {
   const ids = definition.phases.map((p) => p.id);
   const seen = new Set<string>();
   for (const id of ids) {
@@ -116,7 +212,7 @@ function checkPhases(definition: Definition, options: ValidateOptions, problems:
 
   for (const phase of definition.phases) {
     const at = `phases[${phase.id}]`;
-    if (agents && !agents.has(phase.agent)) {
+    if (agents && phase.agent !== undefined && !agents.has(phase.agent)) {
       problems.push({
         path: `${at}.agent`,
         message: `unknown agent "${phase.agent}"; known agents: ${[...agents].sort().join(', ')}`,
@@ -147,11 +243,19 @@ function checkPhases(definition: Definition, options: ValidateOptions, problems:
         });
       }
     }
+    const initial = parseDuration(phase.retry?.initialInterval);
+    const max = parseDuration(phase.retry?.maxInterval);
+    if (initial !== undefined && max !== undefined && max < initial) {
+      problems.push({
+        path: `${at}.retry.maxInterval`,
+        message: `"${String(phase.retry?.maxInterval)}" is shorter than initialInterval "${String(phase.retry?.initialInterval)}"; make it at least as long`,
+      });
+    }
     const upstream = ancestors(definition.phases, phase.id);
     for (const expression of collectBindings(phase.input)) {
       const ref = parseReference(expression);
       if (ref.kind === 'invalid') problems.push({ path: `${at}.input`, message: ref.reason });
-      else if (ref.kind === 'param' && !(ref.name in definition.params)) {
+      else if (ref.kind === 'param' && definition.params && !(ref.name in definition.params)) {
         problems.push({
           path: `${at}.input`,
           message: `binds param "${ref.name}", which the definition does not declare`,
@@ -182,11 +286,33 @@ export function validateDefinition(
   options: ValidateOptions = {},
 ): ValidationResult {
   const parsed = DefinitionSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error, raw) };
-  const problems: Problem[] = [];
-  checkPhases(parsed.data, options, problems);
-  const resolved = checkParams(parsed.data, params, problems);
-  return problems.length ? { ok: false, problems } : { ok: true, definition: parsed.data, params: resolved };
+  if (parsed.success) {
+    const problems: Problem[] = [];
+    checkPhases(parsed.data, options, problems);
+    const resolved = checkParams(parsed.data, params, problems);
+    return problems.length
+      ? { ok: false, problems }
+      : { ok: true, definition: parsed.data, params: resolved };
+  }
+  const schema = zodProblems(parsed.error, raw);
+  // Not an object at all: nothing else can be checked, and one problem says why.
+  if (!isRecord(raw)) return { ok: false, problems: schema };
+  const view = bestEffortView(raw);
+  const semantic: Problem[] = [];
+  checkPhases(view, options, semantic);
+  checkParams(view, params, semantic);
+  return { ok: false, problems: withoutDuplicates([...schema, ...semantic]) };
+}
+
+/** Drops exact repeats, keeping the first of each so the order stays stable. */
+function withoutDuplicates(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\n${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export function formatProblems(problems: readonly Problem[]): string {

@@ -22,6 +22,7 @@ import { durationMs } from '../shared/duration';
 import {
   approvalSignal,
   BudgetChangeSchema,
+  DecisionSchema,
   decideUpdate,
   statusQuery,
   type Decision,
@@ -141,7 +142,11 @@ async function runPhase(
   const withinBudget = async (): Promise<boolean> => {
     for (;;) {
       const problem = run.budgetProblem(phase);
-      if (!problem) return true;
+      // Reserve in the same step as the check: a sibling phase checks right after, in this task.
+      if (!problem) {
+        run.reserve(phase);
+        return true;
+      }
       const decision = await awaitDecision(run, phase, {
         kind: 'budget',
         reason: problem,
@@ -155,6 +160,7 @@ async function runPhase(
       }
       switch (decision.action) {
         case 'approve':
+          run.reserve(phase);
           return true;
         case 'modify': {
           const changes = BudgetChangeSchema.parse(decision.changes ?? {});
@@ -176,6 +182,11 @@ async function runPhase(
   };
 
   for (;;) {
+    // A decision taken in the same task as a reject elsewhere must not start the agent again.
+    if (run.stopped) {
+      if (status.state !== 'skipped' && status.state !== 'done') status.state = 'cancelled';
+      return;
+    }
     if (!(await withinBudget())) return;
     status.state = 'running';
     status.runs += 1;
@@ -215,6 +226,7 @@ async function runPhase(
       return;
     } finally {
       scopes.delete(phase.id);
+      run.release(phase.id);
     }
     status.endedAt = run.now();
 
@@ -266,7 +278,8 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   setHandler(approvalSignal, (payload: Decision) => {
     const reason = run.rejectionOf(payload);
     if (reason) run.ignore(payload, reason);
-    else run.accept(payload, 'signal');
+    // Only the decision's own fields are kept, whatever else the sender put in the payload.
+    else run.accept(DecisionSchema.parse(payload), 'signal');
   });
   setHandler(
     decideUpdate,
@@ -300,7 +313,20 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
     }
     return promise;
   };
-  await Promise.all(definition.phases.map(schedule));
+  try {
+    await Promise.all(definition.phases.map(schedule));
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // Temporal cancelled the run: record it, clear the open gates from search attributes, then end
+    // as cancelled. This bookkeeping must not itself be cancelled.
+    await CancellationScope.nonCancellable(async () => {
+      run.stop('cancelled', 'Cancelled (Temporal cancellation of the run)');
+      for (const scope of scopes.values()) scope.cancel();
+      run.finish();
+      await Promise.resolve();
+    });
+    throw error;
+  }
   run.finish();
 
   const summary: RunSummary = {

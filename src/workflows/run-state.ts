@@ -23,6 +23,9 @@ import {
 
 const now = (): string => new Date().toISOString();
 
+const MAX_IGNORED_SIGNALS = 50;
+const MAX_IGNORED_PAYLOAD = 1000;
+
 /** The one state object of a `pipeline` run: everything `status` reports, and the gate inbox. */
 export function createRunState(
   definition: Definition,
@@ -59,6 +62,8 @@ export function createRunState(
   const agentsWithoutLlm: string[] = [];
   let budget: Budget | undefined = definition.budget;
   const phaseBudgets = new Map<string, Budget | undefined>(definition.phases.map((p) => [p.id, p.budget]));
+  /** What running phases may still spend: counted against the run budget before another phase starts. */
+  const reserved = new Map<string, { tokens: number; costUsd: number }>();
 
   const phase = (id: string): PhaseStatus => phases.get(id) as PhaseStatus;
 
@@ -73,6 +78,7 @@ export function createRunState(
     const parsed = DecisionSchema.safeParse(raw);
     if (!parsed.success) return parsed.error.issues.map((i) => i.message).join('; ');
     const decision = parsed.data;
+    if (state !== 'running') return `the run has ended (${state}); it takes no more decisions`;
     if (!phases.has(decision.phase)) {
       return `phase "${decision.phase}" is not in this run; phases are: ${[...phases.keys()].join(', ')}`;
     }
@@ -160,7 +166,7 @@ export function createRunState(
     inbox,
     decisions,
     get stopped() {
-      return state === 'rejected' || state === 'failed';
+      return state === 'rejected' || state === 'failed' || state === 'cancelled';
     },
     status,
     publish,
@@ -175,7 +181,11 @@ export function createRunState(
       inbox.set(decision.phase, { ...decision, at: now(), via });
     },
     ignore(payload: unknown, why: string): void {
-      ignoredSignals.push({ at: now(), payload, reason: why });
+      // Bounded, so a misbehaving sender cannot grow the run's state (and history) without limit.
+      const text = JSON.stringify(payload) ?? String(payload);
+      const kept = text.length > MAX_IGNORED_PAYLOAD ? `${text.slice(0, MAX_IGNORED_PAYLOAD)}…` : payload;
+      ignoredSignals.push({ at: now(), payload: kept, reason: why });
+      if (ignoredSignals.length > MAX_IGNORED_SIGNALS) ignoredSignals.shift();
     },
     openGate(
       p: Phase,
@@ -218,27 +228,50 @@ export function createRunState(
       if (own?.costUsd !== undefined && mine.costUsd >= own.costUsd) {
         return `phase budget of $${own.costUsd} is spent ($${mine.costUsd.toFixed(4)} used)`;
       }
-      // The run reserves what the phase may still spend before it starts it.
+      // The run reserves what the phase may still spend before it starts it, on top of what phases
+      // running now have reserved.
+      const others = [...reserved.entries()].filter(([id]) => id !== p.id).map(([, r]) => r);
+      const held = {
+        tokens: others.reduce((n, r) => n + r.tokens, 0),
+        costUsd: others.reduce((n, r) => n + r.costUsd, 0),
+      };
+      const heldNote = (amount: number, unit: (n: number) => string) =>
+        amount > 0 ? `, ${unit(amount)} reserved by running phases` : '';
       if (budget?.tokens !== undefined) {
         const reserve = own?.tokens !== undefined ? own.tokens - tokens(mine) : 0;
-        if (tokens(usage) >= budget.tokens || tokens(usage) + reserve > budget.tokens) {
-          return `run budget of ${budget.tokens} tokens: ${tokens(usage)} spent${reserve ? `, and "${p.id}" may spend ${reserve} more` : ''}`;
+        const committed = tokens(usage) + held.tokens;
+        if (committed >= budget.tokens || committed + reserve > budget.tokens) {
+          return `run budget of ${budget.tokens} tokens: ${tokens(usage)} spent${heldNote(held.tokens, String)}${reserve ? `, and "${p.id}" may spend ${reserve} more` : ''}`;
         }
       }
       if (budget?.costUsd !== undefined) {
         const reserve = own?.costUsd !== undefined ? own.costUsd - mine.costUsd : 0;
-        if (usage.costUsd >= budget.costUsd || usage.costUsd + reserve > budget.costUsd) {
-          return `run budget of $${budget.costUsd}: $${usage.costUsd.toFixed(4)} spent${reserve ? `, and "${p.id}" may spend $${reserve.toFixed(4)} more` : ''}`;
+        const committed = usage.costUsd + held.costUsd;
+        if (committed >= budget.costUsd || committed + reserve > budget.costUsd) {
+          return `run budget of $${budget.costUsd}: $${usage.costUsd.toFixed(4)} spent${heldNote(held.costUsd, (n) => `$${n.toFixed(4)}`)}${reserve ? `, and "${p.id}" may spend $${reserve.toFixed(4)} more` : ''}`;
         }
       }
       return undefined;
+    },
+    /** Holds what the phase may still spend while it runs (its own budget's remainder). */
+    reserve(p: Phase): void {
+      const own = phaseBudgets.get(p.id);
+      const mine = phase(p.id).usage;
+      reserved.set(p.id, {
+        tokens:
+          own?.tokens !== undefined ? Math.max(0, own.tokens - mine.inputTokens - mine.outputTokens) : 0,
+        costUsd: own?.costUsd !== undefined ? Math.max(0, own.costUsd - mine.costUsd) : 0,
+      });
+    },
+    release(id: string): void {
+      reserved.delete(id);
     },
     closeGate(id: string, decision: DecisionRecord): void {
       gates.delete(id);
       inbox.delete(id);
       decisions.push(decision);
     },
-    stop(final: 'rejected' | 'failed', why: string): void {
+    stop(final: 'rejected' | 'failed' | 'cancelled', why: string): void {
       if (this.stopped) return;
       state = final;
       reason = why;

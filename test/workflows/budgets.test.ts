@@ -98,4 +98,30 @@ describe('budgets', () => {
     });
     await baton.close();
   });
+
+  it('counts what running phases may still spend, so parallel phases cannot overspend together', async () => {
+    const taskQueue = uniqueId('budget-parallel');
+    const baton = await testBaton(taskQueue);
+    await withWorker({ taskQueue }, async () => {
+      const { workflowId } = await startRun(baton, {
+        agents,
+        definition: definition(
+          [
+            { id: 'left', agent: 'hold', input: { release: 'go' }, budget: { tokens: 60 } },
+            { id: 'right', agent: 'spend', input: { tokens: 60 }, budget: { tokens: 60 } },
+          ],
+          { budget: { tokens: 100 } },
+        ),
+      });
+      // Whichever starts second would find 60 reserved by the first, and 60 more does not fit in 100.
+      const gated = await waitFor(
+        () => queryStatus(baton, workflowId),
+        (s) => s.gates.length === 1,
+      );
+      expect(gated.gates[0]).toMatchObject({ kind: 'budget' });
+      expect(gated.gates[0]!.reason).toContain('60 reserved by running phases');
+      await baton.client.workflow.getHandle(workflowId).cancel();
+    });
+    await baton.close();
+  });
 });
