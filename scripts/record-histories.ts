@@ -12,8 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { z } from 'zod';
 import { createActivities } from '../src/activities';
-import { connect, decide, getStatus, startRun, waitForResult } from '../src/client/runs';
+import { defineAgent } from '../src/activities/agents/agent';
+import { builtinAgents } from '../src/activities/agents';
+import { connect, decide, getStatus, startRun, type StartOptions } from '../src/client/runs';
+import { statusQuery, type DecisionAction } from '../src/shared/messages';
 import { listTemplates } from '../src/client/templates';
 import { workflowBundle } from '../src/workers/bundle';
 import { ensureServer, findTemporalCli, freePort } from './dev-server';
@@ -36,48 +40,95 @@ const server = await ensureServer({
   headless: true,
 });
 const taskQueue = 'baton-record';
+
+/** Stands in for an LLM agent: records token usage, so budgets apply. */
+const spendAgent = defineAgent({
+  name: 'spend',
+  description: 'records token usage',
+  input: z.object({ tokens: z.number() }),
+  output: z.object({ spent: z.number() }),
+  async run({ tokens }, ctx) {
+    ctx.recordUsage({ model: 'recorded-model', inputTokens: tokens, outputTokens: 0 });
+    return { spent: tokens };
+  },
+});
+
+/** A two-phase definition whose run budget is already spent, so its budget gate opens. */
+function budgeted(): unknown {
+  return {
+    name: 'budgeted',
+    budget: { tokens: 1 },
+    phases: [
+      { id: 'first', agent: 'spend', input: { tokens: 5 } },
+      { id: 'second', agent: 'spend', needs: ['first'], input: { tokens: 5 } },
+    ],
+  };
+}
 const connection = await NativeConnection.connect({ address: server.address });
 const worker = await Worker.create({
   connection,
   taskQueue,
   workflowBundle: await workflowBundle(),
-  activities: createActivities({ workspaceRoot: join(dir, 'workspaces') }),
+  activities: createActivities({
+    agents: [...builtinAgents(), spendAgent],
+    workspaceRoot: join(dir, 'workspaces'),
+  }),
 });
 const baton = await connect({ address: server.address, taskQueue });
 
-await worker.runUntil(async () => {
-  for (const template of await listTemplates()) {
-    const { workflowId } = await startRun(baton, { template: template.name, id: `record-${template.name}` });
-    let via: 'update' | 'signal' = 'update';
-    for (;;) {
-      const status = await getStatus(baton, workflowId);
-      if (['completed', 'rejected', 'failed'].includes(status.state)) break;
-      const gate = status.gates[0];
-      if (gate) {
-        await decide(
-          baton,
-          workflowId,
-          { phase: gate.phase, action: 'approve', by: 'recorder', comment: `via ${via}` },
-          { via },
-        );
-        via = via === 'update' ? 'signal' : 'update';
-      }
-      await new Promise((r) => setTimeout(r, 200));
+type Step = { action: DecisionAction; changes?: Record<string, unknown> };
+
+/**
+ * Drives one run through its gates with `steps` (then approves whatever opens after them), switching
+ * between update and signal, and saves its history as `<name>.<tag>.json`.
+ */
+async function record(name: string, start: StartOptions, steps: Step[] = []): Promise<void> {
+  const { workflowId } = await startRun(baton, { ...start, id: `record-${name}-${tag}` });
+  let via: 'update' | 'signal' = 'update';
+  let decided = 0;
+  for (;;) {
+    const status = await getStatus(baton, workflowId);
+    if (['completed', 'rejected', 'failed', 'cancelled'].includes(status.state)) break;
+    const gate = status.gates[0];
+    if (gate && status.phases.find((p) => p.id === gate.phase)?.state !== 'running') {
+      const step = steps[decided] ?? { action: 'approve' };
+      await decide(
+        baton,
+        workflowId,
+        { phase: gate.phase, ...step, by: 'recorder', comment: `${step.action} via ${via}` },
+        { via },
+      );
+      decided += 1;
+      via = via === 'update' ? 'signal' : 'update';
     }
-    const summary = await waitForResult(baton, workflowId);
-    // The CLI writes the canonical proto3 JSON that historyFromJSON reads back.
-    const { stdout } = await run(
-      cli,
-      ['workflow', 'show', '--address', server.address, '--workflow-id', workflowId, '--output', 'json'],
-      {
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    );
-    await writeFile(join(OUT, `${template.name}.${tag}.json`), stdout);
-    console.log(
-      `${template.name}: ${summary.state}, ${(JSON.parse(stdout) as { events: unknown[] }).events.length} events`,
-    );
+    await new Promise((r) => setTimeout(r, 200));
   }
+  const summary = await baton.client.workflow.getHandle(workflowId).query(statusQuery);
+  // The CLI writes the canonical proto3 JSON that historyFromJSON reads back.
+  const { stdout } = await run(
+    cli as string,
+    ['workflow', 'show', '--address', server.address, '--workflow-id', workflowId, '--output', 'json'],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  await writeFile(join(OUT, `${name}.${tag}.json`), stdout);
+  console.log(
+    `${name}: ${summary.state}, ${(JSON.parse(stdout) as { events: unknown[] }).events.length} events`,
+  );
+}
+
+await worker.runUntil(async () => {
+  for (const template of await listTemplates()) await record(template.name, { template: template.name });
+  // The other gate paths, so command-order changes on them are caught too.
+  await record('node-express-api-decisions', { template: 'node-express-api' }, [
+    { action: 'modify', changes: { resources: 'orders' } },
+    { action: 'retry' },
+    { action: 'approve' },
+    { action: 'skip' },
+  ]);
+  await record('node-express-api-rejected', { template: 'node-express-api' }, [{ action: 'reject' }]);
+  await record('budget-gate', { definition: budgeted(), agents: ['spend'] }, [
+    { action: 'modify', changes: { budget: { tokens: 1_000_000 } } },
+  ]);
 });
 await baton.close();
 await connection.close();
