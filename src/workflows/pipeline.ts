@@ -329,8 +329,11 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   }
   run.finish();
 
+  const status = run.status();
+  // Each output appears once, under `outputs`, so the result stays as small as the outputs allow.
   const summary: RunSummary = {
-    ...run.status(),
+    ...status,
+    phases: status.phases.map(({ output: _output, ...phase }) => phase),
     outputs: Object.fromEntries(
       definition.phases
         .filter((p) => run.phase(p.id).state === 'done')
