@@ -85,7 +85,8 @@ export const gatedAgent = defineAgent({
   async run({ release }, ctx) {
     await writeFile(join(ctx.workspace, `${ctx.phase}.started.${ctx.attempt}`), String(Date.now()));
     while (!(await exists(join(ctx.workspace, release)))) {
-      if (ctx.signal.aborted) throw new Error('cancelled');
+      // Rethrow the activity's own cancellation, as a real agent should.
+      if (ctx.signal.aborted) throw ctx.signal.reason;
       ctx.heartbeat({ waiting: release });
       await new Promise((r) => setTimeout(r, 100));
     }
