@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { DECISION_ACTIONS, type Decision, type DecisionAction } from '../shared/messages';
+import type { RunSummary } from '../shared/status';
 import { BatonError } from './errors';
 import { renderArtifacts, renderInbox, renderStatus, renderTemplates } from './format';
 import { createArtifactStore } from '../activities/artifacts';
@@ -9,6 +10,7 @@ import {
   decide,
   getStatus,
   inbox,
+  isFinalState,
   listArtifacts,
   startRun,
   waitForResult,
@@ -67,9 +69,16 @@ async function watchStatus(baton: Baton, id: string, json?: boolean): Promise<vo
       process.stdout.write('\x1b[2J\x1b[H');
       console.log(renderStatus(id, status));
     }
-    if (['completed', 'rejected', 'failed'].includes(status.state)) return;
+    if (isFinalState(status.state)) return;
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+function rejection(id: string, summary: RunSummary): string {
+  const decision = summary.decisions.findLast((d) => d.action === 'reject');
+  const why =
+    summary.reason ?? (decision ? `Rejected at "${decision.phase}" by ${decision.by}` : 'Rejected at a gate');
+  return `Run "${id}" ended rejected (${why}). Address that, then start a new run.`;
 }
 
 export function buildProgram(): Command {
@@ -85,6 +94,10 @@ export function buildProgram(): Command {
     .option('-f, --file <path>', 'definition file (.json, .yaml)')
     .option('--id <id>', 'workflow id for the run')
     .option('--auto-approve', 'approve every gate automatically (recorded as such)')
+    .option(
+      '--skip-agent-check',
+      "don't check agent names against this machine's baton.config (the worker still checks them)",
+    )
     .option('--wait', 'wait for the run to end and print its summary')
     .option('--json', 'machine-readable output')
     .action(async (template: string | undefined, opts) => {
@@ -97,6 +110,7 @@ export function buildProgram(): Command {
           params: parsePairs(opts.param, '--param', false),
           id: opts.id,
           approvalMode: opts.autoApprove ? 'auto' : 'manual',
+          skipAgentCheck: Boolean(opts.skipAgentCheck),
         });
         if (!opts.wait) {
           print(
@@ -109,6 +123,8 @@ export function buildProgram(): Command {
         }
         const summary = await waitForResult(baton, started.workflowId);
         print(opts.json, summary, () => renderStatus(started.workflowId, summary));
+        // A script waiting on the run must be able to tell a rejection from a success.
+        if (summary.state === 'rejected') throw new BatonError(rejection(started.workflowId, summary));
       });
     });
 

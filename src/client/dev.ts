@@ -1,19 +1,24 @@
 import { ensureServer, findTemporalCli, type DevServer } from '../../scripts/dev-server';
 import { holdShutdownSignals, startWorker, type RunningWorker } from '../workers/run-worker';
 import { renderStatus } from './format';
-import { connect, getStatus, startRun } from './runs';
+import { connect, getStatus, isFinalState, startRun } from './runs';
 
 const say = (line: string) => console.log(`[baton] ${line}`);
 
 /** `baton worker`: a worker on the task queue until SIGINT/SIGTERM. */
 export async function runWorkerCommand(): Promise<void> {
-  const release = holdShutdownSignals((n) => n === 1 && say('stopping: finishing in-flight tasks (Ctrl-C twice more to force)'));
-  const running = await startWorker();
-  const { taskQueue, namespace } = running.worker.options;
-  say(`worker polling task queue "${taskQueue}" in namespace "${namespace}"; Ctrl-C stops it`);
-  await running.done;
-  release();
-  say('worker stopped');
+  const release = holdShutdownSignals(
+    (n) => n === 1 && say('stopping: finishing in-flight tasks (Ctrl-C twice more to force)'),
+  );
+  try {
+    const running = await startWorker();
+    const { taskQueue, namespace } = running.worker.options;
+    say(`worker polling task queue "${taskQueue}" in namespace "${namespace}"; Ctrl-C stops it`);
+    await running.done;
+    say('worker stopped');
+  } finally {
+    release();
+  }
 }
 
 async function waitForFirstGate(id: string, stopped: () => boolean): Promise<string | undefined> {
@@ -26,7 +31,7 @@ async function waitForFirstGate(id: string, stopped: () => boolean): Promise<str
         console.log(`\n${renderStatus(id, status)}\n`);
         return gate.phase;
       }
-      if (status && ['completed', 'rejected', 'failed'].includes(status.state)) return undefined;
+      if (status && isFinalState(status.state)) return undefined;
       await new Promise((r) => setTimeout(r, 500));
     }
     return undefined;
@@ -42,7 +47,9 @@ async function waitForFirstGate(id: string, stopped: () => boolean): Promise<str
 export async function runDev(options: { demo: boolean; port: number }): Promise<void> {
   let server: DevServer | undefined;
   let worker: RunningWorker | undefined;
-  const release = holdShutdownSignals((n) => n === 1 && say('stopping: worker, then the dev server (Ctrl-C twice more to force)'));
+  const release = holdShutdownSignals(
+    (n) => n === 1 && say('stopping: worker, then the dev server (Ctrl-C twice more to force)'),
+  );
   try {
     server = await ensureServer({ port: options.port, log: say });
     process.env.TEMPORAL_ADDRESS = server.address;

@@ -23,18 +23,28 @@ export class DefinitionError extends BatonError {
   constructor(
     readonly definitionName: string,
     readonly problems: Problem[],
+    /** A line printed after the problems, indented like them: what the user can do about them. */
+    hint?: string,
   ) {
     super(
-      `Invalid pipeline definition "${definitionName}" (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${formatProblems(problems)}`,
+      `Invalid pipeline definition "${definitionName}" (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${formatProblems(problems)}${hint ? `\n  ${hint}` : ''}`,
     );
   }
 }
 
 export class RunNotFoundError extends BatonError {
   override name = 'RunNotFoundError';
-  constructor(id: string, options?: { cause?: unknown }) {
-    super(`No run with id "${id}". List runs with \`baton inbox\` or in the Web UI.`, options);
+  constructor(id: string, namespace: string, options?: { cause?: unknown }) {
+    super(
+      `No run with id "${id}" in namespace "${namespace}". Check the id, or list runs with \`temporal workflow list\` or in the Web UI.`,
+      options,
+    );
   }
+}
+
+/** A run's workflow did not answer a query: no worker polls its task queue, or the worker is stuck. */
+export class NoWorkerError extends BatonError {
+  override name = 'NoWorkerError';
 }
 
 export class DecisionRejectedError extends BatonError {

@@ -93,16 +93,19 @@ export function renderStatus(id: string, status: RunStatus): string {
 
 export function renderInbox(items: InboxItem[]): string {
   if (items.length === 0) return 'No open gates.';
-  return table(
+  const rows = table(
     ['RUN', 'TEMPLATE', 'PHASE', 'WAITING', 'APPROVE WITH'],
     items.map((i) => [
       i.workflowId,
       i.template ?? '',
       i.phase,
-      elapsed(i.openedAt),
+      i.unanswered ? '?' : elapsed(i.openedAt),
       `baton approve ${i.workflowId} ${i.phase}`,
     ]),
   );
+  return items.some((i) => i.unanswered)
+    ? `${rows}\n\n? : the run did not answer its status query; is a worker polling its task queue? (\`baton worker\`)`
+    : rows;
 }
 
 export function renderArtifacts(items: ArtifactListing[]): string {

@@ -1,6 +1,5 @@
 import {
-  Client,
-  Connection,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -11,7 +10,6 @@ import type { ApprovalMode, Params } from '../shared/definition';
 import {
   approvalSignal,
   decideUpdate,
-  DEFAULT_TASK_QUEUE,
   statusQuery,
   WORKFLOW_TYPE,
   type DecideResult,
@@ -20,47 +18,16 @@ import {
 import { BatonPendingGates, BatonTemplate } from '../shared/search-attributes';
 import type { RunStatus, RunSummary } from '../shared/status';
 import { validateDefinition } from '../shared/validate';
-import {
-  BatonError,
-  DecisionRejectedError,
-  DefinitionError,
-  RunNotFoundError,
-  ServerUnreachableError,
-} from './errors';
+import { BatonError, DecisionRejectedError, DefinitionError, RunNotFoundError } from './errors';
+import type { Baton } from './connect';
+import { queryStatus } from './status-query';
 import { loadTemplate, readDefinitionFile } from './templates';
 
-export interface ConnectOptions {
-  address?: string;
-  namespace?: string;
-  taskQueue?: string;
-}
+export { connect, type Baton, type ConnectOptions } from './connect';
+export { FINAL_STATES, isFinalState } from './status-query';
 
-/** A connected Baton client: the TS API behind the `baton` CLI. */
-export interface Baton {
-  client: Client;
-  connection: Connection;
-  taskQueue: string;
-  address: string;
-  close(): Promise<void>;
-}
-
-export async function connect(options: ConnectOptions = {}): Promise<Baton> {
-  const address = options.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
-  const namespace = options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({ address, connectTimeout: '5s' });
-  } catch (cause) {
-    throw new ServerUnreachableError(address, { cause });
-  }
-  return {
-    client: new Client({ connection, namespace }),
-    connection,
-    address,
-    taskQueue: options.taskQueue ?? process.env.BATON_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
-    close: () => connection.close(),
-  };
-}
+/** Inbox queries many runs and falls back to search attributes, so it waits less for each. */
+const INBOX_QUERY_TIMEOUT_MS = 3_000;
 
 export interface StartOptions {
   /** A template name from `templates/`. */
@@ -72,8 +39,13 @@ export interface StartOptions {
   params?: Record<string, unknown>;
   id?: string;
   approvalMode?: ApprovalMode;
-  /** Agent names to check the definition against; the built-in agents when omitted. */
+  /** Agent names to check the definition against; when omitted, those of this machine's config. */
   agents?: readonly string[];
+  /**
+   * Don't check agent names here: the worker may run elsewhere with other agents. The run still
+   * checks them against its worker first thing, and fails at once naming the unknown ones.
+   */
+  skipAgentCheck?: boolean;
 }
 
 /** The agents a worker started here with the same configuration would offer. */
@@ -109,54 +81,98 @@ export async function startRun(
   options: StartOptions,
 ): Promise<{ workflowId: string; firstRunId: string; params: Params }> {
   const { raw, template } = await resolveDefinition(options);
-  const agents = options.agents ?? (await workerAgentNames());
+  const localAgents = options.agents === undefined && !options.skipAgentCheck;
+  const agents = options.skipAgentCheck ? undefined : (options.agents ?? (await workerAgentNames()));
   const checked = validateDefinition(raw, options.params ?? {}, { agents });
   if (!checked.ok) {
+    const unknownAgent = checked.problems.some(
+      (p) => p.path.endsWith('.agent') && p.message.startsWith('unknown agent'),
+    );
     throw new DefinitionError(
       String((raw as { name?: unknown })?.name ?? options.template ?? '(unnamed)'),
       checked.problems,
+      localAgents && unknownAgent
+        ? "(agents are checked against this machine's baton.config; if the worker has others, pass --skip-agent-check)"
+        : undefined,
     );
   }
   const { definition, params } = checked;
   const workflowId = options.id ?? defaultRunId(template ?? definition.name);
-  const handle = await baton.client.workflow.start(WORKFLOW_TYPE, {
-    taskQueue: baton.taskQueue,
-    workflowId,
-    args: [{ definition, params, approvalMode: options.approvalMode ?? 'manual', template }],
-    typedSearchAttributes: [{ key: BatonTemplate, value: template ?? definition.name }],
-    staticSummary: `${definition.name}: ${definition.phases.map((p) => p.id).join(' → ')}`,
-    staticDetails: definition.description || undefined,
-  });
-  return { workflowId, firstRunId: handle.firstExecutionRunId, params };
+  try {
+    const handle = await baton.client.workflow.start(WORKFLOW_TYPE, {
+      taskQueue: baton.taskQueue,
+      workflowId,
+      args: [{ definition, params, approvalMode: options.approvalMode ?? 'manual', template }],
+      typedSearchAttributes: [{ key: BatonTemplate, value: template ?? definition.name }],
+      staticSummary: `${definition.name}: ${definition.phases.map((p) => p.id).join(' → ')}`,
+      staticDetails: definition.description || undefined,
+    });
+    return { workflowId, firstRunId: handle.firstExecutionRunId, params };
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError)
+      throw await alreadyExists(baton, workflowId, error);
+    throw error;
+  }
+}
+
+async function alreadyExists(baton: Baton, id: string, cause: Error): Promise<BatonError> {
+  const existing = await handleOf(baton, id)
+    .describe()
+    .catch(() => undefined);
+  const since = existing
+    ? ` (started ${existing.startTime.toISOString().replace(/\.\d+Z$/, 'Z')}, ${existing.status.name.toLowerCase()})`
+    : '';
+  return new BatonError(
+    `A run with id "${id}" already exists${since}; choose another --id, or omit it for a fresh one.`,
+    { cause },
+  );
 }
 
 function handleOf(baton: Baton, id: string): WorkflowHandle {
   return baton.client.workflow.getHandle(id);
 }
 
-async function notFoundAware<T>(id: string, call: () => Promise<T>): Promise<T> {
+async function notFoundAware<T>(baton: Baton, id: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw new RunNotFoundError(id, { cause: error });
+    if (error instanceof WorkflowNotFoundError)
+      throw new RunNotFoundError(id, baton.namespace, { cause: error });
     throw error;
   }
 }
 
 export async function getStatus(baton: Baton, id: string): Promise<RunStatus> {
-  return notFoundAware(id, async () => {
-    try {
-      return await handleOf(baton, id).query(statusQuery);
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw error;
-      // A run that failed before it registered its handlers (a bad definition) has no status.
-      const description = await handleOf(baton, id).describe();
-      if (description.status.name === 'FAILED') {
-        const result = await waitForResult(baton, id).catch((e: unknown) => e);
-        throw new BatonError(`Run "${id}" failed before it started its phases: ${(result as Error).message}`);
-      }
-      throw error;
+  return notFoundAware(baton, id, async () => {
+    // Asked together: a run that failed before it started its phases (a bad definition, an agent
+    // its worker lacks) answers with a status stuck at `running`, or does not answer at all.
+    const [answer, description] = await Promise.all([
+      queryStatus(baton, id).then(
+        (status) => ({ status }),
+        (error: unknown) => ({ error }),
+      ),
+      handleOf(baton, id).describe(),
+    ]);
+    if (description.status.name === 'FAILED' && !('status' in answer && answer.status.state === 'failed')) {
+      const failure = await handleOf(baton, id)
+        .result()
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      const message =
+        failure instanceof WorkflowFailedError
+          ? (failure.cause?.message ?? failure.message)
+          : (failure as Error | undefined)?.message;
+      throw new BatonError(
+        `Run "${id}" failed before it started its phases: ${message ?? 'unknown failure'}`,
+        {
+          cause: failure,
+        },
+      );
     }
+    if ('error' in answer) throw answer.error;
+    return answer.status;
   });
 }
 
@@ -179,9 +195,11 @@ export async function decide(
   decision: Decision,
   options: { via?: 'update' | 'signal'; confirm?: boolean; timeoutMs?: number } = {},
 ): Promise<DecideOutcome> {
-  return notFoundAware(id, async () => {
+  return notFoundAware(baton, id, async () => {
     const handle = handleOf(baton, id);
     if (options.via === 'update') {
+      // An update waits for a worker to take it; ask first, so a missing worker is said at once.
+      await queryStatus(baton, id);
       try {
         return await handle.executeUpdate(decideUpdate, { args: [decision] });
       } catch (error) {
@@ -199,11 +217,11 @@ export async function decide(
       await handle.signal(approvalSignal, decision);
       return { accepted: 'sent', phase: decision.phase, action: decision.action };
     }
-    const before = await handle.query(statusQuery);
+    const before = await queryStatus(baton, id);
     await handle.signal(approvalSignal, decision);
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
     while (Date.now() < deadline) {
-      const status = await handle.query(statusQuery);
+      const status = await queryStatus(baton, id);
       const ignored = status.ignoredSignals
         .slice(before.ignoredSignals.length)
         .find((s) => sameDecision(s.payload, decision));
@@ -235,31 +253,44 @@ export interface InboxItem {
   startTime: Date;
   openedAt?: string;
   instructions?: string;
+  /** Set when the run did not answer its status query (no worker?): only the search attributes are known. */
+  unanswered?: true;
 }
 
-/** Open gates across all running runs, found through the `BatonPendingGates` search attribute. */
+/**
+ * Open gates across all running runs, found through the `BatonPendingGates` search attribute. Each
+ * run's status adds when its gates opened and their instructions; the runs are asked all at once,
+ * and one that does not answer soon (no worker) is listed from its search attributes alone.
+ */
 export async function inbox(baton: Baton): Promise<InboxItem[]> {
-  const items: InboxItem[] = [];
   const query = `ExecutionStatus = "Running" AND BatonPendingGates IS NOT NULL`;
-  for await (const run of baton.client.workflow.list({ query })) {
+  const runs = [];
+  for await (const run of baton.client.workflow.list({ query })) runs.push(run);
+  const timeoutMs = Math.min(baton.queryTimeoutMs, INBOX_QUERY_TIMEOUT_MS);
+  const statuses = await Promise.all(
+    runs.map((run) =>
+      baton.connection
+        .withDeadline(Date.now() + timeoutMs, () => handleOf(baton, run.workflowId).query(statusQuery))
+        .catch(() => undefined),
+    ),
+  );
+  return runs.flatMap((run, i) => {
+    const status = statuses[i];
     const gates = run.typedSearchAttributes.get(BatonPendingGates) ?? [];
     const template = run.typedSearchAttributes.get(BatonTemplate);
-    const status = await handleOf(baton, run.workflowId)
-      .query(statusQuery)
-      .catch(() => undefined);
-    for (const phase of gates) {
+    return gates.map((phase): InboxItem => {
       const gate = status?.gates.find((g) => g.phase === phase);
-      items.push({
+      return {
         workflowId: run.workflowId,
         template,
         phase,
         startTime: run.startTime,
         openedAt: gate?.openedAt,
         instructions: gate?.instructions,
-      });
-    }
-  }
-  return items;
+        ...(status ? {} : { unanswered: true as const }),
+      };
+    });
+  });
 }
 
 export interface ArtifactListing {
@@ -282,12 +313,12 @@ export async function listArtifacts(baton: Baton, id: string, phase?: string): P
 }
 
 export async function cancelRun(baton: Baton, id: string): Promise<void> {
-  await notFoundAware(id, () => handleOf(baton, id).cancel());
+  await notFoundAware(baton, id, () => handleOf(baton, id).cancel());
 }
 
 /** Waits for the run to end. A failed run raises a BatonError with the failure's message. */
 export async function waitForResult(baton: Baton, id: string): Promise<RunSummary> {
-  return notFoundAware(id, async () => {
+  return notFoundAware(baton, id, async () => {
     try {
       return (await handleOf(baton, id).result()) as RunSummary;
     } catch (error) {

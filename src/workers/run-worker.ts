@@ -1,6 +1,9 @@
+import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import { ensureSearchAttributes, SEARCH_ATTRIBUTES } from '../../scripts/dev-server';
 import type { ActivityDeps } from '../activities';
 import { loadConfig } from '../activities/config';
+import { BatonError, ServerUnreachableError } from '../client/errors';
 import { createBatonWorker, workerSettings } from './worker';
 
 export interface RunningWorker {
@@ -27,8 +30,20 @@ export async function startWorker(
   const settings = workerSettings(options);
   // Providers, models and command agents come from baton.config.* and the environment.
   const config = options.config ?? (await loadConfig());
-  const connection = await NativeConnection.connect({ address: settings.address });
-  const worker = await createBatonWorker({ ...options, ...settings, config, connection });
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect({ address: settings.address });
+  } catch (cause) {
+    throw new ServerUnreachableError(settings.address, { cause });
+  }
+  let worker: Worker;
+  try {
+    await prepareNamespace(settings.address, settings.namespace);
+    worker = await createBatonWorker({ ...options, ...settings, config, connection });
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
   const done = worker.run().finally(() => connection.close());
   return {
     worker,
@@ -38,6 +53,46 @@ export async function startWorker(
       await done;
     },
   };
+}
+
+/**
+ * Checks the namespace, then makes sure it has Baton's search attributes. Runs record their
+ * template, open gates and progress in them (`baton inbox` and the Web UI read them), and a run
+ * that sets one the namespace lacks fails. The dev server gets them at start; other servers get
+ * them here, or a warning that says how to add them (the worker may lack the permission).
+ */
+async function prepareNamespace(address: string, namespace: string): Promise<void> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: '5s' });
+    const found = await connection.workflowService.describeNamespace({ namespace }).then(
+      () => true,
+      (error: unknown) => (error as { code?: number }).code !== 5, // NOT_FOUND; others: let the worker say
+    );
+    // Checked before the worker exists: the SDK leaves its workflow threads running when
+    // Worker.create fails on a missing namespace, and the process would not exit.
+    if (!found) {
+      throw new BatonError(
+        `Namespace "${namespace}" does not exist on the Temporal server at ${address}. Create it with \`temporal operator namespace create --address ${address} --namespace ${namespace}\`, or set TEMPORAL_NAMESPACE to an existing one.`,
+      );
+    }
+    await ensureSearchAttributes(connection, namespace);
+  } catch (error) {
+    if (error instanceof BatonError) throw error;
+    const attributes = Object.entries(SEARCH_ATTRIBUTES);
+    console.warn(
+      `warning: could not check or create Baton's search attributes in namespace "${namespace}" (${(error as Error).message}).\n` +
+        `  Runs need ${attributes.map(([name, type]) => `${name} (${type})`).join(', ')}; ask an operator to add them:\n` +
+        attributes
+          .map(
+            ([name, type]) =>
+              `    temporal operator search-attribute create --address ${address} --namespace ${namespace} --name ${name} --type ${type}`,
+          )
+          .join('\n'),
+    );
+  } finally {
+    await connection?.close();
+  }
 }
 
 /**

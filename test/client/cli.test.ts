@@ -1,42 +1,12 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { describe, expect, it, inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { builtinAgents } from '../../src/activities/agents';
 import type { RunStatus } from '../../src/shared/status';
 import type { ArtifactListing, InboxItem } from '../../src/client/runs';
 import { uniqueId, useWorker, waitFor } from '../helpers/env';
-
-const BIN = fileURLToPath(new URL('../../src/client/bin.ts', import.meta.url));
-const run = promisify(execFile);
-
-/** Runs the real `baton` CLI in a process of its own. */
-async function baton(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', BIN, ...args], {
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        BATON_TASK_QUEUE: shared.taskQueue,
-        BATON_ARTIFACTS_DIR: join(shared.workspaceRoot, '.artifacts'),
-        ...env,
-      },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-const json = async <T>(args: string[]): Promise<T> => {
-  const result = await baton([...args, '--json']);
-  if (result.code !== 0) throw new Error(result.stderr);
-  return JSON.parse(result.stdout) as T;
-};
+import { cli } from './cli-helpers';
 
 const shared = useWorker({ prefix: 'cli', agents: builtinAgents() });
+const { baton, json } = cli(shared);
 
 describe('the baton CLI', () => {
   it('starts a template run, lists its gate in the inbox, shows progress, and approves', async () => {

@@ -1,0 +1,58 @@
+import { Client, Connection } from '@temporalio/client';
+import { DEFAULT_TASK_QUEUE } from '../shared/messages';
+import { BatonError, ServerUnreachableError } from './errors';
+
+export interface ConnectOptions {
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+  /**
+   * How long a status query waits for a worker to answer before the client reports that none did
+   * (default: BATON_QUERY_TIMEOUT_MS, else 10 s). Without a worker the server would hold it 30 s.
+   */
+  queryTimeoutMs?: number;
+}
+
+/** A connected Baton client: the TS API behind the `baton` CLI. */
+export interface Baton {
+  client: Client;
+  connection: Connection;
+  taskQueue: string;
+  address: string;
+  namespace: string;
+  queryTimeoutMs: number;
+  close(): Promise<void>;
+}
+
+const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
+
+function queryTimeoutFromEnv(): number {
+  const text = process.env.BATON_QUERY_TIMEOUT_MS;
+  if (text === undefined || text === '') return DEFAULT_QUERY_TIMEOUT_MS;
+  const ms = Number(text);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new BatonError(`BATON_QUERY_TIMEOUT_MS="${text}" is not a positive number of milliseconds.`);
+  return ms;
+}
+
+/** Connects to the Temporal server (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, BATON_TASK_QUEUE by default). */
+export async function connect(options: ConnectOptions = {}): Promise<Baton> {
+  const address = options.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
+  const namespace = options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
+  const queryTimeoutMs = options.queryTimeoutMs ?? queryTimeoutFromEnv();
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: '5s' });
+  } catch (cause) {
+    throw new ServerUnreachableError(address, { cause });
+  }
+  return {
+    client: new Client({ connection, namespace }),
+    connection,
+    address,
+    namespace,
+    queryTimeoutMs,
+    taskQueue: options.taskQueue ?? process.env.BATON_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+    close: () => connection.close(),
+  };
+}

@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { inject } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../src/client/bin.ts', import.meta.url));
+const run = promisify(execFile);
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The real `baton` CLI, each call in a process of its own, pointed at the suite's server and at
+ * `shared`'s task queue and artifact store (read when called: `useWorker` fills them in `beforeAll`).
+ */
+export function cli(shared: { taskQueue: string; workspaceRoot: string }) {
+  const baton = async (args: string[], env: Record<string, string> = {}): Promise<CliResult> => {
+    try {
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', BIN, ...args], {
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: inject('temporalAddress'),
+          BATON_TASK_QUEUE: shared.taskQueue,
+          BATON_ARTIFACTS_DIR: join(shared.workspaceRoot, '.artifacts'),
+          ...env,
+        },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+  const json = async <T>(args: string[]): Promise<T> => {
+    const result = await baton([...args, '--json']);
+    if (result.code !== 0) throw new Error(result.stderr);
+    return JSON.parse(result.stdout) as T;
+  };
+  return { baton, json };
+}
