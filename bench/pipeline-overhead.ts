@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { quietLogger } from '../src/workers/bundle';
 import { z } from 'zod';
 import { ensureServer, freePort, type DevServer } from '../scripts/dev-server';
 import { createActivities } from '../src/activities';
@@ -288,16 +289,6 @@ async function main(): Promise<void> {
   // After cleanup, so nothing a shutdown logs can come after the last line.
   report(results, rss);
 }
-
-const noop = () => undefined;
-const quietLogger = {
-  trace: noop,
-  debug: noop,
-  info: noop,
-  warn: console.warn,
-  error: console.error,
-  log: noop,
-};
 
 main().catch((error: unknown) => {
   console.error(error);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { ensureServer, freePort, type DevServer } from '../scripts/dev-server';
-import { WORKFLOWS_PATH } from '../src/workers/bundle';
+import { quietLogger, WORKFLOWS_PATH } from '../src/workers/bundle';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,7 +29,7 @@ export default async function setup(project: TestProject) {
   } else {
     server = await ensureServer({ log: (l) => console.log(`[dev-server] ${l}`) });
   }
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
   await mkdir(dir, { recursive: true });
   const bundlePath = join(dir, 'workflow-bundle.js');
   await writeFile(bundlePath, bundle.code);
@@ -39,6 +39,3 @@ export default async function setup(project: TestProject) {
     await server?.stop();
   };
 }
-
-const noop = () => undefined;
-const quiet = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };

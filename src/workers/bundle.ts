@@ -16,7 +16,8 @@ export function workflowBundle(workflowsPath: string = WORKFLOWS_PATH): Promise<
 }
 
 const noop = () => undefined;
-const quietLogger = {
+/** The bundler's logger without its chatter: warnings and errors only. */
+export const quietLogger = {
   trace: noop,
   debug: noop,
   info: noop,
