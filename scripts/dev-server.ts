@@ -22,6 +22,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Connection } from '@temporalio/client';
+import { batonHome } from '../src/activities/home';
 
 /** Search attributes every Baton namespace needs (public contract, see DESIGN.md). */
 export const SEARCH_ATTRIBUTES = {
@@ -202,7 +203,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     port,
     uiPort: options.uiPort ?? port + 1000,
     headless: options.headless ?? false,
-    dbFile: options.dbFile ?? join(process.env.BATON_HOME ?? join(homedir(), '.baton'), 'temporal-dev.db'),
+    dbFile: options.dbFile ?? join(batonHome(), 'temporal-dev.db'),
     namespace: namespaceFromEnv(),
     log,
   };

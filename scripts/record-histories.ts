@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { createActivities } from '../src/activities';
 import { defineAgent } from '../src/activities/agents/agent';
 import { builtinAgents } from '../src/activities/agents';
-import { connect, decide, getStatus, startRun, type StartOptions } from '../src/client/runs';
+import { connect, decide, getStatus, isFinalState, startRun, type StartOptions } from '../src/client/runs';
 import { statusQuery, type DecisionAction } from '../src/shared/messages';
 import { listTemplates } from '../src/client/templates';
 import { workflowBundle } from '../src/workers/bundle';
@@ -88,7 +88,7 @@ async function record(name: string, start: StartOptions, steps: Step[] = []): Pr
   let decided = 0;
   for (;;) {
     const status = await getStatus(baton, workflowId);
-    if (['completed', 'rejected', 'failed', 'cancelled'].includes(status.state)) break;
+    if (isFinalState(status.state)) break;
     const gate = status.gates[0];
     if (gate && status.phases.find((p) => p.id === gate.phase)?.state !== 'running') {
       const step = steps[decided] ?? { action: 'approve' };

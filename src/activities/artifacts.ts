@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { batonHome } from './home';
 import { dirname, extname, join } from 'node:path';
 import type { ArtifactRef } from './agents/agent';
 
@@ -29,9 +29,7 @@ export function guessMediaType(name: string): string {
 }
 
 export function defaultArtifactRoot(): string {
-  return (
-    process.env.BATON_ARTIFACTS_DIR ?? join(process.env.BATON_HOME ?? join(homedir(), '.baton'), 'artifacts')
-  );
+  return process.env.BATON_ARTIFACTS_DIR ?? join(batonHome(), 'artifacts');
 }
 
 export interface ArtifactStore {

@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { batonHome } from './home';
 import { join } from 'node:path';
 import { createAgentRegistry, type Agent } from './agents/agent';
 import { builtinAgents } from './agents';
@@ -35,7 +35,7 @@ export function configuredAgents(
 }
 
 export function defaultWorkspaceRoot(): string {
-  return join(process.env.BATON_HOME ?? join(homedir(), '.baton'), 'workspaces');
+  return join(batonHome(), 'workspaces');
 }
 
 /** The activities a Baton worker registers. Tests inject agents and a temp directory here. */

@@ -1,11 +1,11 @@
 import { isGrpcCancelledError, isGrpcDeadlineError, isGrpcServiceError } from '@temporalio/client';
 import { statusQuery } from '../shared/messages';
-import type { RunState, RunStatus } from '../shared/status';
+import { FINAL_RUN_STATES, type RunState, type RunStatus } from '../shared/status';
 import type { Baton } from './connect';
 import { NoWorkerError } from './errors';
 
 /** Run states after which a run changes no more: watchers (`status --watch`, `baton dev`) stop there. */
-export const FINAL_STATES: readonly RunState[] = ['completed', 'rejected', 'failed', 'cancelled'];
+export const FINAL_STATES = FINAL_RUN_STATES;
 
 export const isFinalState = (state: RunState): boolean => FINAL_STATES.includes(state);
 
