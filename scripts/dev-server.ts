@@ -19,7 +19,7 @@ import { access, constants } from 'node:fs/promises';
 import { connect as tcpConnect, createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { batonHome } from '../src/activities/home';
@@ -42,6 +42,7 @@ const HOST = '127.0.0.1';
 const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
 const EXE = process.platform === 'win32' ? '.exe' : '';
+const WATCHDOG = fileURLToPath(new URL('./watchdog.mjs', import.meta.url));
 
 export interface DevServer {
   address: string;
@@ -91,7 +92,8 @@ async function isExecutable(file: string): Promise<boolean> {
   }
 }
 
-async function findOnPath(name: string): Promise<string | undefined> {
+/** The full path of `name` on PATH, if it is there. */
+export async function findOnPath(name: string): Promise<string | undefined> {
   for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
     const candidate = join(dir, `${name}${EXE}`);
     if (await isExecutable(candidate)) return candidate;
@@ -245,6 +247,7 @@ async function startWithCli(cli: string, s: Settings): Promise<DevServer> {
   const child = spawn(cli, args, { stdio: ['ignore', fd, fd], detached: false });
   closeSync(fd);
   ownedChildren.add(child);
+  if (child.pid !== undefined) guardWithWatchdog(child.pid);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     // Don't leave an orphan server behind if the parent exits without stopping it.
@@ -292,6 +295,21 @@ async function startWithCli(cli: string, s: Settings): Promise<DevServer> {
   };
 }
 
+/**
+ * Stops the server when this process dies without stopping it: SIGKILL, a crash, or a wrapper
+ * (`npx`, `sh -c`) that exits on SIGTERM without passing it on. The 'exit' hook above covers only
+ * exits Node itself performs. The watchdog ends by itself once the server is gone.
+ */
+function guardWithWatchdog(pid: number): void {
+  if (process.platform === 'win32') return; // no signals to lose there; the hook above suffices
+  const watchdog = spawn(process.execPath, [WATCHDOG, String(pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.once('error', () => undefined); // best effort: the 'exit' hook still covers normal exits
+  watchdog.stdin?.on('error', () => undefined);
+  // Neither the watchdog nor its pipe may keep this process alive.
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+}
+
 /** Sends SIGTERM (SIGKILL when graceMs is 0, or once graceMs passes) and resolves when the process is gone. */
 function terminate(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
@@ -325,6 +343,7 @@ async function startWithSdk(s: Settings): Promise<DevServer> {
       executable: { type: 'cached-download', downloadDir: join(cacheDir(), 'temporal-sdk-download') },
     },
   });
+  childPidsMatching(['start-dev', String(s.port)]).forEach(guardWithWatchdog);
   try {
     await waitForSearchAttributes(env.connection, s.namespace, Date.now() + START_TIMEOUT_MS);
   } catch (err) {

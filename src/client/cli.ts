@@ -254,9 +254,23 @@ export function buildProgram(): Command {
     .description('start the dev server (unless TEMPORAL_ADDRESS is set) and a worker')
     .addOption(new Option('--demo', 'also start a demo run of node-express-api'))
     .option('--port <port>', 'dev server gRPC port', '7233')
+    .option('--ui-port <port>', 'dev server Web UI port (default: --port + 1000)')
     .action(async (opts) => {
       const { runDev } = await import('./dev');
-      await runDev({ demo: Boolean(opts.demo), port: Number(opts.port) });
+      const uiPort = opts.uiPort === undefined ? undefined : Number(opts.uiPort);
+      await runDev({ demo: Boolean(opts.demo), port: Number(opts.port), uiPort });
+    });
+
+  program
+    .command('temporal')
+    .description('run the Temporal CLI that `baton dev` uses, e.g. `baton temporal workflow list`')
+    .argument('[args...]', 'passed to the Temporal CLI as they are')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (args: string[]) => {
+      const { runTemporal } = await import('./dev');
+      process.exitCode = await runTemporal(args);
     });
 
   return program;
