@@ -166,8 +166,7 @@ export async function runDev(options: DevOptions): Promise<void> {
       const baton = await connect({ address: server.address });
       try {
         const id = await demoRun(baton);
-        if (server.uiUrl)
-          say(`watch it: ${server.uiUrl}/namespaces/${server.namespace}/workflows/${id}`);
+        if (server.uiUrl) say(`watch it: ${server.uiUrl}/namespaces/${server.namespace}/workflows/${id}`);
         // A status query in flight must not hold up a stop: race it.
         const phase = await Promise.race([waitForFirstGate(baton, id, () => stopping), stopRequested]);
         if (phase) await printApproveHints(server.address, id, phase);
@@ -206,11 +205,11 @@ export async function runTemporal(args: string[]): Promise<number> {
   try {
     return await new Promise<number>((resolve, reject) => {
       child.once('error', (error) =>
-        reject(new BatonError(`Could not run the Temporal CLI at ${cli}: ${error.message}`, { cause: error })),
+        reject(
+          new BatonError(`Could not run the Temporal CLI at ${cli}: ${error.message}`, { cause: error }),
+        ),
       );
-      child.once('exit', (code, signal) =>
-        resolve(code ?? 128 + (signal ? constants.signals[signal] : 1)),
-      );
+      child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 1)));
     });
   } finally {
     signals.forEach((s) => process.off(s, forward));

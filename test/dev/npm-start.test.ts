@@ -185,7 +185,10 @@ describe.skipIf(process.platform !== 'linux')('npm start, stopped by a signal to
       50_000,
     );
     const tree = treeOf(run);
-    expect(tree.filter((p) => /start-dev|watchdog/.test(p.cmd)), run.output()).toHaveLength(2);
+    expect(
+      tree.filter((p) => /start-dev|watchdog/.test(p.cmd)),
+      run.output(),
+    ).toHaveLength(2);
     run.child.kill('SIGKILL');
     await waitFor(
       async () => tree.filter((p) => alive(p.pid)).map((p) => `${p.pid} ${p.cmd}`),
