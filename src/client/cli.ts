@@ -257,8 +257,7 @@ export function buildProgram(): Command {
     .option('--ui-port <port>', 'dev server Web UI port (default: --port + 1000)')
     .action(async (opts) => {
       const { runDev } = await import('./dev');
-      const uiPort = opts.uiPort === undefined ? undefined : Number(opts.uiPort);
-      await runDev({ demo: Boolean(opts.demo), port: Number(opts.port), uiPort });
+      await runDev({ demo: Boolean(opts.demo), port: opts.port, uiPort: opts.uiPort });
     });
 
   program

@@ -116,16 +116,18 @@ async function demoRun(baton: Baton): Promise<string> {
   return workflowId;
 }
 
-function checkPort(flag: string, value: number): number {
-  if (Number.isInteger(value) && value > 0 && value < 65536) return value;
-  throw new BatonError(`${flag} ${value} is not a TCP port; give a whole number from 1 to 65535.`);
+function checkPort(flag: string, value: number | string): number {
+  const port = Number(value);
+  if (/^\d+$/.test(String(value)) && port > 0 && port < 65536) return port;
+  throw new BatonError(`${flag} "${value}" is not a TCP port; give a whole number from 1 to 65535.`);
 }
 
 export interface DevOptions {
   demo: boolean;
-  port: number;
+  /** The dev server's gRPC port (a string as typed on the command line is checked too). */
+  port: number | string;
   /** The Web UI's port; --port + 1000 when omitted. */
-  uiPort?: number;
+  uiPort?: number | string;
 }
 
 /**

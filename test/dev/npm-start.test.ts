@@ -14,6 +14,8 @@ import { waitFor } from '../helpers/env';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const GATE_LINE = 'approve the first gate with one of:';
+// Each test starts a dev server and bundles the workflows: alone ~15 s, slower beside the suite.
+const START_TIMEOUT_MS = 100_000;
 
 interface Started {
   child: ChildProcess;
@@ -108,7 +110,7 @@ async function demoRunId(run: Started): Promise<string> {
   await waitFor(
     async () => run.output(),
     (text) => text.includes(GATE_LINE) || run.child.exitCode !== null,
-    50_000,
+    70_000,
   ).catch(() => undefined);
   const match = /baton approve (\S+) spec/.exec(run.output().split(GATE_LINE)[1] ?? '');
   if (!match) throw new Error(`no approve hint in the output:\n${run.output()}`);
@@ -161,41 +163,53 @@ describe.skipIf(process.platform !== 'linux')('npm start, stopped by a signal to
 
   let firstRun = '';
 
-  it('SIGTERM to npm stops the worker and the dev server, and frees both ports', async () => {
-    const run = npmStart();
-    firstRun = await demoRunId(run);
-    expect(firstRun).toMatch(/^node-express-api-demo-/);
-    await stopAndCheck(run, 'SIGTERM');
-  });
+  it(
+    'SIGTERM to npm stops the worker and the dev server, and frees both ports',
+    async () => {
+      const run = npmStart();
+      firstRun = await demoRunId(run);
+      expect(firstRun).toMatch(/^node-express-api-demo-/);
+      await stopAndCheck(run, 'SIGTERM');
+    },
+    START_TIMEOUT_MS,
+  );
 
-  it('SIGINT to npm does the same; the second start reuses the waiting demo run', async () => {
-    expect(firstRun).not.toBe('');
-    const run = npmStart();
-    expect(await demoRunId(run)).toBe(firstRun);
-    expect(run.output()).toContain(`demo run ${firstRun} is still running from an earlier start`);
-    expect(run.output()).not.toContain('demo run started');
-    await stopAndCheck(run, 'SIGINT');
-  });
+  it(
+    'SIGINT to npm does the same; the second start reuses the waiting demo run',
+    async () => {
+      expect(firstRun).not.toBe('');
+      const run = npmStart();
+      expect(await demoRunId(run)).toBe(firstRun);
+      expect(run.output()).toContain(`demo run ${firstRun} is still running from an earlier start`);
+      expect(run.output()).not.toContain('demo run started');
+      await stopAndCheck(run, 'SIGINT');
+    },
+    START_TIMEOUT_MS,
+  );
 
-  it('a SIGKILLed `baton dev` still takes its dev server down (the watchdog)', async () => {
-    const run = launch(process.execPath, ['bin/baton.js', 'dev']);
-    await waitFor(
-      async () => run.output(),
-      (text) => text.includes('running until Ctrl-C') || run.child.exitCode !== null,
-      50_000,
-    );
-    const tree = treeOf(run);
-    expect(
-      tree.filter((p) => /start-dev|watchdog/.test(p.cmd)),
-      run.output(),
-    ).toHaveLength(2);
-    run.child.kill('SIGKILL');
-    await waitFor(
-      async () => tree.filter((p) => alive(p.pid)).map((p) => `${p.pid} ${p.cmd}`),
-      (left) => left.length === 0,
-      15_000,
-    );
-    expect(await listening(ports.grpc)).toBe(false);
-    expect(await listening(ports.ui)).toBe(false);
-  });
+  it(
+    'a SIGKILLed `baton dev` still takes its dev server down (the watchdog)',
+    async () => {
+      const run = launch(process.execPath, ['bin/baton.js', 'dev']);
+      await waitFor(
+        async () => run.output(),
+        (text) => text.includes('running until Ctrl-C') || run.child.exitCode !== null,
+        70_000,
+      );
+      const tree = treeOf(run);
+      expect(
+        tree.filter((p) => /start-dev|watchdog/.test(p.cmd)),
+        run.output(),
+      ).toHaveLength(2);
+      run.child.kill('SIGKILL');
+      await waitFor(
+        async () => tree.filter((p) => alive(p.pid)).map((p) => `${p.pid} ${p.cmd}`),
+        (left) => left.length === 0,
+        15_000,
+      );
+      expect(await listening(ports.grpc)).toBe(false);
+      expect(await listening(ports.ui)).toBe(false);
+    },
+    START_TIMEOUT_MS,
+  );
 });

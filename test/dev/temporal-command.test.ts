@@ -103,3 +103,14 @@ describe('the temporal command in hints', () => {
     expect(await temporalCommand()).toBe('npx baton temporal');
   });
 });
+
+describe('baton dev', () => {
+  it('refuses a port that is not one, naming the flag and the value, before starting anything', async () => {
+    const result = await baton(['dev', '--ui-port', '8x']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'error: --ui-port "8x" is not a TCP port; give a whole number from 1 to 65535.',
+    );
+    expect(result.stdout).toBe('');
+  });
+});
