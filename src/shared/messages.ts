@@ -74,6 +74,7 @@ export function sanitizeSignalDecision(payload: unknown): { payload: unknown; sa
     return { payload, sanitized: [] };
   const cleaned: Record<string, unknown> = { ...(payload as Record<string, unknown>) };
   const sanitized: string[] = [];
+  const sent = typeof cleaned.comment === 'string' ? cleaned.comment.length : 0;
   for (const field of ['by', 'comment'] as const) {
     const value = cleaned[field];
     if (typeof value === 'string' && hasControlChars(value)) {
@@ -83,9 +84,9 @@ export function sanitizeSignalDecision(payload: unknown): { payload: unknown; sa
   }
   const comment = cleaned.comment;
   if (typeof comment === 'string' && comment.length > LIMITS.commentChars) {
-    const marker = `… [truncated: ${comment.length} chars]`;
+    const marker = `… [truncated: ${sent} chars]`;
     cleaned.comment = comment.slice(0, LIMITS.commentChars - marker.length) + marker;
-    sanitized.push(`comment truncated from ${comment.length} to ${LIMITS.commentChars} characters`);
+    sanitized.push(`comment truncated from ${sent} to ${LIMITS.commentChars} characters`);
   }
   return { payload: cleaned, sanitized };
 }
