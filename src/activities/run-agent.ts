@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
-import type { AgentRegistry, ArtifactRef, UsageRecord } from './agents/agent';
+import type { AgentInputSchemas } from '../shared/input-schema';
+import { agentInputSchema, type AgentRegistry, type ArtifactRef, type UsageRecord } from './agents/agent';
 import { INLINE_LIMIT_BYTES, type ArtifactStore } from './artifacts';
 import { redact } from './config';
 import type { Llm } from './llm';
@@ -262,13 +263,23 @@ function dedupe(refs: ArtifactRef[]): ArtifactRef[] {
 }
 
 export function createCheckAgents({ agents }: Pick<RunAgentDeps, 'agents'>) {
-  /** Tells the workflow which of the agents its definition names this worker does not know. */
-  async function checkAgents({
-    names,
-  }: {
-    names: string[];
-  }): Promise<{ unknown: string[]; known: string[] }> {
-    return { unknown: names.filter((n) => !agents.has(n)), known: [...agents.keys()].sort() };
+  // Computed once per worker: the registry does not change while it runs.
+  const schemas = new Map([...agents.values()].map((agent) => [agent.name, agentInputSchema(agent)]));
+  /**
+   * Tells the workflow which of the agents its definition names this worker does not know, and the
+   * input schemas of those it knows (to check phase inputs and a gate's `changes` against).
+   */
+  async function checkAgents({ names }: { names: string[] }): Promise<{
+    unknown: string[];
+    known: string[];
+    schemas: AgentInputSchemas;
+  }> {
+    const known = names.filter((n) => agents.has(n));
+    return {
+      unknown: names.filter((n) => !agents.has(n)),
+      known: [...agents.keys()].sort(),
+      schemas: Object.fromEntries(known.map((n) => [n, schemas.get(n)]).filter(([, s]) => s !== undefined)),
+    };
   }
   return checkAgents;
 }

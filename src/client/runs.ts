@@ -17,6 +17,7 @@ import {
 } from '../shared/messages';
 import { BatonPendingGates, BatonTemplate } from '../shared/search-attributes';
 import type { RunStatus, RunSummary } from '../shared/status';
+import type { AgentInputSchemas } from '../shared/input-schema';
 import { validateDefinition } from '../shared/validate';
 import { BatonError, DecisionRejectedError, DefinitionError, RunNotFoundError } from './errors';
 import type { Baton } from './connect';
@@ -48,14 +49,19 @@ export interface StartOptions {
   skipAgentCheck?: boolean;
 }
 
-/** The agents a worker started here with the same configuration would offer. */
-async function workerAgentNames(): Promise<string[]> {
-  const [{ configuredAgents }, { loadConfig }] = await Promise.all([
+/** The agents a worker started here with the same configuration would offer, with their input schemas. */
+async function workerAgentNames(): Promise<{ names: string[]; schemas: AgentInputSchemas }> {
+  const [{ configuredAgents }, { loadConfig }, { agentInputSchema }] = await Promise.all([
     import('../activities'),
     import('../activities/config'),
+    import('../activities/agents/agent'),
   ]);
   try {
-    return configuredAgents(await loadConfig()).map((a) => a.name);
+    const agents = configuredAgents(await loadConfig());
+    return {
+      names: agents.map((a) => a.name),
+      schemas: Object.fromEntries(agents.map((a) => [a.name, agentInputSchema(a)])),
+    };
   } catch (error) {
     throw new BatonError((error as Error).message, { cause: error });
   }
@@ -82,8 +88,10 @@ export async function startRun(
 ): Promise<{ workflowId: string; firstRunId: string; params: Params }> {
   const { raw, template } = await resolveDefinition(options);
   const localAgents = options.agents === undefined && !options.skipAgentCheck;
-  const agents = options.skipAgentCheck ? undefined : (options.agents ?? (await workerAgentNames()));
-  const checked = validateDefinition(raw, options.params ?? {}, { agents });
+  // Given names come without schemas: their inputs are checked by the run, against its worker's.
+  const local = localAgents ? await workerAgentNames() : undefined;
+  const agents = options.skipAgentCheck ? undefined : (options.agents ?? local?.names);
+  const checked = validateDefinition(raw, options.params ?? {}, { agents, agentSchemas: local?.schemas });
   if (!checked.ok) {
     const unknownAgent = checked.problems.some(
       (p) => p.path.endsWith('.agent') && p.message.startsWith('unknown agent'),

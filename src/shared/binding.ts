@@ -3,6 +3,8 @@
  * `${phases.<id>.output.<path>}`. A string that is exactly one binding keeps the bound value's
  * type; bindings inside a longer string are interpolated as text.
  */
+import { LIMITS } from './limits';
+
 const BINDING = /\$\{\s*([^}]+?)\s*\}/g;
 const WHOLE_BINDING = /^\$\{\s*([^}]+?)\s*\}$/;
 
@@ -26,14 +28,22 @@ export function parseReference(expression: string): Reference | { kind: 'invalid
   };
 }
 
-/** All binding expressions in a value, depth first. */
+/**
+ * All binding expressions in a value, depth first. Iterative: an input nested 100,000 levels deep
+ * (refused by validation, but this may run before that) cannot overflow the stack.
+ */
 export function collectBindings(value: unknown, found: string[] = []): string[] {
-  if (typeof value === 'string') {
-    for (const match of value.matchAll(BINDING)) found.push(match[1] as string);
-  } else if (Array.isArray(value)) {
-    for (const item of value) collectBindings(item, found);
-  } else if (value !== null && typeof value === 'object') {
-    for (const item of Object.values(value)) collectBindings(item, found);
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'string') {
+      for (const match of current.matchAll(BINDING)) found.push(match[1] as string);
+    } else if (current !== null && typeof current === 'object') {
+      // Pushed in reverse, so they come off the stack in order (one by one: a spread of a huge
+      // array would exceed the argument limit).
+      const items = Object.values(current);
+      for (let i = items.length - 1; i >= 0; i--) stack.push(items[i]);
+    }
   }
   return found;
 }
@@ -52,8 +62,17 @@ function lookup(expression: string, scope: BindingScope): unknown {
   return undefined;
 }
 
-/** Returns a copy of `value` with every binding replaced from `scope`. */
+/**
+ * Returns a copy of `value` with every binding replaced from `scope`. Validation refuses inputs that
+ * nest deeper than `LIMITS.nestingDepth`; below that depth a value is copied as it is, unbound, so
+ * the recursion stays shallow whatever reaches it.
+ */
 export function bindInput<T>(value: T, scope: BindingScope): T {
+  return bindAt(value, scope, 0);
+}
+
+function bindAt<T>(value: T, scope: BindingScope, depth: number): T {
+  if (depth > LIMITS.nestingDepth) return value;
   if (typeof value === 'string') {
     const whole = WHOLE_BINDING.exec(value);
     if (whole) return lookup(whole[1] as string, scope) as T;
@@ -63,9 +82,9 @@ export function bindInput<T>(value: T, scope: BindingScope): T {
       return typeof bound === 'object' ? JSON.stringify(bound) : String(bound);
     }) as T;
   }
-  if (Array.isArray(value)) return value.map((item: unknown) => bindInput(item, scope)) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => bindAt(item, scope, depth + 1)) as T;
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bindInput(v, scope)])) as T;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bindAt(v, scope, depth + 1)])) as T;
   }
   return value;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIMITS } from './limits';
 
 /** A duration: milliseconds, or a string like `30s`. Checked in detail by `validateDefinition`. */
 export const DurationSchema = z.union([z.string(), z.number()]);
@@ -10,18 +11,41 @@ export const ParamSpecSchema = z
     /** A param without a default is required unless `required: false`. */
     required: z.boolean().optional(),
     default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    /**
+     * Rules a value must meet (checked at start, by the client and again by the run). `pattern` is
+     * a JavaScript regular expression, unanchored as in JSON Schema: write `^…$` to match it whole.
+     */
+    pattern: z
+      .string()
+      .min(1)
+      .max(LIMITS.patternChars, `at most ${LIMITS.patternChars} characters`)
+      .optional(),
+    enum: z
+      .array(z.union([z.string(), z.number(), z.boolean()]))
+      .min(1)
+      .max(100)
+      .optional(),
+    minLength: z.number().int().min(0).optional(),
+    maxLength: z.number().int().min(0).optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
   })
   .strict();
 export type ParamSpec = z.infer<typeof ParamSpecSchema>;
 
 export const RetrySchema = z
   .object({
-    maxAttempts: z.number().int().min(1).default(3),
+    maxAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(LIMITS.retryMaxAttempts, `at most ${LIMITS.retryMaxAttempts} attempts`)
+      .default(3),
     initialInterval: DurationSchema.default('1s'),
-    backoff: z.number().min(1).default(2),
+    backoff: z.number().min(1).max(LIMITS.retryBackoff, `at most ${LIMITS.retryBackoff}`).default(2),
     maxInterval: DurationSchema.optional(),
     /** Error types (ApplicationFailure.type) that are never retried. */
-    nonRetryable: z.array(z.string()).default([]),
+    nonRetryable: z.array(z.string().max(LIMITS.nameChars)).max(100).default([]),
   })
   .strict();
 export type Retry = z.infer<typeof RetrySchema>;
@@ -50,9 +74,12 @@ export const PHASE_ID = /^[a-z][a-z0-9_-]*$/i;
 
 export const PhaseSchema = z
   .object({
-    id: z.string().regex(PHASE_ID, 'must start with a letter and hold only letters, digits, "-" and "_"'),
+    id: z
+      .string()
+      .max(LIMITS.phaseIdChars, `at most ${LIMITS.phaseIdChars} characters`)
+      .regex(PHASE_ID, 'must start with a letter and hold only letters, digits, "-" and "_"'),
     title: z.string().optional(),
-    agent: z.string().min(1),
+    agent: z.string().min(1).max(LIMITS.nameChars, `at most ${LIMITS.nameChars} characters`),
     needs: z.array(z.string()).default([]),
     /** The agent's input. Strings may bind `${params.name}` and `${phases.<id>.output.<path>}`. */
     input: z.record(z.string(), z.unknown()).default({}),
@@ -72,13 +99,16 @@ export type PhaseInput = z.input<typeof PhaseSchema>;
 
 export const DefinitionSchema = z
   .object({
-    name: z.string().min(1),
+    name: z.string().min(1).max(LIMITS.nameChars, `at most ${LIMITS.nameChars} characters`),
     version: z.union([z.string(), z.number()]).transform(String).default('1'),
     description: z.string().default(''),
     params: z.record(z.string(), ParamSpecSchema).default({}),
     /** The most the whole run may spend; the run opens a budget gate instead of going over. */
     budget: BudgetSchema.optional(),
-    phases: z.array(PhaseSchema).min(1),
+    phases: z
+      .array(PhaseSchema)
+      .min(1)
+      .max(LIMITS.phases, `at most ${LIMITS.phases} phases; split the pipeline`),
   })
   .strict();
 export type Definition = z.infer<typeof DefinitionSchema>;
@@ -96,7 +126,7 @@ export const PipelineInputSchema = z.object({
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   approvalMode: ApprovalModeSchema.default('manual'),
   /** The template the definition came from, if any; shown in lists. */
-  template: z.string().optional(),
+  template: z.string().max(LIMITS.nameChars, `at most ${LIMITS.nameChars} characters`).optional(),
 });
 export type PipelineInput = z.input<typeof PipelineInputSchema>;
 

@@ -7,22 +7,29 @@ export const DURATION_HINT = 'use a number of milliseconds or a string like 500m
 
 /** Returns the duration in milliseconds, or undefined when the value is not a valid duration. */
 export function parseDuration(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  if (!WHOLE.test(text)) return undefined;
-  let total = 0;
-  for (const match of text.matchAll(PART)) {
-    total += Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-  }
-  return total > 0 ? Math.round(total) : undefined;
+  let total: number;
+  if (typeof value === 'number') total = value;
+  else if (typeof value === 'string') {
+    const text = value.trim();
+    // A long string is no duration anyone means, and the regex need not look at it.
+    if (text.length > 100 || !WHOLE.test(text)) return undefined;
+    total = 0;
+    for (const match of text.matchAll(PART)) {
+      total += Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+    }
+  } else return undefined;
+  // `0.2ms` rounds to no time at all, and `1e400d` to Infinity: neither is a duration.
+  const ms = Math.round(total);
+  return Number.isFinite(ms) && ms >= 1 ? ms : undefined;
 }
 
-/** Like parseDuration, for values that were validated already. */
-export function durationMs(value: string | number): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new TypeError(`"${String(value)}" is not a duration; ${DURATION_HINT}`);
-  return ms;
+/**
+ * Like parseDuration, for values that were validated already (and so are within LIMITS). It never
+ * throws: workflow code calls it, and a throw there would retry the workflow task for ever. So the
+ * result is clamped to `maxMs` (the field's limit), which a value that is not a duration also gives.
+ */
+export function durationMs(value: string | number, maxMs: number): number {
+  return Math.min(parseDuration(value) ?? maxMs, maxMs);
 }
 
 export function formatDuration(ms: number): string {

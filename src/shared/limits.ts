@@ -32,6 +32,15 @@ export const LIMITS = {
   decisionsKept: 200,
   /** The decisions a run keeps, as JSON together; older ones are dropped first. */
   decisionsKeptBytes: 512 * 1024,
+  /** A definition's `name`, a template name and an agent name (they go into search attributes). */
+  nameChars: 200,
+  /** A phase id (it goes into the `BatonPendingGates` search attribute while its gate is open). */
+  phaseIdChars: 64,
+  /** A param `pattern`, and the longest value it is tested against (bounds regex backtracking). */
+  patternChars: 200,
+  patternValueChars: 1000,
+  /** A phase's input after a `modify` merged its changes (it goes into the activity's payload). */
+  phaseInputBytes: 256 * 1024,
   /** Temporal's payload limit: a start request larger than this is refused before it is sent. */
   payloadBytes: 2 * 1024 * 1024,
 } as const;

@@ -1,6 +1,15 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { BudgetSchema } from './definition';
+import {
+  escapeControlChars,
+  formatBytes,
+  hasControlChars,
+  jsonBytes,
+  LIMITS,
+  nestsDeeperThan,
+  RESERVED_DECIDER,
+} from './limits';
 import type { RunStatus } from './status';
 
 export const DECISION_ACTIONS = ['approve', 'modify', 'retry', 'skip', 'reject'] as const;
@@ -18,12 +27,69 @@ export const DecisionSchema = z.object({
   by: z
     .string({ error: 'by is required: who decides (a user id or name)' })
     .trim()
-    .min(1, 'by is required: who decides (a user id or name)'),
-  comment: z.string().optional(),
+    .min(1, 'by is required: who decides (a user id or name)')
+    .max(LIMITS.byChars, `by is at most ${LIMITS.byChars} characters`)
+    .refine((by) => !hasControlChars(by), 'by cannot hold control characters (newlines, escape sequences)')
+    .refine(
+      (by) => !RESERVED_DECIDER.test(by),
+      'by cannot start with "baton:": those names are reserved for the run itself',
+    ),
+  comment: z
+    .string()
+    .max(LIMITS.commentChars, `comment is at most ${LIMITS.commentChars} characters; put long text in a file`)
+    .refine(
+      (comment) => !hasControlChars(comment),
+      'comment cannot hold control characters (newlines, escape sequences)',
+    )
+    .optional(),
   /** For `modify`: merged into the phase input before it runs again. */
-  changes: z.record(z.string(), z.unknown()).optional(),
+  changes: z
+    .record(z.string(), z.unknown())
+    .superRefine((changes, ctx) => {
+      // Depth first: measuring the size of a value nested 100,000 levels deep would overflow the stack.
+      if (nestsDeeperThan(changes, LIMITS.nestingDepth)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `changes nest deeper than ${LIMITS.nestingDepth} levels of objects and arrays`,
+        });
+      } else if (jsonBytes(changes) > LIMITS.changesBytes) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `changes are ${formatBytes(jsonBytes(changes))} as JSON; at most ${formatBytes(LIMITS.changesBytes)}`,
+        });
+      }
+    })
+    .optional(),
 });
 export type Decision = z.infer<typeof DecisionSchema>;
+
+/**
+ * What the run does to a decision that arrives by signal before checking it (a signal cannot be
+ * refused, only ignored): control characters in `by` and `comment` are escaped (`\u000a`), and a
+ * comment over the limit is cut, with a marker, instead of the whole decision being dropped. Each
+ * change is listed in `sanitized`, kept on the decision record.
+ */
+export function sanitizeSignalDecision(payload: unknown): { payload: unknown; sanitized: string[] } {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
+    return { payload, sanitized: [] };
+  const cleaned: Record<string, unknown> = { ...(payload as Record<string, unknown>) };
+  const sanitized: string[] = [];
+  const sent = typeof cleaned.comment === 'string' ? cleaned.comment.length : 0;
+  for (const field of ['by', 'comment'] as const) {
+    const value = cleaned[field];
+    if (typeof value === 'string' && hasControlChars(value)) {
+      cleaned[field] = escapeControlChars(value);
+      sanitized.push(`control characters in ${field} escaped`);
+    }
+  }
+  const comment = cleaned.comment;
+  if (typeof comment === 'string' && comment.length > LIMITS.commentChars) {
+    const marker = `… [truncated: ${sent} chars]`;
+    cleaned.comment = comment.slice(0, LIMITS.commentChars - marker.length) + marker;
+    sanitized.push(`comment truncated from ${sent} to ${LIMITS.commentChars} characters`);
+  }
+  return { payload: cleaned, sanitized };
+}
 
 /** The `changes` of a modify at a budget gate: a new run budget and/or a new budget for the phase. */
 export const BudgetChangeSchema = z

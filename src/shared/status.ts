@@ -74,11 +74,25 @@ export interface OpenGate {
   kind: 'approval' | 'budget';
   /** Why a budget gate opened. */
   reason?: string;
+  /**
+   * Set when the gate reopened because the run after a `modify` failed with `Agent.BadInput`: the
+   * agent's message. The phase's input is back to what it was before that modify, and `output` is
+   * the last good run's.
+   */
+  error?: { type?: string; message: string };
 }
 
 export interface DecisionRecord extends Decision {
   at: string;
   via: 'signal' | 'update' | 'auto' | 'timeout';
+  /** What the run changed in a decision sent by signal: control characters escaped, a comment cut. */
+  sanitized?: string[];
+  /**
+   * On a `skip` after the phase ran: true, because the phase's output is kept (dependents bind
+   * it, and it stays in `status` and the summary). Absent on a skip at a budget gate, where the
+   * phase did not run.
+   */
+  outputKept?: boolean;
 }
 
 export interface IgnoredSignal {
@@ -97,7 +111,10 @@ export interface RunStatus {
   phases: PhaseStatus[];
   gates: OpenGate[];
   progress: { done: number; total: number; percent: number };
+  /** The latest decisions, at most LIMITS.decisionsKept of them and LIMITS.decisionsKeptBytes. */
   decisions: DecisionRecord[];
+  /** Older decisions dropped from `decisions` to keep the run's state bounded (history has them all). */
+  decisionsDropped: number;
   ignoredSignals: IgnoredSignal[];
   /** LLM usage of the whole run. */
   usage: Usage;

@@ -11,6 +11,9 @@ import {
   RetrySchema,
 } from './definition';
 import { DURATION_HINT, parseDuration } from './duration';
+import { type AgentInputSchemas, inputProblems } from './input-schema';
+import { formatBytes, jsonBytes, LIMITS, nestsDeeperThan } from './limits';
+import { paramRuleProblem, paramSpecProblems, quote } from './param-rules';
 
 /** One thing wrong with a definition or its params. `path` names the phase and the field. */
 export interface Problem {
@@ -24,6 +27,11 @@ export type ValidationResult =
 export interface ValidateOptions {
   /** Agent names the worker knows. When omitted, agents are not checked here. */
   agents?: readonly string[];
+  /**
+   * The input schemas of those agents. When given, each phase's static input is checked against
+   * its agent's: unknown fields (named, with the accepted ones), missing required ones, wrong types.
+   */
+  agentSchemas?: AgentInputSchemas;
 }
 
 /** `phases[review].needs[0]`: array indexes of phases are replaced by the phase id when known. */
@@ -151,16 +159,16 @@ function coerceParam(
     if (typeof value === 'string' && value.trim() === '')
       return { problem: { path, message: 'expected a number, got ""' } };
     if (Number.isFinite(number)) return { value: number };
-    return { problem: { path, message: `expected a number, got ${JSON.stringify(value)}` } };
+    return { problem: { path, message: `expected a number, got ${quote(value)}` } };
   }
   if (spec.type === 'boolean') {
     if (typeof value === 'boolean') return { value };
     if (value === 'true' || value === 'false') return { value: value === 'true' };
-    return { problem: { path, message: `expected true or false, got ${JSON.stringify(value)}` } };
+    return { problem: { path, message: `expected true or false, got ${quote(value)}` } };
   }
   if (typeof value === 'string') return { value };
   if (typeof value === 'number' || typeof value === 'boolean') return { value: String(value) };
-  return { problem: { path, message: `expected a string, got ${JSON.stringify(value)}` } };
+  return { problem: { path, message: `expected a string, got ${quote(value)}` } };
 }
 
 function checkParams(
@@ -183,6 +191,10 @@ function checkParams(
   }
   for (const [name, spec] of Object.entries(declared)) {
     if (!spec) continue;
+    const specProblems = paramSpecProblems(spec);
+    for (const [field, message] of specProblems) {
+      problems.push({ path: `params.${name}.${field}`, message });
+    }
     const value = given[name] ?? spec.default;
     if (value === undefined) {
       if (spec.required !== false) {
@@ -195,7 +207,13 @@ function checkParams(
     }
     const coerced = coerceParam(name, spec, value);
     if (coerced.problem) problems.push(coerced.problem);
-    else if (coerced.value !== undefined) resolved[name] = coerced.value;
+    else if (coerced.value !== undefined) {
+      const broken = specProblems.length ? undefined : paramRuleProblem(spec, coerced.value);
+      if (broken) {
+        const source = given[name] === undefined ? ' (the default)' : '';
+        problems.push({ path: `params.${name}`, message: `${broken}${source}` });
+      } else resolved[name] = coerced.value;
+    }
   }
   return resolved;
 }
@@ -228,19 +246,37 @@ function checkPhases(definition: DefinitionView, options: ValidateOptions, probl
         });
       }
     });
-    const durations: Array<[string, unknown]> = [
-      ['timeout', phase.timeout],
-      ['heartbeatTimeout', phase.heartbeatTimeout],
-      ['retry.initialInterval', phase.retry?.initialInterval],
-      ['retry.maxInterval', phase.retry?.maxInterval],
-      ['approval.timeout', typeof phase.approval === 'object' ? phase.approval.timeout : undefined],
+    const durations: Array<[string, unknown, number, string]> = [
+      ['timeout', phase.timeout, LIMITS.attemptTimeoutMs, 'one agent attempt'],
+      ['heartbeatTimeout', phase.heartbeatTimeout, LIMITS.attemptTimeoutMs, 'a heartbeat timeout'],
+      ['retry.initialInterval', phase.retry?.initialInterval, LIMITS.retryIntervalMs, 'a retry interval'],
+      ['retry.maxInterval', phase.retry?.maxInterval, LIMITS.retryIntervalMs, 'a retry interval'],
+      [
+        'approval.timeout',
+        typeof phase.approval === 'object' ? phase.approval.timeout : undefined,
+        LIMITS.gateTimeoutMs,
+        'a gate timeout',
+      ],
     ];
-    for (const [field, value] of durations) {
-      if (value !== undefined && parseDuration(value) === undefined) {
+    for (const [field, value, limit, what] of durations) {
+      if (value === undefined) continue;
+      const ms = parseDuration(value);
+      if (ms === undefined) {
         problems.push({
           path: `${at}.${field}`,
-          message: `${JSON.stringify(value)} is not a duration; ${DURATION_HINT}`,
+          message: `${quote(value)} is not a duration; ${DURATION_HINT}`,
         });
+      } else if (ms > limit) {
+        problems.push({
+          path: `${at}.${field}`,
+          message: `${quote(value)} is longer than the limit for ${what}, ${formatLimit(limit)}; use a shorter duration`,
+        });
+      }
+    }
+    if (options.agentSchemas && phase.agent !== undefined) {
+      const schema = options.agentSchemas[phase.agent];
+      for (const [key, message] of schema ? inputProblems(phase.agent, phase.input, schema) : []) {
+        problems.push({ path: `${at}.input.${key}`, message });
       }
     }
     const initial = parseDuration(phase.retry?.initialInterval);
@@ -276,6 +312,66 @@ function checkPhases(definition: DefinitionView, options: ValidateOptions, probl
   }
 }
 
+/** `365d`, `24h`: the limits are whole days or hours. */
+function formatLimit(ms: number): string {
+  return ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : `${Math.round(ms / 3_600_000)}h`;
+}
+
+const DEPTH_HINT = `nests deeper than ${LIMITS.nestingDepth} levels of objects and arrays; flatten it`;
+
+/**
+ * The bounds checked before anything else, each cheap and iterative: a definition nested 100,000
+ * levels deep or of 100,000 phases must be refused without walking it recursively or listing a
+ * problem per phase. When one is broken, it is the only kind of problem reported.
+ */
+function boundsProblems(raw: unknown, params: Record<string, unknown>): Problem[] {
+  const problems: Problem[] = [];
+  const nested = Object.entries(params).filter(([, v]) => v !== null && typeof v === 'object');
+  for (const [name, value] of nested.slice(0, 20)) {
+    problems.push({
+      path: `params.${name.slice(0, LIMITS.nameChars)}`,
+      message: `expected a string, number or boolean, got ${Array.isArray(value) ? 'an array' : 'an object'}`,
+    });
+  }
+  if (nested.length === 0 && jsonBytes(params) > LIMITS.paramsBytes) {
+    problems.push({
+      path: 'params',
+      message: `the params are ${formatBytes(jsonBytes(params))} as JSON; at most ${formatBytes(LIMITS.paramsBytes)}`,
+    });
+  }
+  if (!isRecord(raw)) return problems;
+  // definition → phases → [i] → input: three levels above the input's own.
+  if (nestsDeeperThan(raw, LIMITS.nestingDepth + 3)) {
+    const phases = Array.isArray(raw.phases) ? (raw.phases as unknown[]) : [];
+    const deep = phases.flatMap((phase, i) => {
+      const input = isRecord(phase) ? phase.input : undefined;
+      if (!nestsDeeperThan(input, LIMITS.nestingDepth)) return [];
+      const id = isRecord(phase) && typeof phase.id === 'string' ? phase.id.slice(0, LIMITS.phaseIdChars) : i;
+      return [{ path: `phases[${id}].input`, message: `the input ${DEPTH_HINT}` }];
+    });
+    problems.push(
+      ...(deep.length
+        ? deep.slice(0, 20)
+        : [{ path: '(definition)', message: `the definition ${DEPTH_HINT}` }]),
+    );
+    return problems;
+  }
+  const bytes = jsonBytes(raw);
+  if (bytes > LIMITS.definitionBytes) {
+    problems.push({
+      path: '(definition)',
+      message: `the definition is ${formatBytes(bytes)} as JSON; at most ${formatBytes(LIMITS.definitionBytes)}. Keep large content in files the agents read`,
+    });
+  }
+  if (Array.isArray(raw.phases) && raw.phases.length > LIMITS.phases) {
+    problems.push({
+      path: 'phases',
+      message: `${raw.phases.length} phases; at most ${LIMITS.phases}. Split the pipeline`,
+    });
+  }
+  return problems;
+}
+
 /**
  * Validates a definition and the params for one run. Every problem is reported at once, each naming
  * the phase and the field, so a user fixes a definition in one pass.
@@ -285,6 +381,8 @@ export function validateDefinition(
   params: Record<string, unknown> = {},
   options: ValidateOptions = {},
 ): ValidationResult {
+  const bounds = boundsProblems(raw, params);
+  if (bounds.length) return { ok: false, problems: bounds };
   const parsed = DefinitionSchema.safeParse(raw);
   if (parsed.success) {
     const problems: Problem[] = [];

@@ -1,7 +1,8 @@
 import { condition } from '@temporalio/workflow';
 import type { Approval, Phase } from '../shared/definition';
 import { durationMs } from '../shared/duration';
-import type { DecisionRecord } from '../shared/status';
+import { LIMITS } from '../shared/limits';
+import type { DecisionRecord, OpenGate } from '../shared/status';
 import type { RunStateObject } from './run-state';
 
 /**
@@ -12,11 +13,12 @@ import type { RunStateObject } from './run-state';
 export async function awaitDecision(
   run: RunStateObject,
   phase: Phase,
-  gate: Approval & { kind?: 'approval' | 'budget'; reason?: string },
+  gate: Approval & { kind?: 'approval' | 'budget'; reason?: string; error?: OpenGate['error'] },
 ): Promise<DecisionRecord | undefined> {
   const kind = gate.kind ?? 'approval';
-  // Auto mode approves work, never spending: budget gates always wait for a human.
-  if (run.approvalMode === 'auto' && kind === 'approval') {
+  // Auto mode approves work, never spending: budget gates always wait for a human. A gate reopened
+  // by a bad modify waits too: approving it by itself would hide the error.
+  if (run.approvalMode === 'auto' && kind === 'approval' && !gate.error) {
     const decision: DecisionRecord = {
       phase: phase.id,
       action: 'approve',
@@ -25,10 +27,10 @@ export async function awaitDecision(
       at: run.now(),
       via: 'auto',
     };
-    run.decisions.push(decision);
+    run.record(decision);
     return decision;
   }
-  const timeoutMs = gate.timeout === undefined ? undefined : durationMs(gate.timeout);
+  const timeoutMs = gate.timeout === undefined ? undefined : durationMs(gate.timeout, LIMITS.gateTimeoutMs);
   const status = run.phase(phase.id);
   run.openGate(phase, {
     kind,
@@ -37,6 +39,7 @@ export async function awaitDecision(
     onTimeout: gate.onTimeout,
     instructions: gate.instructions,
     reason: gate.reason,
+    ...(gate.error ? { error: gate.error } : {}),
   });
 
   const decided = () => run.inbox.has(phase.id) || run.stopped;
@@ -59,6 +62,8 @@ export async function awaitDecision(
     run.publish();
     return undefined;
   }
+  // A skip after the phase ran keeps its output (dependents bind it): the record says so.
+  if (decision.action === 'skip' && kind === 'approval') decision = { ...decision, outputKept: true };
   run.closeGate(phase.id, decision);
   run.publish();
   return decision;

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -19,15 +20,19 @@ import {
   type Retry,
 } from '../shared/definition';
 import { durationMs } from '../shared/duration';
+import { type AgentInputSchemas, inputProblems, readAgentSchemas } from '../shared/input-schema';
+import { formatBytes, jsonBytes, LIMITS } from '../shared/limits';
 import {
   approvalSignal,
   BudgetChangeSchema,
   DecisionSchema,
   decideUpdate,
+  sanitizeSignalDecision,
   statusQuery,
   type Decision,
+  type DecisionAction,
 } from '../shared/messages';
-import type { ArtifactRef, RunSummary } from '../shared/status';
+import type { ArtifactRef, OpenGate, RunSummary } from '../shared/status';
 import { formatProblems, validateDefinition, type Problem } from '../shared/validate';
 import { awaitDecision } from './gate';
 import { createRunState, type RunStateObject } from './run-state';
@@ -37,17 +42,47 @@ const DEFAULT_HEARTBEAT_MS = 30_000;
 
 const { checkAgents } = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s' });
 
+/**
+ * A gate whose phase, re-run after a `modify`, failed with `Agent.BadInput` reopens with the error
+ * instead of failing the run; so does a modify that would make the input too large to send.
+ */
+const GATE_REOPENS_ON_BAD_INPUT = 'gate-reopens-on-bad-input';
+
+/** A failure message lists at most this many problems: it goes into history, and must stay small. */
+const MAX_PROBLEMS_SHOWN = 50;
+
 function invalid(name: string, problems: Problem[]): ApplicationFailure {
+  const shown = problems.slice(0, MAX_PROBLEMS_SHOWN);
+  const more = problems.length - shown.length;
+  const title = name.length > LIMITS.nameChars ? `${name.slice(0, LIMITS.nameChars)}…` : name;
   return ApplicationFailure.create({
-    message: `Invalid pipeline definition "${name}" (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${formatProblems(problems)}`,
+    message: `Invalid pipeline definition "${title}" (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${formatProblems(shown)}${more > 0 ? `\n  … and ${more} more` : ''}`,
     type: 'Baton.InvalidDefinition',
     nonRetryable: true,
-    details: [{ problems }],
+    details: [{ problems: shown }],
+  });
+}
+
+/** Anything unexpected in workflow code fails the run, non-retryably, instead of retrying its task. */
+function internal(error: unknown, what: string): ApplicationFailure {
+  if (error instanceof ApplicationFailure) return error;
+  return ApplicationFailure.create({
+    message: `${what}: ${error instanceof Error ? error.message : String(error)}`,
+    type: 'Baton.Internal',
+    nonRetryable: true,
   });
 }
 
 /** Checks the input and the definition; a bad one fails the run at once, never a task retry loop. */
 function prepare(raw: PipelineInput) {
+  try {
+    return checkInput(raw);
+  } catch (error) {
+    throw internal(error, 'Invalid pipeline input');
+  }
+}
+
+function checkInput(raw: PipelineInput) {
   const input = PipelineInputSchema.safeParse(raw);
   if (!input.success) {
     const problems = input.error.issues.map((i) => ({
@@ -57,15 +92,19 @@ function prepare(raw: PipelineInput) {
     throw invalid('(input)', problems);
   }
   const { definition: rawDefinition, params, approvalMode, template } = input.data;
-  const name = String((rawDefinition as { name?: unknown } | undefined)?.name ?? '(unnamed)');
+  const rawName = (rawDefinition as { name?: unknown } | undefined)?.name;
+  const name = typeof rawName === 'string' ? rawName : '(unnamed)';
   const checked = validateDefinition(rawDefinition, params);
   if (!checked.ok) throw invalid(name, checked.problems);
 
   return { definition: checked.definition, params: checked.params, approvalMode, template };
 }
 
-/** The worker's agent registry is the truth about which agents exist; ask it before running. */
-async function checkAgentsKnown(definition: Definition): Promise<void> {
+/**
+ * The worker's agent registry is the truth about which agents exist and what input they take; ask
+ * it before running. Returns the agents' input schemas (none from workers that predate them).
+ */
+async function checkAgentsKnown(definition: Definition): Promise<AgentInputSchemas> {
   const names = [...new Set(definition.phases.map((p) => p.agent))];
   const agents = await checkAgents({ names });
   if (agents.unknown.length > 0) {
@@ -77,6 +116,16 @@ async function checkAgentsKnown(definition: Definition): Promise<void> {
       }));
     throw invalid(definition.name, problems);
   }
+  const schemas = readAgentSchemas(agents.schemas);
+  const problems = definition.phases.flatMap((p) => {
+    const schema = schemas[p.agent];
+    return (schema ? inputProblems(p.agent, p.input, schema) : []).map(([key, message]) => ({
+      path: `phases[${p.id}].input.${key}`,
+      message,
+    }));
+  });
+  if (problems.length > 0) throw invalid(definition.name, problems);
+  return schemas;
 }
 
 function mergeArtifacts(kept: ArtifactRef[] = [], added: ArtifactRef[] = []): ArtifactRef[] {
@@ -107,17 +156,18 @@ async function runPhase(
 ): Promise<void> {
   const status = run.phase(phase.id);
   const retry = phase.retry ?? DEFAULT_RETRY;
-  const timeoutMs = durationMs(phase.timeout);
+  const timeoutMs = durationMs(phase.timeout, LIMITS.attemptTimeoutMs);
   const { runAgent } = proxyActivities<Activities>({
     startToCloseTimeout: timeoutMs,
     heartbeatTimeout: phase.heartbeatTimeout
-      ? durationMs(phase.heartbeatTimeout)
+      ? durationMs(phase.heartbeatTimeout, LIMITS.attemptTimeoutMs)
       : Math.min(DEFAULT_HEARTBEAT_MS, timeoutMs),
     retry: {
       maximumAttempts: retry.maxAttempts,
-      initialInterval: durationMs(retry.initialInterval),
+      initialInterval: durationMs(retry.initialInterval, LIMITS.retryIntervalMs),
       backoffCoefficient: retry.backoff,
-      maximumInterval: retry.maxInterval === undefined ? undefined : durationMs(retry.maxInterval),
+      maximumInterval:
+        retry.maxInterval === undefined ? undefined : durationMs(retry.maxInterval, LIMITS.retryIntervalMs),
       nonRetryableErrorTypes: retry.nonRetryable,
     },
     summary: `${phase.id}: ${phase.agent}`,
@@ -163,9 +213,10 @@ async function runPhase(
           run.reserve(phase);
           return true;
         case 'modify': {
-          const changes = BudgetChangeSchema.parse(decision.changes ?? {});
-          if (changes.budget) run.setBudget(changes.budget);
-          if (changes.phaseBudget) run.setBudget(changes.phaseBudget, phase.id);
+          // Checked when the decision was taken; safeParse all the same, as nothing here may throw.
+          const changes = BudgetChangeSchema.safeParse(decision.changes ?? {});
+          if (changes.success && changes.data.budget) run.setBudget(changes.data.budget);
+          if (changes.success && changes.data.phaseBudget) run.setBudget(changes.data.phaseBudget, phase.id);
           continue;
         }
         case 'retry':
@@ -181,13 +232,78 @@ async function runPhase(
     }
   };
 
+  /** The gate's last decision, and the input before the last modify (restored if it was bad). */
+  let lastAction: DecisionAction | undefined;
+  let beforeModify: Record<string, unknown> | undefined;
+  /** Set when the gate must reopen, with this error, instead of the phase running again. */
+  let reopenWith: OpenGate['error'] | undefined;
+  const gate = gateOf(phase);
+  /** True when a person's mistake at the gate should reopen it rather than fail the run. */
+  const reopens = (error: { type?: string }): boolean =>
+    gate !== undefined &&
+    lastAction === 'modify' &&
+    beforeModify !== undefined &&
+    error.type === 'Agent.BadInput' &&
+    patched(GATE_REOPENS_ON_BAD_INPUT);
+
   for (;;) {
     // A decision taken in the same task as a reject elsewhere must not start the agent again.
     if (run.stopped) {
       if (status.state !== 'skipped' && status.state !== 'done') status.state = 'cancelled';
       return;
     }
-    if (!(await withinBudget())) return;
+    if (reopenWith === undefined && !(await runOnce())) return;
+    if (!gate) {
+      status.state = 'done';
+      run.publish();
+      return;
+    }
+    if (run.stopped) {
+      status.state = 'cancelled';
+      return;
+    }
+    const decision = await awaitDecision(run, phase, { ...gate, error: reopenWith });
+    reopenWith = undefined;
+    if (!decision) {
+      status.state = 'cancelled';
+      return;
+    }
+    lastAction = decision.action;
+    switch (decision.action) {
+      case 'approve':
+        status.state = 'done';
+        status.error = undefined;
+        run.publish();
+        return;
+      case 'skip':
+        status.state = 'skipped';
+        run.publish();
+        return;
+      case 'reject':
+        reject(decision);
+        return;
+      case 'modify': {
+        const merged = mergeChanges(input, decision.changes ?? {});
+        const bytes = jsonBytes(merged);
+        if (bytes > LIMITS.phaseInputBytes && patched(GATE_REOPENS_ON_BAD_INPUT)) {
+          reopenWith = {
+            type: 'Baton.InputTooLarge',
+            message: `with these changes the input of "${phase.id}" would be ${formatBytes(bytes)} as JSON; at most ${formatBytes(LIMITS.phaseInputBytes)}. The input is unchanged`,
+          };
+          continue;
+        }
+        beforeModify = input;
+        input = merged;
+        continue;
+      }
+      case 'retry':
+        continue;
+    }
+  }
+
+  /** Runs the agent once. False when the phase is over (failed, cancelled or skipped at a budget gate). */
+  async function runOnce(): Promise<boolean> {
+    if (!(await withinBudget())) return false;
     status.state = 'running';
     status.runs += 1;
     status.startedAt = run.now();
@@ -214,55 +330,28 @@ async function runPhase(
       status.endedAt = run.now();
       if (run.stopped) {
         status.state = 'cancelled';
-        return;
+        return false;
+      }
+      status.error = describeFailure(error);
+      if (reopens(status.error)) {
+        // The person's modify was bad: show them why at the gate, with the input as it was.
+        reopenWith = status.error;
+        input = beforeModify as Record<string, unknown>;
+        return true;
       }
       status.state = 'failed';
-      status.error = describeFailure(error);
       run.stop(
         'failed',
         `Phase "${phase.id}" failed after ${status.attempts} attempt(s): ${status.error.message}`,
       );
       for (const other of scopes.values()) other.cancel();
-      return;
+      return false;
     } finally {
       scopes.delete(phase.id);
       run.release(phase.id);
     }
     status.endedAt = run.now();
-
-    const gate = gateOf(phase);
-    if (!gate) {
-      status.state = 'done';
-      run.publish();
-      return;
-    }
-    if (run.stopped) {
-      status.state = 'cancelled';
-      return;
-    }
-    const decision = await awaitDecision(run, phase, gate);
-    if (!decision) {
-      status.state = 'cancelled';
-      return;
-    }
-    switch (decision.action) {
-      case 'approve':
-        status.state = 'done';
-        run.publish();
-        return;
-      case 'skip':
-        status.state = 'skipped';
-        run.publish();
-        return;
-      case 'reject':
-        reject(decision);
-        return;
-      case 'modify':
-        input = mergeChanges(input, decision.changes ?? {});
-        continue;
-      case 'retry':
-        continue;
-    }
+    return true;
   }
 }
 
@@ -276,16 +365,25 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
 
   setHandler(statusQuery, () => run.status());
   setHandler(approvalSignal, (payload: Decision) => {
-    const reason = run.rejectionOf(payload);
-    if (reason) run.ignore(payload, reason);
-    // Only the decision's own fields are kept, whatever else the sender put in the payload.
-    else run.accept(DecisionSchema.parse(payload), 'signal');
+    // A signal cannot be refused, only ignored with its reason; nothing here may throw.
+    try {
+      const { payload: cleaned, sanitized } = sanitizeSignalDecision(payload);
+      const reason = run.rejectionOf(cleaned);
+      const parsed = DecisionSchema.safeParse(cleaned);
+      if (reason || !parsed.success) run.ignore(payload, reason ?? 'not a decision');
+      // Only the decision's own fields are kept, whatever else the sender put in the payload.
+      else run.accept(parsed.data, 'signal', sanitized);
+    } catch (error) {
+      run.ignore('(unreadable)', `could not read the signal: ${String(error)}`);
+    }
   });
   setHandler(
     decideUpdate,
     (decision: Decision) => {
-      run.accept(decision, 'update');
-      return { accepted: true as const, phase: decision.phase, action: decision.action };
+      const parsed = DecisionSchema.safeParse(decision);
+      if (!parsed.success) throw ApplicationFailure.nonRetryable('not a decision', 'Baton.BadDecision');
+      run.accept(parsed.data, 'update');
+      return { accepted: true as const, phase: parsed.data.phase, action: parsed.data.action };
     },
     {
       validator: (decision: Decision) => {
@@ -295,7 +393,7 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
     },
   );
   // Handlers are registered before the first await, so status answers from the first moment.
-  await checkAgentsKnown(definition);
+  run.setAgentSchemas(await checkAgentsKnown(definition));
   run.start();
 
   const scopes = new Map<string, CancellationScope>();
@@ -316,7 +414,7 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   try {
     await Promise.all(definition.phases.map(schedule));
   } catch (error) {
-    if (!isCancellation(error)) throw error;
+    if (!isCancellation(error)) throw internal(error, 'The run stopped on an unexpected error');
     // Temporal cancelled the run: record it, clear the open gates from search attributes, then end
     // as cancelled. This bookkeeping must not itself be cancelled.
     await CancellationScope.nonCancellable(async () => {

@@ -6,6 +6,8 @@ import {
   type Params,
   type Phase,
 } from '../shared/definition';
+import { acceptedFields, type AgentInputSchemas, unknownFields } from '../shared/input-schema';
+import { jsonBytes, LIMITS, nestsDeeperThan } from '../shared/limits';
 import { BudgetChangeSchema, DecisionSchema, type Decision } from '../shared/messages';
 import { BatonPendingGates, BatonProgress, BatonTemplate } from '../shared/search-attributes';
 import {
@@ -52,6 +54,11 @@ export function createRunState(
   /** Accepted decisions waiting for their gate to apply them. */
   const inbox = new Map<string, DecisionRecord>();
   const decisions: DecisionRecord[] = [];
+  /** The JSON size of each kept decision, in step with `decisions`. */
+  const decisionBytes: number[] = [];
+  let decisionsDropped = 0;
+  /** The worker's agents' input schemas (none in runs recorded before workers served them). */
+  let agentSchemas: AgentInputSchemas = {};
   const ignoredSignals: IgnoredSignal[] = [];
   const startedAt = now();
   let state: RunState = 'running';
@@ -98,6 +105,14 @@ export function createRunState(
         ? 'modify at a budget gate needs changes such as {"budget":{"tokens":200000}} or {"phaseBudget":{"costUsd":2}}'
         : 'modify needs changes (the input fields to change); to run the phase again as it is, use retry';
     }
+    if (decision.action === 'modify' && gates.get(decision.phase)?.kind === 'approval') {
+      const agent = phase(decision.phase).agent;
+      const schema = agentSchemas[agent];
+      const unknown = schema ? unknownFields(Object.keys(decision.changes ?? {}), schema) : [];
+      if (schema && unknown.length > 0) {
+        return `modify changes ${unknown.map((k) => `"${k.slice(0, 100)}"`).join(', ')}, which agent "${agent}" does not take; it accepts: ${acceptedFields(schema)}`;
+      }
+    }
     return undefined;
   };
 
@@ -116,11 +131,31 @@ export function createRunState(
     gates: [...gates.values()],
     progress: progress(),
     decisions,
+    decisionsDropped,
     ignoredSignals,
     usage,
     budget,
     agentsWithoutLlm,
   });
+
+  /**
+   * Keeps a decision, then drops the oldest while more than LIMITS.decisionsKept are kept or they
+   * pass LIMITS.decisionsKeptBytes together, so `status` (and every workflow task that answers it)
+   * stays far below Temporal's message limit. History keeps every decision regardless.
+   */
+  const record = (decision: DecisionRecord): void => {
+    decisions.push(decision);
+    decisionBytes.push(jsonBytes(decision));
+    let total = decisionBytes.reduce((a, b) => a + b, 0);
+    while (
+      decisions.length > 1 &&
+      (decisions.length > LIMITS.decisionsKept || total > LIMITS.decisionsKeptBytes)
+    ) {
+      decisions.shift();
+      total -= decisionBytes.shift() as number;
+      decisionsDropped += 1;
+    }
+  };
 
   /** Keeps search attributes and the Web UI's current details in step with the run. */
   const publish = (): void => {
@@ -164,7 +199,10 @@ export function createRunState(
     phase,
     gates,
     inbox,
-    decisions,
+    record,
+    setAgentSchemas(schemas: AgentInputSchemas): void {
+      agentSchemas = schemas;
+    },
     get stopped() {
       return state === 'rejected' || state === 'failed' || state === 'cancelled';
     },
@@ -177,13 +215,16 @@ export function createRunState(
       }
       publish();
     },
-    accept(decision: Decision, via: DecisionRecord['via']): void {
-      inbox.set(decision.phase, { ...decision, at: now(), via });
+    accept(decision: Decision, via: DecisionRecord['via'], sanitized: string[] = []): void {
+      inbox.set(decision.phase, { ...decision, at: now(), via, ...(sanitized.length ? { sanitized } : {}) });
     },
     ignore(payload: unknown, why: string): void {
       // Bounded, so a misbehaving sender cannot grow the run's state (and history) without limit.
-      const text = JSON.stringify(payload) ?? String(payload);
-      const kept = text.length > MAX_IGNORED_PAYLOAD ? `${text.slice(0, MAX_IGNORED_PAYLOAD)}…` : payload;
+      // Depth first: JSON.stringify of a payload nested 100,000 levels deep overflows the stack.
+      const deep = nestsDeeperThan(payload, LIMITS.nestingDepth);
+      const text = deep ? '(nested too deep to keep)' : (JSON.stringify(payload) ?? String(payload));
+      const kept =
+        deep || text.length > MAX_IGNORED_PAYLOAD ? `${text.slice(0, MAX_IGNORED_PAYLOAD)}…` : payload;
       ignoredSignals.push({ at: now(), payload: kept, reason: why });
       if (ignoredSignals.length > MAX_IGNORED_SIGNALS) ignoredSignals.shift();
     },
@@ -192,12 +233,14 @@ export function createRunState(
       gate: Omit<OpenGate, 'phase' | 'title' | 'openedAt' | 'deadline'> & { timeoutMs?: number },
     ): void {
       const { timeoutMs, ...rest } = gate;
+      // Validation bounds timeouts; a date past JavaScript's range would throw in toISOString.
+      const end = timeoutMs ? new Date(Date.now() + timeoutMs) : undefined;
       gates.set(p.id, {
         ...rest,
         phase: p.id,
         title: p.title ?? p.id,
         openedAt: now(),
-        deadline: timeoutMs ? new Date(Date.now() + timeoutMs).toISOString() : undefined,
+        deadline: end && Number.isFinite(end.getTime()) ? end.toISOString() : undefined,
         onTimeout: timeoutMs ? gate.onTimeout : undefined,
       });
       if (gate.kind === 'approval') phase(p.id).state = 'awaiting-approval';
@@ -269,7 +312,7 @@ export function createRunState(
     closeGate(id: string, decision: DecisionRecord): void {
       gates.delete(id);
       inbox.delete(id);
-      decisions.push(decision);
+      record(decision);
     },
     stop(final: 'rejected' | 'failed' | 'cancelled', why: string): void {
       if (this.stopped) return;

@@ -6,6 +6,7 @@ import { startRun } from '../../src/client/runs';
 import type { DefinitionInput } from '../../src/shared/definition';
 import { testAgents } from '../helpers/agents';
 import { uniqueId, useWorker } from '../helpers/env';
+import { eventTypeName } from './event-types';
 
 const agents = testAgents().map((a) => a.name);
 
@@ -96,7 +97,8 @@ describe.each(cases)('a definition with $name', ({ definition, params, expected 
     expect(cause.message).toContain(expected);
     // Failed on its first workflow task: no task-failure retry loop, no agent activity ran.
     const history = await handle.fetchHistory();
-    const types = (history.events ?? []).map((e) => String(e.eventType));
+    const types = (history.events ?? []).map((e) => eventTypeName(e.eventType));
+    expect(types).toContain('WORKFLOW_EXECUTION_FAILED');
     expect(types.filter((t) => t.includes('WORKFLOW_TASK_FAILED'))).toEqual([]);
     expect(types.filter((t) => t.includes('ACTIVITY_TASK_SCHEDULED'))).toEqual([]);
   });
