@@ -2,7 +2,7 @@
  * The Node generators of the `codegen` agent: an Express project whose handlers are pure functions
  * (tested with node:test, no install needed), and a plain module implementing a design.
  */
-import { singular } from './api-spec';
+import { singular } from './naming';
 import type { Field, Resource } from './codegen-spec';
 import { badInput } from './build';
 import { type DesignDocument, TEXT_FUNCTIONS } from './design';
