@@ -7,6 +7,12 @@ import type { ArtifactRef } from './agents/agent';
 /** Payloads above this many bytes never enter history: they are stored and referenced. */
 export const INLINE_LIMIT_BYTES = 64 * 1024;
 
+/**
+ * The media type of an artifact that holds a symlink's text (where it points), not a file's bytes:
+ * a changed file that is a link is never followed, so its target (say /etc/passwd) is never stored.
+ */
+export const SYMLINK_MEDIA_TYPE = 'inode/symlink';
+
 const URI_PREFIX = 'baton-artifact://sha256/';
 
 const MEDIA_TYPES: Record<string, string> = {

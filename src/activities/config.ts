@@ -221,6 +221,45 @@ const SECRET_VALUE =
   /^(sk-[A-Za-z0-9_-]{12,}|sk-ant-|ghp_|gho_|github_pat_|glpat-|xox[abpr]-|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{20,})/;
 const SECRET_ENV_NAME = /(API_?KEY|TOKEN|SECRET|PASSWORD)$/i;
 
+/** `scheme://userinfo@`: a URL that carries a user name, and perhaps a password or token, before its host. */
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s/?#]+)@/gi;
+/** A user name alone (`ssh://git@host`) is not a secret; a password or a token-like name is. */
+const PLAIN_USER = /^[A-Za-z_][A-Za-z0-9._-]{0,19}$/;
+
+/** The first URL in `text` whose userinfo holds a credential, with that userinfo redacted; or undefined. */
+export function credentialUrl(text: string): string | undefined {
+  for (const match of text.matchAll(URL_USERINFO)) {
+    const userinfo = match[2]!;
+    if (userinfo.includes(':') || !PLAIN_USER.test(decodeURIComponentSafe(userinfo))) {
+      const start = match.index;
+      const end = text.slice(start).search(/\s|$/);
+      return text.slice(start, start + end).replace(URL_USERINFO, '$1[redacted]@');
+    }
+  }
+  return undefined;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** What to do instead of a credential in a URL at `path` (a config key path or an env var). */
+function credentialUrlFix(path: string[]): string {
+  const provider = path[0] === 'providers' && path.length === 3 ? path[1] : undefined;
+  if (provider) {
+    const keyEnv = defaultKeyEnv(provider);
+    return `move the credentials to an env var: export the key as ${keyEnv} (or name your variable with providers.${provider}.apiKeyEnv), and keep only scheme, host and path in ${path.join('.')}`;
+  }
+  if (path[0] === 'commandAgents' && path[2] === 'env' && path[3]) {
+    return `move the credentials to an env var: export ${path[3]} on the worker (the command inherits its environment) and remove it here`;
+  }
+  return 'move the credentials to an env var the worker reads, and keep only scheme, host and path in the URL';
+}
+
 /** API keys belong in the environment only: reject anything in the file that looks like one. */
 function keyProblems(raw: unknown): Array<{ path: string; problem: string }> {
   const problems: Array<{ path: string; problem: string }> = [];
@@ -228,6 +267,11 @@ function keyProblems(raw: unknown): Array<{ path: string; problem: string }> {
     problems.push({ path: path.join('.'), problem: `${path.join('.')}: ${problem}` });
   const walk = (value: unknown, path: string[]) => {
     if (typeof value === 'string') {
+      const url = credentialUrl(value);
+      if (url) {
+        report(path, `holds credentials in a URL (${url}); ${credentialUrlFix(path)}`);
+        return;
+      }
       if (SECRET_VALUE.test(value.trim())) {
         report(
           path,
@@ -333,6 +377,13 @@ function mergeEnv(file: ConfigFile, env: Env, path: string | undefined, problems
     ['anthropic', 'ANTHROPIC_BASE_URL'],
   ] as const) {
     const baseUrl = nonEmpty(env[urlVar]);
+    const withCredentials = baseUrl && credentialUrl(baseUrl);
+    if (withCredentials) {
+      problems.push(
+        `${urlVar}: holds credentials in a URL (${withCredentials}); move the credentials to an env var: export the key as ${defaultKeyEnv(kind)}, and keep only scheme, host and path in ${urlVar}`,
+      );
+      continue;
+    }
     if (baseUrl && !HttpUrlSchema.safeParse(baseUrl).success) {
       problems.push(
         `${urlVar}: "${baseUrl}" is not an http(s) URL; set it to the API root, such as http://localhost:11434/v1`,
@@ -466,9 +517,12 @@ export function secretsIn(config: BatonConfig | undefined, env: Env = process.en
   return [...values].sort((a, b) => b.length - a.length);
 }
 
-/** Replaces every configured API key (and other secret-looking variable) in `text` with `[redacted]`. */
+/**
+ * Replaces every configured API key (and other secret-looking variable) in `text` with `[redacted]`,
+ * and the userinfo of every URL (`http://user:sk-secret@host` → `http://[redacted]@host`).
+ */
 export function redact(text: string, config?: BatonConfig, env: Env = process.env): string {
   let out = text;
   for (const secret of secretsIn(config, env)) out = out.split(secret).join('[redacted]');
-  return out;
+  return out.replace(URL_USERINFO, '$1[redacted]@');
 }

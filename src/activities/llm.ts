@@ -331,6 +331,18 @@ export function classifyLlmError(error: unknown, ctx: FailureContext): unknown {
       `${ctx.settings.apiKeyEnv} is not set; export it on the worker (${error.message})`,
       true,
     );
+  if (isBadEndpoint(error)) {
+    // The same URL fails the same way on every attempt: a setting to fix, not a failure to retry.
+    const setting =
+      ctx.settings.kind === 'openai-compatible'
+        ? `providers.${ctx.resolved.provider}.baseUrl`
+        : `providers.${ctx.resolved.provider}.baseUrl or ${ctx.settings.kind === 'openai' ? 'OPENAI_BASE_URL' : 'ANTHROPIC_BASE_URL'}`;
+    return fail(
+      'Agent.NotConfigured',
+      `${label}: the endpoint ${endpoint} cannot be used (${error.message}); fix ${setting}: keep only scheme, host and path there, and move any credentials to an env var (apiKeyEnv)`,
+      true,
+    );
+  }
   if (!APICallError.isInstance(error)) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return fail('Agent.Error', `${label}: ${message}`, false);
@@ -370,6 +382,13 @@ export function classifyLlmError(error: unknown, ctx: FailureContext): unknown {
     `${label} rejected the request at ${error.url} (${status}: ${said})${hint}`,
     true,
   );
+}
+
+/** fetch's refusal of the URL itself (credentials in it, or not a URL): no request was sent. */
+function isBadEndpoint(error: unknown): error is TypeError {
+  if (!(error instanceof TypeError)) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === 'ERR_INVALID_URL' || /includes credentials|invalid url/i.test(error.message);
 }
 
 /** `retry-after-ms`, or `retry-after` as seconds or an HTTP date; undefined when absent or unreadable. */

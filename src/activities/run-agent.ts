@@ -5,8 +5,8 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { AgentInputSchemas } from '../shared/input-schema';
 import { agentInputSchema, type AgentRegistry, type ArtifactRef, type UsageRecord } from './agents/agent';
-import { INLINE_LIMIT_BYTES, type ArtifactStore } from './artifacts';
-import { redact } from './config';
+import { INLINE_LIMIT_BYTES, SYMLINK_MEDIA_TYPE, type ArtifactStore } from './artifacts';
+import { ConfigError, redact } from './config';
 import type { Llm } from './llm';
 import {
   changedIn,
@@ -15,6 +15,8 @@ import {
   findPhaseCommit,
   readAtCommit,
   resultPath,
+  workspaceOf,
+  type ChangedFile,
 } from './workspace';
 
 export const RunAgentInputSchema = z.object({
@@ -77,6 +79,8 @@ function sumUsage(records: UsageRecord[]): PhaseUsage {
 export interface AgentFailureDetails {
   attempt: number;
   agent: string;
+  /** The phase, so the worker's log line can name it. */
+  phase?: string;
 }
 
 export interface RunAgentDeps {
@@ -108,22 +112,44 @@ function classify(error: unknown, details: AgentFailureDetails): Error {
     });
   }
   const message = redact(error instanceof Error ? error.message : String(error));
+  // A bad configuration stays bad on the next attempt: retrying it only repeats the failure.
+  if (error instanceof ConfigError) {
+    return ApplicationFailure.create({
+      message,
+      type: 'Agent.NotConfigured',
+      nonRetryable: true,
+      details: [details],
+    });
+  }
   return ApplicationFailure.create({ message, type: 'Agent.Error', details: [details] });
 }
 
 export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }: RunAgentDeps) {
-  /** The files a phase commit added or changed, stored as artifacts (idempotent: content-addressed). */
-  async function artifactsOf(workspace: string, commit: string, changed: string[]): Promise<ArtifactRef[]> {
-    const files = changed.filter((f) => !f.startsWith('.baton/'));
+  /**
+   * The files a phase commit added or changed, stored as artifacts (idempotent: content-addressed).
+   * Bytes come from the commit, never from the file system, so a symlink is stored as its link
+   * text (media type inode/symlink), never as its target's bytes; a nested repository is not stored.
+   */
+  async function artifactsOf(
+    workspace: string,
+    commit: string,
+    changed: ChangedFile[],
+  ): Promise<ArtifactRef[]> {
+    const files = changed.filter((f) => !f.path.startsWith('.baton/') && f.kind !== 'submodule');
     if (files.length > MAX_ARTIFACT_REFS) {
+      const listed = files.map((f) => (f.kind === 'symlink' ? `${f.path} (symlink)` : f.path));
       return [
-        await store.put({ name: 'changed-files.json', content: JSON.stringify({ commit, files }, null, 2) }),
+        await store.put({
+          name: 'changed-files.json',
+          content: JSON.stringify({ commit, files: listed }, null, 2),
+        }),
       ];
     }
     const refs: ArtifactRef[] = [];
-    for (const name of files) {
-      const content = await readAtCommit(workspace, commit, name);
-      refs.push(await store.put({ name, content }));
+    for (const file of files) {
+      const content = await readAtCommit(workspace, commit, file.path);
+      const mediaType = file.kind === 'symlink' ? SYMLINK_MEDIA_TYPE : undefined;
+      refs.push(await store.put({ name: file.path, content, ...(mediaType && { mediaType }) }));
     }
     return refs;
   }
@@ -133,7 +159,7 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }:
     const request = RunAgentInputSchema.parse(raw);
     const ctx = Context.current();
     const { attempt, heartbeatTimeoutMs } = ctx.info;
-    const failure = { attempt, agent: request.agent };
+    const failure: AgentFailureDetails = { attempt, agent: request.agent, phase: request.phase };
     const agent = agents.get(request.agent);
     if (!agent) {
       throw ApplicationFailure.create({
@@ -152,7 +178,12 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }:
         details: [failure],
       });
     }
-    const workspace = join(workspaceRoot, request.workflowId);
+    let workspace: string;
+    try {
+      workspace = workspaceOf(workspaceRoot, request.workflowId, request.runId);
+    } catch (error) {
+      throw classify(error, failure);
+    }
     await ensureRepository(workspace, request.workflowId);
     const key = {
       workflowId: request.workflowId,

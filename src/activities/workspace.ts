@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, realpath } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { ApplicationFailure } from '@temporalio/common';
+import { escapeControlChars } from '../shared/limits';
 
 const exec = promisify(execFile);
 
@@ -40,6 +43,56 @@ async function gitBytes(dir: string, args: string[]): Promise<Buffer> {
   return stdout;
 }
 
+/** Encoded names longer than this become a prefix plus a digest: file systems allow 255 bytes. */
+const MAX_DIR_NAME = 200;
+const DIGEST_PREFIX = MAX_DIR_NAME - 64 - 1;
+
+/**
+ * The one way an id (a workflow id or a run id, which can come from any Temporal client) becomes a
+ * directory name. Letters, digits, `_` and `-` stay; `.` stays unless it leads (so `.`, `..` and
+ * hidden names cannot appear); every other UTF-8 byte, `%` included, becomes `%XX`, so two ids never
+ * share a name. A name over 200 bytes keeps its first 135 and adds `~` and the id's sha256: `~`
+ * never appears in a short name, so a long id cannot collide with a short one.
+ */
+export function workspaceDirName(id: string): string {
+  if (id === '') {
+    throw ApplicationFailure.create({
+      message: 'the workflow id or run id is empty; a workspace needs a non-empty id',
+      type: 'Agent.BadInput',
+      nonRetryable: true,
+    });
+  }
+  let name = '';
+  for (const byte of Buffer.from(id, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    const safe = /[A-Za-z0-9_-]/.test(char) || (char === '.' && name !== '');
+    name += safe ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  if (name.length <= MAX_DIR_NAME) return name;
+  // Cut before a partial %XX, so the prefix still reads as the id's start.
+  const cut = name.slice(0, DIGEST_PREFIX).replace(/%[0-9A-F]?$/, '');
+  return `${cut}~${createHash('sha256').update(id, 'utf8').digest('hex')}`;
+}
+
+/**
+ * The workspace of one workflow run: `<root>/<workflow id>/<run id>`, both through
+ * `workspaceDirName`, so a reused workflow id (or a reset) never shares files with an earlier run.
+ * The path is checked to be inside the root as a second guard.
+ */
+export function workspaceOf(root: string, workflowId: string, runId: string): string {
+  const base = resolve(root);
+  const dir = resolve(base, workspaceDirName(workflowId), workspaceDirName(runId));
+  const rel = relative(base, dir);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+    throw ApplicationFailure.create({
+      message: `the workspace of workflow ${JSON.stringify(workflowId)} (run ${JSON.stringify(runId)}) would be ${dir}, outside the workspace root ${base}; refusing to write there`,
+      type: 'Agent.BadInput',
+      nonRetryable: true,
+    });
+  }
+  return dir;
+}
+
 /** Creates the run's workspace as a git repository with a first commit, if it is not one yet. */
 export async function ensureRepository(dir: string, workflowId: string): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -52,7 +105,13 @@ export async function ensureRepository(dir: string, workflowId: string): Promise
     const isRepo = top !== undefined && top === (await realpath(dir));
     if (isRepo) return;
     await git(dir, ['init', '-q', '-b', 'main']);
-    await git(dir, ['commit', '-q', '--allow-empty', '-m', `baton: workspace of run ${workflowId}`]);
+    await git(dir, [
+      'commit',
+      '-q',
+      '--allow-empty',
+      '-m',
+      `baton: workspace of run ${escapeControlChars(workflowId)}`,
+    ]);
   });
 }
 
@@ -65,7 +124,8 @@ export interface PhaseKey {
   run: number;
 }
 
-const keyOf = (key: PhaseKey) => `${key.workflowId}/${key.runId}/${key.phase}/${key.run}`;
+// Control characters are escaped so an id cannot add lines (a forged trailer) to a commit message.
+const keyOf = (key: PhaseKey) => escapeControlChars(`${key.workflowId}/${key.runId}/${key.phase}/${key.run}`);
 
 /** The commit that finished this run of the phase before, if any (a retry after a crash). */
 export async function findPhaseCommit(dir: string, key: PhaseKey): Promise<string | undefined> {
@@ -86,10 +146,18 @@ export async function readAtCommit(dir: string, commit: string, path: string): P
   return gitBytes(dir, ['show', `${commit}:${path}`]);
 }
 
+/** A file a commit added or modified, and what git holds for it. */
+export interface ChangedFile {
+  /** Workspace-relative, posix. */
+  path: string;
+  /** `file` (mode 100644/100755); `symlink`: git holds the link text, not the target; `submodule`: a nested repository. */
+  kind: 'file' | 'symlink' | 'submodule';
+}
+
 export interface PhaseCommit {
   commit: string;
-  /** Files added or modified by this commit, workspace-relative. */
-  changed: string[];
+  /** Files added or modified by this commit. */
+  changed: ChangedFile[];
 }
 
 /** Commits everything in the workspace as this phase's work; one commit per run of a phase. */
@@ -102,7 +170,7 @@ export async function commitPhase(
     const message = [
       `baton: ${key.phase} (${key.agent}), run ${key.run}, attempt ${key.attempt}`,
       '',
-      `Workflow: ${key.workflowId}`,
+      `Workflow: ${escapeControlChars(key.workflowId)}`,
       `Baton-Key: ${keyOf(key)}`,
     ].join('\n');
     await git(dir, ['commit', '-q', '--allow-empty', '--no-verify', '-m', message]);
@@ -111,17 +179,24 @@ export async function commitPhase(
   });
 }
 
-/** Files a commit added or modified. */
-export async function changedIn(dir: string, commit: string): Promise<string[]> {
-  const out = await git(dir, [
-    'diff-tree',
-    '--no-commit-id',
-    '--name-only',
-    '-r',
-    '--diff-filter=AM',
-    commit,
-  ]);
-  return out.split('\n').filter(Boolean);
+const KIND_OF_MODE: Record<string, ChangedFile['kind']> = {
+  '100644': 'file',
+  '100755': 'file',
+  '120000': 'symlink',
+  '160000': 'submodule',
+};
+
+/** Files a commit added or modified, with their kind (from the git mode). */
+export async function changedIn(dir: string, commit: string): Promise<ChangedFile[]> {
+  // -z: paths are not quoted, and a name holding a newline stays one entry.
+  const out = await git(dir, ['diff-tree', '--no-commit-id', '-r', '-z', '--diff-filter=AM', commit]);
+  const fields = out.split('\0');
+  const changed: ChangedFile[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const mode = fields[i]!.split(' ')[1] ?? '';
+    changed.push({ path: fields[i + 1]!, kind: KIND_OF_MODE[mode] ?? 'file' });
+  }
+  return changed;
 }
 
 export const resultPath = (phase: string, run: number) => join('.baton', 'results', `${phase}.${run}.json`);

@@ -1,9 +1,10 @@
 import { Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { ensureSearchAttributes, SEARCH_ATTRIBUTES } from '../../scripts/dev-server';
 import type { ActivityDeps } from '../activities';
 import { loadConfig } from '../activities/config';
 import { BatonError, ServerUnreachableError } from '../client/errors';
+import { defaultWorkerLogger } from './log';
 import { createBatonWorker, workerSettings } from './worker';
 
 export interface RunningWorker {
@@ -23,8 +24,7 @@ export async function startWorker(
   options: ActivityDeps & { address?: string; namespace?: string; taskQueue?: string } = {},
 ): Promise<RunningWorker> {
   if (!runtimeInstalled) {
-    const level = (process.env.BATON_LOG_LEVEL?.toUpperCase() ?? 'WARN') as LogLevel;
-    Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: new DefaultLogger(level) });
+    Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: defaultWorkerLogger() });
     runtimeInstalled = true;
   }
   const settings = workerSettings(options);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -13,7 +13,7 @@ import {
   type RunAgentResult,
 } from '../../src/activities';
 import { defineAgent } from '../../src/activities/agents/agent';
-import { createArtifactStore, INLINE_LIMIT_BYTES } from '../../src/activities/artifacts';
+import { createArtifactStore, INLINE_LIMIT_BYTES, SYMLINK_MEDIA_TYPE } from '../../src/activities/artifacts';
 
 /** Writes a file and counts its runs in a file outside the workspace: a side effect to not repeat. */
 function countingAgent(counter: string) {
@@ -74,7 +74,7 @@ describe('runAgent', () => {
     expect(notes).toMatchObject({ bytes: 6, mediaType: 'text/markdown' });
     expect((await store.get(notes.uri)).toString()).toBe('hello\n');
     const log = execFileSync('git', ['log', '-1', '--format=%H%n%B'], {
-      cwd: join(dir, 'ws', 'wf-1'),
+      cwd: join(dir, 'ws', 'wf-1', 'r-1'),
     }).toString();
     expect(log).toContain(result.commit);
     expect(log).toContain('baton: notes (writer), run 1, attempt 1');
@@ -182,5 +182,48 @@ describe('runAgent', () => {
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect(error).toMatchObject({ type: 'Agent.BadInput', nonRetryable: true });
     expect((error as Error).message).toContain('text: Invalid input: expected string, received number');
+  });
+
+  it('stores a changed symlink as its link text, never its target', async () => {
+    const { store, dir } = await setup();
+    const outside = join(dir, 'outside-secret.txt');
+    await writeFile(outside, 'the secret bytes\n');
+    const linker = defineAgent({
+      name: 'linker',
+      description: 'plants symlinks out of the workspace',
+      input: z.object({}),
+      output: z.object({}),
+      async run(_input, ctx) {
+        await symlink('/etc/passwd', join(ctx.workspace, 'passwd'));
+        await symlink(outside, join(ctx.workspace, 'secret.txt'));
+        // A nested repository is committed as a gitlink: nothing to store, and no failure.
+        await mkdir(join(ctx.workspace, 'nested'));
+        execFileSync('git', ['init', '-q'], { cwd: join(ctx.workspace, 'nested') });
+        execFileSync(
+          'git',
+          ['-c', 'user.email=a@b', '-c', 'user.name=a', 'commit', '-q', '--allow-empty', '-m', 'x'],
+          { cwd: join(ctx.workspace, 'nested') },
+        );
+        await writeFile(join(ctx.workspace, 'real.txt'), 'real\n');
+        return {};
+      },
+    });
+    const activities = createActivities({
+      agents: [linker],
+      workspaceRoot: join(dir, 'ws4'),
+      artifacts: store,
+    });
+    const result = await attempt(1, activities, { ...request(1, {}), agent: 'linker' });
+    const byName = Object.fromEntries(result.artifacts.map((a) => [a.name, a]));
+    expect(Object.keys(byName).sort()).toEqual(['passwd', 'real.txt', 'secret.txt']);
+    expect(byName.passwd!.mediaType).toBe(SYMLINK_MEDIA_TYPE);
+    expect((await store.get(byName.passwd!.uri)).toString()).toBe('/etc/passwd');
+    expect(byName['secret.txt']!.mediaType).toBe(SYMLINK_MEDIA_TYPE);
+    expect((await store.get(byName['secret.txt']!.uri)).toString()).toBe(outside);
+    expect((await store.get(byName['real.txt']!.uri)).toString()).toBe('real\n');
+    // A retry that finds the commit stores the same refs, again without following the links.
+    const again = await attempt(2, activities, { ...request(1, {}), agent: 'linker' });
+    expect(again.replayed).toBe(true);
+    expect(again.artifacts).toEqual(result.artifacts);
   });
 });

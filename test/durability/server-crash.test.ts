@@ -9,6 +9,7 @@ import { createArtifactStore } from '../../src/activities/artifacts';
 import { connect, decide, startRun, waitForResult, type Baton } from '../../src/client/runs';
 import { testAgents } from '../helpers/agents';
 import { definition, uniqueId, waitFor, waitForGate } from '../helpers/env';
+import { workspaceOf } from '../../src/activities/workspace';
 
 const agents = testAgents().map((a) => a.name);
 let server: DevServer | undefined;
@@ -58,7 +59,7 @@ describe('the dev server killed with SIGKILL', () => {
 
     let baton = await connect({ address: server.address, taskQueue });
     let worker = await startWorker();
-    const { workflowId } = await startRun(baton, {
+    const { workflowId, firstRunId } = await startRun(baton, {
       agents,
       definition: definition([
         {
@@ -71,7 +72,7 @@ describe('the dev server killed with SIGKILL', () => {
         { id: 'ship', agent: 'echo', needs: ['review'], approval: true },
       ]),
     });
-    const workspace = join(workspaceRoot, workflowId);
+    const workspace = workspaceOf(workspaceRoot, workflowId, firstRunId);
 
     // 1. Kill the server while a phase runs.
     await waitFor(

@@ -8,6 +8,7 @@ import { decide, startRun, waitForResult } from '../../src/client/runs';
 import { testAgents } from '../helpers/agents';
 import { definition, queryStatus, testBaton, uniqueId, waitFor, waitForGate } from '../helpers/env';
 import { killHard, spawnWorker } from '../helpers/processes';
+import { workspaceOf } from '../../src/activities/workspace';
 
 const agents = testAgents().map((a) => a.name);
 const children: ChildProcess[] = [];
@@ -35,7 +36,7 @@ describe('a worker killed with SIGKILL', () => {
         return child;
       };
 
-      const { workflowId } = await startRun(baton, {
+      const { workflowId, firstRunId } = await startRun(baton, {
         agents,
         definition: definition([
           {
@@ -48,7 +49,7 @@ describe('a worker killed with SIGKILL', () => {
           { id: 'ship', agent: 'echo', needs: ['work'], approval: true },
         ]),
       });
-      const workspace = join(workspaceRoot, workflowId);
+      const workspace = workspaceOf(workspaceRoot, workflowId, firstRunId);
 
       // 1. Kill the worker while the phase's agent is running.
       const first = await spawnOne();

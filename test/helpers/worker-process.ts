@@ -3,9 +3,10 @@ import { join } from 'node:path';
  * A worker in its own process, for crash tests: the parent SIGKILLs it mid-run.
  * Env: TEMPORAL_ADDRESS, TASK_QUEUE, WORKSPACE_ROOT, WORKFLOW_BUNDLE.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { createArtifactStore } from '../../src/activities/artifacts';
+import { defaultWorkerLogger } from '../../src/workers/log';
 import { testAgents } from './agents';
 
 const env = (name: string): string => {
@@ -14,6 +15,8 @@ const env = (name: string): string => {
   return value;
 };
 
+// The production worker's logger (BATON_LOG_LEVEL, one line per failed phase attempt).
+Runtime.install({ logger: defaultWorkerLogger() });
 const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
 const worker = await Worker.create({
   connection,

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import type { Llm } from '../llm';
 import { type AgentContext, defineAgent } from './agent';
 import { badInput, resolveInside, toPosix } from './build';
+// One singular for the spec's schema names and codegen's, so the two always agree.
+import { singular } from './naming';
 
 const NAME = /^[a-z][a-z0-9-]*$/;
 /** The library that checks every document this agent writes. */
@@ -44,14 +46,6 @@ export interface Field {
 export interface FieldSpec extends Field {
   description?: string;
   example?: string;
-}
-
-/** `todos` → `todo`, `categories` → `category`, `addresses` → `address`. */
-export function singular(word: string): string {
-  if (word.endsWith('ies') && word.length > 3) return `${word.slice(0, -3)}y`;
-  if (/(?:s|x|z|ch|sh)es$/.test(word)) return word.slice(0, -2);
-  if (word.endsWith('s') && !word.endsWith('ss')) return word.slice(0, -1);
-  return word;
 }
 
 /** `order-items` → `OrderItems`. */

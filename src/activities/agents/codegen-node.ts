@@ -2,7 +2,7 @@
  * The Node generators of the `codegen` agent: an Express project whose handlers are pure functions
  * (tested with node:test, no install needed), and a plain module implementing a design.
  */
-import { singular } from './api-spec';
+import { singular } from './naming';
 import type { Field, Resource } from './codegen-spec';
 import { badInput } from './build';
 import { type DesignDocument, TEXT_FUNCTIONS } from './design';
@@ -176,18 +176,41 @@ function mount(app, path, handlers) {
   app.delete(\`\${path}/:id\`, (req, res) => send(res, handlers.remove(store, req.params.id)));
 }
 
+/** Answers what no route matched with the spec's Error body, not Express's HTML page. */
+function notFoundRoute(req, res) {
+  res.status(404).json({ message: \`no route for \${req.method} \${req.path}\` });
+}
+
+/** Errors get the spec's Error body ({ message }): a malformed JSON body is a 400, not an HTML page. */
+function errorBody(error, req, res, _next) {
+  if (error.type === 'entity.parse.failed') {
+    res.status(400).json({ message: \`body is not valid JSON: \${error.message}\` });
+    return;
+  }
+  const status = error.status ?? error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    res.status(status).json({ message: error.expose ? error.message : 'bad request' });
+  } else {
+    res.status(500).json({ message: 'internal server error' });
+  }
+}
+
 export function createApp() {
   const app = express();
   app.use(express.json());
 ${mounts.join('\n')}
+  app.use(notFoundRoute);
+  app.use(errorBody);
   return app;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const port = Number(process.env.PORT ?? 3000);
-  createApp().listen(port, () => {
-    console.log(\`${service} listening on http://localhost:\${port}\`);
-  });
+  const host = process.env.HOST;
+  const ready = () => {
+    console.log(\`${service} listening on http://\${host ?? 'localhost'}:\${server.address().port}\`);
+  };
+  const server = host ? createApp().listen(port, host, ready) : createApp().listen(port, ready);
 }
 `;
   const pkg = {

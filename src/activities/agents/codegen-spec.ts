@@ -1,7 +1,8 @@
 /**
  * What the `codegen` agent reads from an OpenAPI document: its CRUD resources and their fields.
  */
-import { FIELD_TYPES, type Field, pascal, singular } from './api-spec';
+import { FIELD_TYPES, type Field, pascal } from './api-spec';
+import { singular } from './naming';
 import { badInput } from './build';
 
 export type { Field };

@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { type AgentContext, defineAgent } from './agent';
 import { badInput, listFiles } from './build';
+import { leavesRoot } from './inside';
 
 const REPORT_PATH = 'research/results.md';
 const DEFAULT_API = 'https://api.github.com';
@@ -182,6 +183,8 @@ async function searchFiles(
   for (const file of await listFiles(dir, dir, SKIPPED_DIRS)) {
     if (file.split('/').some((part) => part.startsWith('.')) || file.startsWith('research/')) continue;
     const absolute = path.join(dir, file);
+    // A symlink (or a linked directory on the way) out of the searched tree is never read.
+    if (await leavesRoot(dir, absolute)) continue;
     if ((await stat(absolute)).size > MAX_FILE_BYTES) continue;
     const text = await readFile(absolute, 'utf8');
     if (text.includes('\u0000')) continue;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Linter } from 'eslint';
 import type { Finding } from './review-checks';
 import { toPosix } from './build';
+import { leavesRootSync } from './inside';
 
 const TS_FILE = /\.(?:ts|tsx|mts|cts)$/;
 const LINTED_FILE = /\.(?:js|mjs|cjs|jsx|ts|tsx|mts|cts)$/;
@@ -19,7 +20,7 @@ function findTsconfig(dir: string, workspace: string): string | undefined {
   let current = dir;
   for (;;) {
     const candidate = path.join(current, 'tsconfig.json');
-    if (existsSync(candidate)) return candidate;
+    if (existsSync(candidate) && !leavesRootSync(workspace, candidate)) return candidate;
     if (current === workspace) return undefined;
     const parent = path.dirname(current);
     if (parent === current || !parent.startsWith(workspace)) return undefined;
@@ -47,11 +48,24 @@ export async function typescriptFindings(files: readonly string[], workspace: st
     typeRoots: [path.join(workspace, 'node_modules', '@types')],
   };
   let options = defaults;
+  // The compiler reads only the workspace and its own lib files: an import or an `extends` that
+  // reaches out through a symlink or a path finds nothing, so no outside bytes reach a diagnostic.
+  const libDir = path.dirname(ts.getDefaultLibFilePath(defaults));
+  const readable = (file: string) => !leavesRootSync(workspace, file) || !leavesRootSync(libDir, file);
+  const guarded =
+    <T>(read: (file: string) => T, none: T) =>
+    (file: string) =>
+      readable(path.resolve(workspace, file)) ? read(file) : none;
+  const sys = {
+    ...ts.sys,
+    readFile: guarded((file) => ts.sys.readFile(file), undefined),
+    fileExists: guarded((file) => ts.sys.fileExists(file), false),
+  };
   const tsconfig = findTsconfig(path.dirname(absolute[0]!), workspace);
   const findings: Finding[] = [];
   if (tsconfig) {
-    const read = ts.readConfigFile(tsconfig, (file) => ts.sys.readFile(file));
-    const parsed = ts.parseJsonConfigFileContent(read.config ?? {}, ts.sys, path.dirname(tsconfig));
+    const read = ts.readConfigFile(tsconfig, (file) => sys.readFile(file));
+    const parsed = ts.parseJsonConfigFileContent(read.config ?? {}, sys, path.dirname(tsconfig));
     options = parsed.options;
     for (const d of read.error ? [read.error] : parsed.errors) {
       findings.push({
@@ -66,6 +80,11 @@ export async function typescriptFindings(files: readonly string[], workspace: st
   options = { ...options, noEmit: true };
   const host = ts.createCompilerHost(options);
   host.getCurrentDirectory = () => workspace;
+  const { readFile, fileExists, getSourceFile } = host;
+  host.readFile = guarded((file) => readFile.call(host, file), undefined);
+  host.fileExists = guarded((file) => fileExists.call(host, file), false);
+  host.getSourceFile = (file, ...rest) =>
+    readable(path.resolve(workspace, file)) ? getSourceFile.call(host, file, ...rest) : undefined;
   const program = ts.createProgram({ rootNames: absolute, options, host });
   const severity = (category: import('typescript').DiagnosticCategory): Finding['severity'] =>
     category === ts.DiagnosticCategory.Error

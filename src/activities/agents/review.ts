@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Llm } from '../llm';
 import { type AgentContext, defineAgent } from './agent';
 import { badInput, listFiles, resolveInside, toPosix } from './build';
+import { leavesRoot } from './inside';
 import { type Finding, FindingSchema, fileChecks } from './review-checks';
 import { eslintFindings, typescriptFindings } from './review-lint';
 
@@ -143,6 +144,11 @@ export function createReviewAgent({ llm }: { llm?: Llm } = {}) {
             `dir "${input.dir}" is not a directory in the workspace; bind it to codegen's "dir"`,
           );
         }
+        if (await leavesRoot(workspace, dir)) {
+          throw badInput(
+            `dir "${input.dir}" is a symlink to a directory outside the workspace, which review does not read; bind it to codegen's "dir"`,
+          );
+        }
         files = (await listFiles(dir, workspace, SKIPPED_DIRS)).filter(
           (file) => !path.posix.basename(file).startsWith('.'),
         );
@@ -153,6 +159,22 @@ export function createReviewAgent({ llm }: { llm?: Llm } = {}) {
 
       files = [...new Set(files)].sort();
       const findings: Finding[] = [];
+      // A symlink out of the workspace is reported, never read: its target's bytes stay out of the
+      // report, the linters and the LLM prompt.
+      const outside: string[] = [];
+      for (const file of files) {
+        if (await leavesRoot(workspace, path.join(workspace, file))) outside.push(file);
+      }
+      findings.push(
+        ...outside.map((file): Finding => ({
+          file,
+          severity: 'warning',
+          rule: 'symlink-outside',
+          message: 'is a symlink that points outside the workspace; not read',
+          source: 'static',
+        })),
+      );
+      files = files.filter((file) => !outside.includes(file));
       for (const file of files) {
         findings.push(...(await fileChecks(file, workspace, input.maxLineLength, context)));
         context.heartbeat({ step: 'reviewed', file });
@@ -161,12 +183,12 @@ export function createReviewAgent({ llm }: { llm?: Llm } = {}) {
       context.heartbeat({ step: 'typescript' });
       findings.push(...(await eslintFindings(files, workspace)));
       context.heartbeat({ step: 'eslint' });
-      if (llm?.configured('review'))
+      if (llm?.configured('review') && files.length > 0)
         findings.push(...(await llmFindings(llm, files, workspace, findings, context)));
       const errors = findings.filter((f) => f.severity === 'error').length;
       const warnings = findings.filter((f) => f.severity === 'warning').length;
       const passed = errors === 0;
-      const report = { passed, errors, warnings, files, findings };
+      const report = { passed, errors, warnings, files, notRead: outside, findings };
       await mkdir(path.join(workspace, 'reports'), { recursive: true });
       await writeFile(path.join(workspace, REPORT_PATH), `${JSON.stringify(report, null, 2)}\n`);
       const severityOrder = { error: 0, warning: 1, info: 2 } as const;
