@@ -1,11 +1,28 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../src/client/bin.ts', import.meta.url));
 const run = promisify(execFile);
+
+/**
+ * PATH without the directories that hold a `baton` executable, so the CLI's hints read
+ * `npx baton …` whatever is installed on this machine (a test may pass its own PATH).
+ */
+export const PATH_WITHOUT_BATON = (process.env.PATH ?? '')
+  .split(delimiter)
+  .filter((dir) => {
+    try {
+      accessSync(join(dir, 'baton'), constants.X_OK);
+      return false;
+    } catch {
+      return true;
+    }
+  })
+  .join(delimiter);
 
 export interface CliResult {
   code: number;
@@ -23,6 +40,7 @@ export function cli(shared: { taskQueue: string; workspaceRoot: string }) {
       const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', BIN, ...args], {
         env: {
           ...process.env,
+          PATH: PATH_WITHOUT_BATON,
           TEMPORAL_ADDRESS: inject('temporalAddress'),
           BATON_TASK_QUEUE: shared.taskQueue,
           BATON_ARTIFACTS_DIR: join(shared.workspaceRoot, '.artifacts'),
