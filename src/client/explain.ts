@@ -6,7 +6,7 @@ import { BatonError } from './errors';
 const GRPC = { NOT_FOUND: 5, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
 
 const TOO_LARGE =
-  /message (is )?too large|larger than max|grpc_message_too_large|exceeds? (the )?size limit/i;
+  /message (is )?too large|larger than max|grpc_message_too_large|size exceeds (the )?limit|exceeds (the )?size limit/i;
 
 /** The error and its causes, outermost first (bounded: a cause chain may loop). */
 function chain(error: unknown): unknown[] {
