@@ -237,17 +237,16 @@ export async function listArtifacts(baton: Baton, id: string, phase?: string): P
     .flatMap((p) => (p.artifacts ?? []).map((artifact) => ({ phase: p.id, commit: p.commit, artifact })));
 }
 
-/** How long `waitForResult` waits before it checks that a worker is there to run the run. */
+/** How often `waitForResult` checks that a worker is there to run the run, until it finds one is not. */
 const STALL_CHECK_MS = 3_000;
 
 export interface WaitOptions {
   /**
-   * Called once, if the run has not ended after a few seconds and no worker answers it (or its
-   * workflow task is failing), with the message `status` would give. The wait goes on: a worker
-   * may still come.
+   * Called once, if while the run has not ended no worker answers it (or its workflow task is
+   * failing), with the message `status` would give. The wait goes on: a worker may still come.
    */
   onStall?: (message: string) => void;
-  stallAfterMs?: number;
+  stallCheckMs?: number;
 }
 
 /** Waits for the run to end. A failed run raises a BatonError with the failure's message. */
@@ -258,17 +257,21 @@ export async function waitForResult(
 ): Promise<RunSummary> {
   const { onStall } = options;
   let timer: NodeJS.Timeout | undefined;
-  if (onStall) {
+  let waiting = true;
+  const check = () => {
     timer = setTimeout(() => {
       getStatus(baton, id).then(
-        () => undefined,
+        () => waiting && check(),
         (error: unknown) => {
+          if (!waiting) return;
           if (error instanceof NoWorkerError || error instanceof WorkflowTaskFailingError)
-            onStall(error.message);
+            onStall?.(error.message);
+          else check();
         },
       );
-    }, options.stallAfterMs ?? STALL_CHECK_MS);
-  }
+    }, options.stallCheckMs ?? STALL_CHECK_MS);
+  };
+  if (onStall) check();
   try {
     return (await handleOf(baton, id).result()) as RunSummary;
   } catch (error) {
@@ -282,6 +285,7 @@ export async function waitForResult(
       throw new RunNotFoundError(escapeControlChars(id), baton.namespace, { cause: error });
     throw error;
   } finally {
+    waiting = false;
     clearTimeout(timer);
   }
 }
