@@ -271,4 +271,24 @@ describe.concurrent('the baton CLI, with runs on a server', { timeout: 180_000 }
     }
     await shared.baton.client.workflow.getHandle(id).cancel();
   });
+
+  it('sends the definition once: the Web UI summary and details stay a line and a paragraph', async () => {
+    const id = uniqueId('cli-once');
+    const phases = Array.from({ length: 60 }, (_, i) => ({
+      id: `phase-with-a-long-name-${i}`,
+      agent: 'design',
+      ...(i ? { needs: [`phase-with-a-long-name-${i - 1}`] } : {}),
+    }));
+    await startRun(shared.baton, {
+      definition: { name: 'long', description: 'words '.repeat(20_000), phases },
+      id,
+    });
+    const handle = shared.baton.client.workflow.getHandle(id);
+    const description = await handle.describe();
+    const [summary, details] = [await description.staticSummary(), await description.staticDetails()];
+    expect(summary?.length).toBeLessThanOrEqual(200);
+    expect(summary).toMatch(/^long: phase-with-a-long-name-0 → .*…$/);
+    expect(details?.length).toBeLessThanOrEqual(500);
+    await handle.terminate('test over');
+  });
 });
