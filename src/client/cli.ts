@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { escapeControlChars } from '../shared/limits';
+import { escapeControlChars, formatBytes } from '../shared/limits';
 import type { RunStatus } from '../shared/status';
 import { createArtifactStore } from '../activities/artifacts';
 import { addDecisionCommands } from './cli-decisions';
@@ -86,7 +86,7 @@ export function buildProgram(): Command {
         opts.json,
         { valid: true, definition, params },
         () =>
-          `valid: ${escapeControlChars(definition.name)} (${definition.phases.length} phases: ${definition.phases.map((p) => p.id).join(' → ')}; ${bytes} bytes to send)` +
+          `valid: ${escapeControlChars(definition.name)} (${definition.phases.length} phases: ${definition.phases.map((p) => p.id).join(' → ')}; ${formatBytes(bytes)} to send)` +
           (Object.keys(params).length
             ? `\n  params: ${escapeControlChars(
                 Object.entries(params)

@@ -40,7 +40,7 @@ export function explain(error: unknown): { message: string; foreseen: boolean } 
     return {
       foreseen: true,
       message:
-        `The Temporal server refused a message as too large (${grpc?.details || messages[0]}).\n` +
+        `A message to or from the Temporal server was over its size limits (${grpc?.details || messages[0]}).\n` +
         `  Temporal holds each payload to ${formatBytes(LIMITS.payloadBytes)} and each gRPC message to 4 MB: keep definitions, params and comments small,\n` +
         '  and put large content in files the agents read.',
     };

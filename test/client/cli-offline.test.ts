@@ -30,7 +30,8 @@ async function tempFile(name: string, text: string): Promise<string> {
 
 const SPEC_PHASE = '  - id: spec\n    agent: api-spec\n    input: { service: orders, resources: orders }\n';
 
-describe.concurrent('the baton CLI, before it contacts a server', () => {
+// Many CLI processes at once, on cores shared with the server: give each test room.
+describe.concurrent('the baton CLI, before it contacts a server', { timeout: 180_000 }, () => {
   it.each([
     ['an empty id', '', 'cannot be empty'],
     ['a 2,000-character id', 'x'.repeat(2000), 'at most 1000 characters'],

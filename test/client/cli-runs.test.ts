@@ -266,7 +266,9 @@ describe.concurrent('the baton CLI, with runs on a server', { timeout: 180_000 }
       expect(error, `${megabytes} MB signal`).toBeDefined();
       const explained = explain(error);
       expect(explained.foreseen).toBe(true);
-      expect(explained.message).toContain('The Temporal server refused a message as too large');
+      expect(explained.message).toContain(
+        'A message to or from the Temporal server was over its size limits',
+      );
       expect(explained.message).toContain('2.0 MB');
     }
     await shared.baton.client.workflow.getHandle(id).cancel();
