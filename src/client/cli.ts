@@ -1,89 +1,33 @@
 import { Command, Option } from 'commander';
-import { DECISION_ACTIONS, type Decision, type DecisionAction } from '../shared/messages';
-import type { RunSummary } from '../shared/status';
-import { BatonError } from './errors';
-import { renderArtifacts, renderInbox, renderStatus, renderTemplates } from './format';
+import { escapeControlChars, formatBytes } from '../shared/limits';
+import type { RunStatus } from '../shared/status';
 import { createArtifactStore } from '../activities/artifacts';
+import { addDecisionCommands } from './cli-decisions';
+import { collect, definitionOptions, note, print, rejection, watchStatus, withBaton } from './cli-support';
+import { BatonError, batonCommand } from './errors';
+import { reportError } from './explain';
+import { renderArtifacts, renderInbox, renderRuns, renderStatus, renderTemplates } from './format';
+import { checkRunIdArg } from './inputs';
+import { RUN_LIST_STATES, type RunListState } from './run-list';
 import {
   cancelRun,
-  connect,
-  decide,
   getStatus,
   inbox,
-  isFinalState,
   listArtifacts,
-  startRun,
+  listRuns,
+  prepareRun,
+  startPrepared,
   waitForResult,
-  type Baton,
 } from './runs';
 import { listTemplates } from './templates';
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
-/** `k=v` pairs; values that read as JSON (numbers, booleans, objects) keep their type. */
-export function parsePairs(pairs: string[], flag: string, typed: boolean): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0)
-      throw new BatonError(`${flag} "${pair}" is not key=value; for example ${flag} service=billing`);
-    const key = pair.slice(0, eq);
-    const text = pair.slice(eq + 1);
-    let value: unknown = text;
-    if (typed) {
-      try {
-        value = JSON.parse(text);
-      } catch {
-        value = text;
-      }
-    }
-    // Dotted keys build nested objects: --set options.retries=2.
-    const path = key.split('.');
-    let target = result;
-    for (const part of path.slice(0, -1)) {
-      target[part] = typeof target[part] === 'object' && target[part] !== null ? target[part] : {};
-      target = target[part] as Record<string, unknown>;
-    }
-    target[path[path.length - 1] as string] = value;
-  }
-  return result;
-}
-
-const print = (json: boolean | undefined, value: unknown, text: () => string) =>
-  console.log(json ? JSON.stringify(value, null, 2) : text());
-
-async function withBaton<T>(fn: (baton: Baton) => Promise<T>): Promise<T> {
-  const baton = await connect();
-  try {
-    return await fn(baton);
-  } finally {
-    await baton.close();
-  }
-}
-
-async function watchStatus(baton: Baton, id: string, json?: boolean): Promise<void> {
-  for (;;) {
-    const status = await getStatus(baton, id);
-    if (json) console.log(JSON.stringify(status));
-    else {
-      process.stdout.write('\x1b[2J\x1b[H');
-      console.log(renderStatus(id, status));
-    }
-    if (isFinalState(status.state)) return;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-function rejection(id: string, summary: RunSummary): string {
-  const decision = summary.decisions.findLast((d) => d.action === 'reject');
-  const why =
-    summary.reason ?? (decision ? `Rejected at "${decision.phase}" by ${decision.by}` : 'Rejected at a gate');
-  return `Run "${id}" ended rejected (${why}). Address that, then start a new run.`;
-}
+const SKIP_AGENT_CHECK =
+  "don't check agent names against this machine's baton.config (the worker still checks them)";
 
 export function buildProgram(): Command {
   const program = new Command('baton')
     .description('Durable AI-agent development pipelines on Temporal')
+    .option('--debug', 'print the stack trace of an error')
     .showHelpAfterError('(run with --help for usage)');
 
   program
@@ -94,38 +38,63 @@ export function buildProgram(): Command {
     .option('-f, --file <path>', 'definition file (.json, .yaml)')
     .option('--id <id>', 'workflow id for the run')
     .option('--auto-approve', 'approve every gate automatically (recorded as such)')
-    .option(
-      '--skip-agent-check',
-      "don't check agent names against this machine's baton.config (the worker still checks them)",
-    )
+    .option('--skip-agent-check', SKIP_AGENT_CHECK)
     .option('--wait', 'wait for the run to end and print its summary')
     .option('--json', 'machine-readable output')
     .action(async (template: string | undefined, opts) => {
-      if (!template && !opts.file)
-        throw new BatonError('Name a template (see `baton templates`) or pass --file def.yaml.');
+      // Everything that can be checked here is, before the server is contacted.
+      const prepared = await prepareRun({
+        ...definitionOptions(template, opts),
+        id: opts.id,
+        approvalMode: opts.autoApprove ? 'auto' : 'manual',
+      });
       await withBaton(async (baton) => {
-        const started = await startRun(baton, {
-          template: opts.file ? undefined : template,
-          file: opts.file,
-          params: parsePairs(opts.param, '--param', false),
-          id: opts.id,
-          approvalMode: opts.autoApprove ? 'auto' : 'manual',
-          skipAgentCheck: Boolean(opts.skipAgentCheck),
-        });
+        const started = await startPrepared(baton, prepared);
+        const id = escapeControlChars(started.workflowId);
         if (!opts.wait) {
           print(
             opts.json,
             started,
             () =>
-              `Started ${started.workflowId}\n  status:  baton status ${started.workflowId} --watch\n  gates:   baton inbox`,
+              `Started ${id}\n  status:  ${batonCommand(`status ${id} --watch`)}\n  gates:   ${batonCommand('inbox')}`,
           );
           return;
         }
-        const summary = await waitForResult(baton, started.workflowId);
+        const summary = await waitForResult(baton, started.workflowId, {
+          onStall: (message) =>
+            note(
+              `note: ${message}\n  (still waiting for the run to end; Ctrl-C stops waiting, the run stays)`,
+            ),
+        });
         print(opts.json, summary, () => renderStatus(started.workflowId, summary));
         // A script waiting on the run must be able to tell a rejection from a success.
         if (summary.state === 'rejected') throw new BatonError(rejection(started.workflowId, summary));
       });
+    });
+
+  program
+    .command('validate')
+    .description('check a template or --file def.yaml, with its params and agents, without a server')
+    .argument('[template]', 'template name, see `baton templates`')
+    .option('-p, --param <k=v>', 'template param (repeatable)', collect, [])
+    .option('-f, --file <path>', 'definition file (.json, .yaml)')
+    .option('--skip-agent-check', SKIP_AGENT_CHECK)
+    .option('--json', 'machine-readable output')
+    .action(async (template: string | undefined, opts) => {
+      const { definition, params, bytes } = await prepareRun(definitionOptions(template, opts));
+      print(
+        opts.json,
+        { valid: true, definition, params },
+        () =>
+          `valid: ${escapeControlChars(definition.name)} (${definition.phases.length} phases: ${definition.phases.map((p) => p.id).join(' → ')}; ${formatBytes(bytes)} to send)` +
+          (Object.keys(params).length
+            ? `\n  params: ${escapeControlChars(
+                Object.entries(params)
+                  .map(([k, v]) => `${k}=${String(v)}`)
+                  .join(', '),
+              )}`
+            : ''),
+      );
     });
 
   program
@@ -134,13 +103,14 @@ export function buildProgram(): Command {
     .argument('<id>', 'workflow id')
     .option('-w, --watch', 'refresh until the run ends')
     .option('--json', 'machine-readable output')
-    .action(async (id: string, opts) =>
-      withBaton(async (baton) => {
+    .action(async (id: string, opts) => {
+      checkRunIdArg(id);
+      await withBaton(async (baton) => {
         if (opts.watch) return watchStatus(baton, id, opts.json);
-        const status = await getStatus(baton, id);
+        const status: RunStatus = await getStatus(baton, id);
         print(opts.json, status, () => renderStatus(id, status));
-      }),
-    );
+      });
+    });
 
   program
     .command('inbox')
@@ -153,59 +123,42 @@ export function buildProgram(): Command {
       }),
     );
 
-  const decisionCommand = (action: DecisionAction, description: string) =>
-    program
-      .command(action)
-      .description(description)
-      .argument('<id>', 'workflow id')
-      .argument('<phase>', 'phase whose gate is open')
-      .option('--by <user>', 'who decides', process.env.BATON_USER ?? process.env.USER ?? 'cli')
-      .option('--comment <text>', 'why')
-      .option('--update', 'send as the validated `decide` update instead of the `approval` signal')
-      .option('--json', 'machine-readable output');
-
-  const decideAction =
-    (action: DecisionAction) => async (id: string, phase: string, opts: Record<string, unknown>) =>
-      withBaton(async (baton) => {
-        const decision: Decision = {
-          phase,
-          action,
-          by: String(opts.by),
-          ...(opts.comment ? { comment: String(opts.comment) } : {}),
-          ...(action === 'modify' ? { changes: parsePairs(opts.set as string[], '--set', true) } : {}),
-        };
-        const result = await decide(baton, id, decision, { via: opts.update ? 'update' : 'signal' });
-        print(
-          Boolean(opts.json),
-          result,
-          () => `${action} ${phase} of ${id}: ${result.accepted === true ? 'accepted' : 'signal sent'}`,
+  program
+    .command('runs')
+    .description('recent runs, open ones first (from Temporal visibility; no worker needed)')
+    .addOption(new Option('--state <state>', 'only runs in this state').choices(RUN_LIST_STATES))
+    .option('--template <name>', 'only runs of this template (or definition name)')
+    .option('--limit <n>', 'at most this many runs', '20')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => {
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new BatonError(
+          `--limit ${escapeControlChars(String(opts.limit))} is not a positive whole number; for example --limit 20`,
         );
+      await withBaton(async (baton) => {
+        const runs = await listRuns(baton, {
+          state: opts.state as RunListState | undefined,
+          template: opts.template,
+          limit,
+        });
+        print(opts.json, runs, () => renderRuns(runs));
       });
+    });
 
-  const descriptions: Record<DecisionAction, string> = {
-    approve: 'approve the open gate of a phase; the run continues',
-    reject: 'reject at a gate; the run ends as rejected',
-    retry: 'run the phase again as it is, then gate again',
-    skip: 'mark the phase skipped; its dependents still run',
-    modify: 'run the phase again with changed input, then gate again',
-  };
-  for (const action of DECISION_ACTIONS) {
-    const command = decisionCommand(action, descriptions[action]);
-    if (action === 'modify')
-      command.requiredOption('--set <k=v>', 'input change (repeatable; JSON values allowed)', collect, []);
-    command.action(decideAction(action));
-  }
+  addDecisionCommands(program);
 
   program
     .command('cancel')
-    .description('cancel a run (Temporal cancellation)')
+    .description('cancel a run (Temporal cancellation); exits 1 if it has already ended')
     .argument('<id>', 'workflow id')
-    .action(async (id: string) =>
-      withBaton(async (baton) => {
+    .action(async (id: string) => {
+      checkRunIdArg(id);
+      await withBaton(async (baton) => {
         await cancelRun(baton, id);
-        console.log(`Cancellation requested for ${id}`);
-      }),
-    );
+        console.log(`Cancellation requested for ${escapeControlChars(id)}`);
+      });
+    });
 
   program
     .command('artifacts')
@@ -213,12 +166,13 @@ export function buildProgram(): Command {
     .argument('<id>', 'workflow id')
     .option('--phase <phase>', 'only this phase')
     .option('--json', 'machine-readable output')
-    .action(async (id: string, opts) =>
-      withBaton(async (baton) => {
+    .action(async (id: string, opts) => {
+      checkRunIdArg(id);
+      await withBaton(async (baton) => {
         const items = await listArtifacts(baton, id, opts.phase);
         print(opts.json, items, () => renderArtifacts(items));
-      }),
-    );
+      });
+    });
 
   program
     .command('artifact')
@@ -234,7 +188,7 @@ export function buildProgram(): Command {
 
   program
     .command('templates')
-    .description('list the templates')
+    .description('list the templates and their params')
     .option('--json', 'machine-readable output')
     .action(async (opts) => {
       const templates = await listTemplates();
@@ -275,14 +229,33 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A reader that stops early (`baton status … | head`) closes the pipe; the next write fails with
+ * EPIPE. That is the reader's choice, not an error: exit quietly.
+ */
+function exitQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
+/**
+ * Runs the CLI. Every failure is printed as `error: <message>` (with what to do), never as a stack
+ * trace, unless --debug (or BATON_DEBUG=1) asks for the stack.
+ */
 export async function main(argv = process.argv): Promise<void> {
+  const debug = argv.includes('--debug') || Boolean(process.env.BATON_DEBUG);
+  exitQuietlyOnClosedStdout();
+  const fail = (error: unknown) => {
+    reportError(error, debug);
+    process.exitCode = 1;
+  };
+  // A stray rejection from a library must not end the process with a raw stack either.
+  process.on('unhandledRejection', fail);
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    // These messages already say what to do; a stack trace would only hide that.
-    if (error instanceof BatonError || (error as Error | undefined)?.name === 'ConfigError')
-      console.error(`error: ${(error as Error).message}`);
-    else console.error(error);
-    process.exitCode = 1;
+    fail(error);
   }
 }

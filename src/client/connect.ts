@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE } from '../shared/messages';
-import { BatonError, ServerUnreachableError } from './errors';
+import { BatonError, NamespaceNotFoundError, ServerUnreachableError } from './errors';
 
 export interface ConnectOptions {
   address?: string;
@@ -46,6 +46,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Baton> {
   } catch (cause) {
     throw new ServerUnreachableError(address, { cause });
   }
+  await checkNamespace(connection, address, namespace);
   return {
     client: new Client({ connection, namespace }),
     connection,
@@ -55,4 +56,22 @@ export async function connect(options: ConnectOptions = {}): Promise<Baton> {
     taskQueue: options.taskQueue ?? process.env.BATON_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     close: () => connection.close(),
   };
+}
+
+/**
+ * Fails at connect, with the fix, when the namespace does not exist: otherwise every call would
+ * fail later with a NOT_FOUND that reads like a missing run. Other answers (no permission to
+ * describe namespaces, say) are left to the calls themselves.
+ */
+async function checkNamespace(connection: Connection, address: string, namespace: string): Promise<void> {
+  const missing = await connection
+    .withDeadline(Date.now() + 5_000, () => connection.workflowService.describeNamespace({ namespace }))
+    .then(
+      () => false,
+      (error: unknown) => (error as { code?: number }).code === 5, // NOT_FOUND
+    );
+  if (missing) {
+    await connection.close();
+    throw new NamespaceNotFoundError(namespace, address);
+  }
 }

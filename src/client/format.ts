@@ -1,17 +1,28 @@
 import { formatDuration } from '../shared/duration';
+import { escapeControlChars } from '../shared/limits';
 import type { RunStatus } from '../shared/status';
+import { batonCommand } from './errors';
+import type { RunListing } from './run-list';
 import type { ArtifactListing, InboxItem } from './runs';
 import type { TemplateInfo } from './templates';
 
-/** A plain text table: a header row and left-aligned columns. */
+/**
+ * Text from a run's history, made safe to print: anyone who can signal a run writes there, and a
+ * newline or an escape code in a name or comment could fake a line or clear the reader's terminal.
+ * Every value these renderers print from a run goes through here.
+ */
+const safe = (value: string | undefined): string => escapeControlChars(value ?? '');
+
+/** A plain text table: a header row and left-aligned columns. Cells are made safe here. */
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+  const cells = rows.map((r) => r.map(safe));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const line = (row: string[]) =>
+    row
+      .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return [line(header), ...cells.map(line)].join('\n');
 }
 
 function elapsed(from?: string, to?: string): string {
@@ -21,22 +32,24 @@ function elapsed(from?: string, to?: string): string {
 
 function brief(value: unknown, max = 60): string {
   if (value === undefined) return '';
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const text = safe(typeof value === 'string' ? value : JSON.stringify(value));
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 export function renderStatus(id: string, status: RunStatus): string {
   const { done, total, percent } = status.progress;
+  const run = safe(id);
   const out = [
-    `Run ${id} (${status.template ?? status.name})  ${status.state.toUpperCase()}  ${done}/${total} phases, ${percent}%${status.approvalMode === 'auto' ? '  [auto-approve]' : ''}`,
+    `Run ${run} (${safe(status.template ?? status.name)})  ${safe(status.state).toUpperCase()}  ${done}/${total} phases, ${percent}%${status.approvalMode === 'auto' ? '  [auto-approve]' : ''}`,
     '',
     table(
-      ['PHASE', 'AGENT', 'STATE', 'ATTEMPTS', 'TIME', 'COMMIT', 'TOKENS', 'OUTPUT'],
+      ['PHASE', 'AGENT', 'STATE', 'ATTEMPTS', 'RUNS', 'TIME', 'COMMIT', 'TOKENS', 'OUTPUT'],
       status.phases.map((p) => [
         p.id,
         p.agent,
         p.state,
         String(p.attempts),
+        String(p.runs),
         elapsed(p.startedAt, p.endedAt),
         p.commit?.slice(0, 10) ?? '',
         p.usage?.calls ? String(p.usage.inputTokens + p.usage.outputTokens) : '',
@@ -55,39 +68,41 @@ export function renderStatus(id: string, status: RunStatus): string {
     );
   }
   if (status.agentsWithoutLlm?.length) {
-    out.push('', `Ran without an LLM (none configured): ${status.agentsWithoutLlm.join(', ')}`);
+    out.push('', `Ran without an LLM (none configured): ${safe(status.agentsWithoutLlm.join(', '))}`);
   }
   for (const gate of status.gates) {
+    const phase = safe(gate.phase);
     if (gate.kind === 'budget') {
-      out.push('', `Budget gate before ${gate.title} (${gate.phase}): ${gate.reason ?? ''}`);
+      out.push('', `Budget gate before ${safe(gate.title)} (${phase}): ${safe(gate.reason)}`);
       out.push(
-        `  Raise: baton modify ${id} ${gate.phase} --set budget.tokens=N   (or --set phaseBudget.costUsd=N)`,
+        `  Raise: ${batonCommand(`modify ${run} ${phase} --set budget.tokens=N`)}   (or --set phaseBudget.costUsd=N)`,
       );
-      out.push(`  Or: baton approve|skip|reject ${id} ${gate.phase}`);
+      out.push(`  Or: ${batonCommand(`approve|skip|reject ${run} ${phase}`)}`);
       continue;
     }
     out.push(
       '',
-      `Gate open: ${gate.title} (${gate.phase}) since ${gate.openedAt}${gate.deadline ? `, ${gate.onTimeout} at ${gate.deadline}` : ''}`,
+      `Gate open: ${safe(gate.title)} (${phase}) since ${safe(gate.openedAt)}${gate.deadline ? `, ${safe(gate.onTimeout)} at ${safe(gate.deadline)}` : ''}`,
     );
-    if (gate.instructions) out.push(`  ${gate.instructions}`);
+    if (gate.instructions) out.push(`  ${safe(gate.instructions)}`);
     out.push(
-      `  Decide: baton approve|reject|retry|skip ${id} ${gate.phase}   or   baton modify ${id} ${gate.phase} --set key=value`,
+      `  Decide: ${batonCommand(`approve|reject|retry|skip ${run} ${phase}`)}   or   ${batonCommand(`modify ${run} ${phase} --set key=value`)}`,
     );
   }
   if (status.decisions.length) {
     out.push('', 'Decisions:');
     for (const d of status.decisions) {
       out.push(
-        `  ${d.at}  ${d.phase}: ${d.action} by ${d.by} (${d.via})${d.comment ? ` — ${d.comment}` : ''}`,
+        `  ${safe(d.at)}  ${safe(d.phase)}: ${safe(d.action)} by ${safe(d.by)} (${safe(d.via)})${d.comment ? ` — ${safe(d.comment)}` : ''}`,
       );
     }
   }
   if (status.ignoredSignals.length) {
     out.push('', 'Ignored signals:');
-    for (const s of status.ignoredSignals) out.push(`  ${s.at}  ${brief(s.payload)}: ${s.reason}`);
+    for (const s of status.ignoredSignals)
+      out.push(`  ${safe(s.at)}  ${brief(s.payload)}: ${safe(s.reason)}`);
   }
-  if (status.reason) out.push('', status.reason);
+  if (status.reason) out.push('', safe(status.reason));
   return out.join('\n');
 }
 
@@ -100,12 +115,27 @@ export function renderInbox(items: InboxItem[]): string {
       i.template ?? '',
       i.phase,
       i.unanswered ? '?' : elapsed(i.openedAt),
-      `baton approve ${i.workflowId} ${i.phase}`,
+      batonCommand(`approve ${i.workflowId} ${i.phase}`),
     ]),
   );
   return items.some((i) => i.unanswered)
-    ? `${rows}\n\n? : the run did not answer its status query; is a worker polling its task queue? (\`baton worker\`)`
+    ? `${rows}\n\n? : the run did not answer its status query; is a worker polling its task queue? (\`${batonCommand('worker')}\`)`
     : rows;
+}
+
+export function renderRuns(runs: RunListing[]): string {
+  if (runs.length === 0) return 'No runs.';
+  return table(
+    ['RUN', 'TEMPLATE', 'STATE', 'STARTED', 'GATES', 'PROGRESS'],
+    runs.map((r) => [
+      r.workflowId,
+      r.template ?? '',
+      r.state,
+      r.startTime.replace(/\.\d+Z$/, 'Z'),
+      r.pendingGates.join(','),
+      r.progress === undefined ? '' : `${r.progress}%`,
+    ]),
+  );
 }
 
 export function renderArtifacts(items: ArtifactListing[]): string {
@@ -122,9 +152,37 @@ export function renderArtifacts(items: ArtifactListing[]): string {
   );
 }
 
+const shown = (value: unknown): string =>
+  value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+
+/** Each template's phases, then its params: what `--param` takes, and what a run needs. */
 export function renderTemplates(templates: TemplateInfo[]): string {
-  return table(
-    ['TEMPLATE', 'PHASES', 'DESCRIPTION'],
-    templates.map((t) => [t.name, t.phases.join(' → '), t.description.split('\n')[0] ?? '']),
-  );
+  const out = [
+    table(
+      ['TEMPLATE', 'PHASES', 'DESCRIPTION'],
+      templates.map((t) => [t.name, t.phases.join(' → '), t.description.split('\n')[0] ?? '']),
+    ),
+  ];
+  for (const t of templates) {
+    const params = Object.entries(t.params);
+    out.push('', `${safe(t.name)} params${params.length ? ` (--param name=value):` : ': none'}`);
+    if (!params.length) continue;
+    const rows = table(
+      ['NAME', 'TYPE', 'DEFAULT', 'REQUIRED', 'DESCRIPTION'],
+      params.map(([name, p]) => [
+        name,
+        p.type,
+        shown(p.default),
+        p.required ? 'yes' : 'no',
+        [
+          p.description ?? '',
+          ...Object.entries(p.rules ?? {}).map(([rule, value]) => `${rule}: ${shown(value)}`),
+        ]
+          .filter(Boolean)
+          .join('; '),
+      ]),
+    );
+    out.push(rows.replace(/^/gm, '  '));
+  }
+  return out.join('\n');
 }

@@ -2,33 +2,36 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { ApprovalMode, Params } from '../shared/definition';
-import {
-  approvalSignal,
-  decideUpdate,
-  statusQuery,
-  WORKFLOW_TYPE,
-  type DecideResult,
-  type Decision,
-} from '../shared/messages';
-import { BatonPendingGates, BatonTemplate } from '../shared/search-attributes';
-import type { RunStatus, RunSummary } from '../shared/status';
+import type { ApprovalMode, Definition, Params, PipelineInput } from '../shared/definition';
 import type { AgentInputSchemas } from '../shared/input-schema';
+import { escapeControlChars, formatBytes, jsonBytes, LIMITS, utf8Bytes } from '../shared/limits';
+import { WORKFLOW_TYPE } from '../shared/messages';
+import { BatonTemplate } from '../shared/search-attributes';
+import type { RunSummary } from '../shared/status';
 import { validateDefinition } from '../shared/validate';
-import { BatonError, DecisionRejectedError, DefinitionError, RunNotFoundError } from './errors';
 import type { Baton } from './connect';
-import { queryStatus } from './status-query';
+import {
+  BatonError,
+  DefinitionError,
+  NoWorkerError,
+  RunNotFoundError,
+  TooLargeError,
+  WorkflowTaskFailingError,
+} from './errors';
+import { checkNewRunId } from './inputs';
+import { getStatus, handleOf } from './run-info';
 import { loadTemplate, readDefinitionFile } from './templates';
 
 export { connect, type Baton, type ConnectOptions } from './connect';
+export { decide, type DecideOptions, type DecideOutcome } from './decide';
+export { inbox, type InboxItem } from './inbox';
+export { cancelRun, getStatus, type EndedState } from './run-info';
+export { listRuns, type RunListing, type RunListOptions } from './run-list';
 export { FINAL_STATES, isFinalState } from './status-query';
 
-/** Inbox queries many runs and falls back to search attributes, so it waits less for each. */
-const INBOX_QUERY_TIMEOUT_MS = 3_000;
+/** The Web UI's summary and details of a run: a line and a paragraph, never the whole definition. */
+const UI_TEXT = { summaryChars: 200, detailsChars: 500 } as const;
 
 export interface StartOptions {
   /** A template name from `templates/`. */
@@ -67,25 +70,46 @@ async function workerAgentNames(): Promise<{ names: string[]; schemas: AgentInpu
   }
 }
 
+/** `<name>-<utc stamp>-<random>`; the name is reduced to safe characters (it may come from a file). */
 function defaultRunId(name: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${name}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+  const safe =
+    name
+      .replace(/[^A-Za-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 100) || 'run';
+  return `${safe}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
 async function resolveDefinition(options: StartOptions): Promise<{ raw: unknown; template?: string }> {
   const given = [options.template, options.file, options.definition].filter((v) => v !== undefined).length;
   if (given !== 1)
     throw new BatonError('Give exactly one of a template name, --file, or a definition object.');
-  if (options.definition !== undefined) return { raw: options.definition };
-  if (options.file !== undefined) return { raw: await readDefinitionFile(options.file) };
+  refuseOversized('params', options.params ?? {});
+  if (options.definition !== undefined) return { raw: refuseOversized('definition', options.definition) };
+  if (options.file !== undefined)
+    return { raw: refuseOversized('definition', await readDefinitionFile(options.file)) };
   return { raw: await loadTemplate(options.template as string), template: options.template };
 }
 
-/** Validates (every problem at once) and starts a `pipeline` run. Returns its workflow id. */
-export async function startRun(
-  baton: Baton,
-  options: StartOptions,
-): Promise<{ workflowId: string; firstRunId: string; params: Params }> {
+/** Everything a start sends, worked out and checked without a server. */
+export interface PreparedRun {
+  workflowId: string;
+  definition: Definition;
+  params: Params;
+  template?: string;
+  input: PipelineInput;
+  staticSummary: string;
+  staticDetails?: string;
+  /** The start request's payload size in bytes (JSON), checked against LIMITS.payloadBytes. */
+  bytes: number;
+}
+
+/**
+ * Resolves, validates (every problem at once) and sizes a run, offline: `baton validate` is this,
+ * and `startRun` sends what it returns. Throws DefinitionError, TooLargeError or a BatonError.
+ */
+export async function prepareRun(options: StartOptions): Promise<PreparedRun> {
   const { raw, template } = await resolveDefinition(options);
   const localAgents = options.agents === undefined && !options.skipAgentCheck;
   // Given names come without schemas: their inputs are checked by the run, against its worker's.
@@ -105,15 +129,61 @@ export async function startRun(
     );
   }
   const { definition, params } = checked;
-  const workflowId = options.id ?? defaultRunId(template ?? definition.name);
+  checkNewRunId(options.id);
+  const input: PipelineInput = {
+    definition,
+    params,
+    approvalMode: options.approvalMode ?? 'manual',
+    template,
+  };
+  // The Web UI's summary and details: short, so the definition travels once (as the input).
+  const staticSummary = truncate(
+    `${definition.name}: ${definition.phases.map((p) => p.id).join(' → ')}`,
+    UI_TEXT.summaryChars,
+  );
+  const staticDetails = definition.description
+    ? truncate(definition.description, UI_TEXT.detailsChars)
+    : undefined;
+  const bytes = jsonBytes([input]) + utf8Bytes(staticSummary) + utf8Bytes(staticDetails ?? '');
+  if (bytes > LIMITS.payloadBytes) {
+    throw new TooLargeError(
+      `The run's start request is ${formatBytes(bytes)} as JSON; Temporal refuses payloads over ${formatBytes(LIMITS.payloadBytes)}. Make the definition or the params smaller (put large content in files the agents read).`,
+    );
+  }
+  return {
+    workflowId: options.id ?? defaultRunId(template ?? definition.name),
+    definition,
+    params,
+    template,
+    input,
+    staticSummary,
+    staticDetails,
+    bytes,
+  };
+}
+
+/** Validates (every problem at once) and starts a `pipeline` run. Returns its workflow id. */
+export async function startRun(
+  baton: Baton,
+  options: StartOptions,
+): Promise<{ workflowId: string; firstRunId: string; params: Params }> {
+  return startPrepared(baton, await prepareRun(options));
+}
+
+/** Starts a run `prepareRun` checked: the CLI checks before it connects, then sends. */
+export async function startPrepared(
+  baton: Baton,
+  prepared: PreparedRun,
+): Promise<{ workflowId: string; firstRunId: string; params: Params }> {
+  const { workflowId, definition, params, template, input, staticSummary, staticDetails } = prepared;
   try {
     const handle = await baton.client.workflow.start(WORKFLOW_TYPE, {
       taskQueue: baton.taskQueue,
       workflowId,
-      args: [{ definition, params, approvalMode: options.approvalMode ?? 'manual', template }],
+      args: [input],
       typedSearchAttributes: [{ key: BatonTemplate, value: template ?? definition.name }],
-      staticSummary: `${definition.name}: ${definition.phases.map((p) => p.id).join(' → ')}`,
-      staticDetails: definition.description || undefined,
+      staticSummary,
+      staticDetails,
     });
     return { workflowId, firstRunId: handle.firstExecutionRunId, params };
   } catch (error) {
@@ -123,6 +193,26 @@ export async function startRun(
   }
 }
 
+/**
+ * Refuses, before it is validated or sent, a value that could never fit in Temporal's payload
+ * limit: validating 5 MB would only delay the answer, and the server would retry the start.
+ */
+function refuseOversized<T>(what: string, value: T): T {
+  let bytes: number;
+  try {
+    bytes = jsonBytes(value);
+  } catch {
+    return value; // Too deep to serialize: validation names the nesting.
+  }
+  if (bytes > LIMITS.payloadBytes)
+    throw new TooLargeError(
+      `The ${what} is ${formatBytes(bytes)} as JSON; Temporal refuses payloads over ${formatBytes(LIMITS.payloadBytes)}, so no run could start with it. Make it smaller (put large content in files the agents read).`,
+    );
+  return value;
+}
+
+const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 async function alreadyExists(baton: Baton, id: string, cause: Error): Promise<BatonError> {
   const existing = await handleOf(baton, id)
     .describe()
@@ -131,174 +221,9 @@ async function alreadyExists(baton: Baton, id: string, cause: Error): Promise<Ba
     ? ` (started ${existing.startTime.toISOString().replace(/\.\d+Z$/, 'Z')}, ${existing.status.name.toLowerCase()})`
     : '';
   return new BatonError(
-    `A run with id "${id}" already exists${since}; choose another --id, or omit it for a fresh one.`,
+    `A run with id "${escapeControlChars(id)}" already exists${since}; choose another --id, or omit it for a fresh one.`,
     { cause },
   );
-}
-
-function handleOf(baton: Baton, id: string): WorkflowHandle {
-  return baton.client.workflow.getHandle(id);
-}
-
-async function notFoundAware<T>(baton: Baton, id: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError)
-      throw new RunNotFoundError(id, baton.namespace, { cause: error });
-    throw error;
-  }
-}
-
-export async function getStatus(baton: Baton, id: string): Promise<RunStatus> {
-  return notFoundAware(baton, id, async () => {
-    // Asked together: a run that failed before it started its phases (a bad definition, an agent
-    // its worker lacks) answers with a status stuck at `running`, or does not answer at all.
-    const [answer, description] = await Promise.all([
-      queryStatus(baton, id).then(
-        (status) => ({ status }),
-        (error: unknown) => ({ error }),
-      ),
-      handleOf(baton, id).describe(),
-    ]);
-    if (description.status.name === 'FAILED' && !('status' in answer && answer.status.state === 'failed')) {
-      const failure = await handleOf(baton, id)
-        .result()
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-      const message =
-        failure instanceof WorkflowFailedError
-          ? (failure.cause?.message ?? failure.message)
-          : (failure as Error | undefined)?.message;
-      throw new BatonError(
-        `Run "${id}" failed before it started its phases: ${message ?? 'unknown failure'}`,
-        {
-          cause: failure,
-        },
-      );
-    }
-    if ('error' in answer) throw answer.error;
-    return answer.status;
-  });
-}
-
-export type DecideOutcome =
-  | DecideResult
-  /** Sent as a signal without waiting for the run to take it (`confirm: false`). */
-  | { accepted: 'sent'; phase: string; action: string };
-
-/**
- * Sends a decision and tells whether the run took it.
- *
- * By default it goes as the `approval` signal, and the client then watches `status` until the run
- * records the decision or ignores it (then this throws with the run's reason). Signals are history
- * events, so they replay in the same order whatever happens to the worker. `via: 'update'` uses the
- * validated `decide` update instead: see the README's note on updates and worker restarts.
- */
-export async function decide(
-  baton: Baton,
-  id: string,
-  decision: Decision,
-  options: { via?: 'update' | 'signal'; confirm?: boolean; timeoutMs?: number } = {},
-): Promise<DecideOutcome> {
-  return notFoundAware(baton, id, async () => {
-    const handle = handleOf(baton, id);
-    if (options.via === 'update') {
-      // An update waits for a worker to take it; ask first, so a missing worker is said at once.
-      await queryStatus(baton, id);
-      try {
-        return await handle.executeUpdate(decideUpdate, { args: [decision] });
-      } catch (error) {
-        if (error instanceof WorkflowUpdateFailedError) {
-          const reason =
-            error.cause instanceof ApplicationFailure
-              ? error.cause.message
-              : (error.cause?.message ?? error.message);
-          throw new DecisionRejectedError(`Decision refused by run "${id}": ${reason}`, { cause: error });
-        }
-        throw error;
-      }
-    }
-    if (options.confirm === false) {
-      await handle.signal(approvalSignal, decision);
-      return { accepted: 'sent', phase: decision.phase, action: decision.action };
-    }
-    const before = await queryStatus(baton, id);
-    await handle.signal(approvalSignal, decision);
-    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-    while (Date.now() < deadline) {
-      const status = await queryStatus(baton, id);
-      const ignored = status.ignoredSignals
-        .slice(before.ignoredSignals.length)
-        .find((s) => sameDecision(s.payload, decision));
-      if (ignored) throw new DecisionRejectedError(`Decision refused by run "${id}": ${ignored.reason}`);
-      const taken =
-        status.decisions.slice(before.decisions.length).some((d) => sameDecision(d, decision)) ||
-        // A gate that was open and has closed since took some decision, possibly this one.
-        (before.gates.some((g) => g.phase === decision.phase) &&
-          !status.gates.some((g) => g.phase === decision.phase) &&
-          status.decisions.length > before.decisions.length);
-      if (taken) return { accepted: true, phase: decision.phase, action: decision.action };
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new BatonError(
-      `Decision sent to run "${id}" but not taken within ${Math.round((options.timeoutMs ?? 30_000) / 1000)}s; is a worker running? Check with \`baton status ${id}\`.`,
-    );
-  });
-}
-
-function sameDecision(a: unknown, b: Decision): boolean {
-  const x = a as Partial<Decision> | undefined;
-  return x?.phase === b.phase && x?.action === b.action && x?.by === b.by && x?.comment === b.comment;
-}
-
-export interface InboxItem {
-  workflowId: string;
-  template?: string;
-  phase: string;
-  startTime: Date;
-  openedAt?: string;
-  instructions?: string;
-  /** Set when the run did not answer its status query (no worker?): only the search attributes are known. */
-  unanswered?: true;
-}
-
-/**
- * Open gates across all running runs, found through the `BatonPendingGates` search attribute. Each
- * run's status adds when its gates opened and their instructions; the runs are asked all at once,
- * and one that does not answer soon (no worker) is listed from its search attributes alone.
- */
-export async function inbox(baton: Baton): Promise<InboxItem[]> {
-  const query = `ExecutionStatus = "Running" AND BatonPendingGates IS NOT NULL`;
-  const runs = [];
-  for await (const run of baton.client.workflow.list({ query })) runs.push(run);
-  const timeoutMs = Math.min(baton.queryTimeoutMs, INBOX_QUERY_TIMEOUT_MS);
-  const statuses = await Promise.all(
-    runs.map((run) =>
-      baton.connection
-        .withDeadline(Date.now() + timeoutMs, () => handleOf(baton, run.workflowId).query(statusQuery))
-        .catch(() => undefined),
-    ),
-  );
-  return runs.flatMap((run, i) => {
-    const status = statuses[i];
-    const gates = run.typedSearchAttributes.get(BatonPendingGates) ?? [];
-    const template = run.typedSearchAttributes.get(BatonTemplate);
-    return gates.map((phase): InboxItem => {
-      const gate = status?.gates.find((g) => g.phase === phase);
-      return {
-        workflowId: run.workflowId,
-        template,
-        phase,
-        startTime: run.startTime,
-        openedAt: gate?.openedAt,
-        instructions: gate?.instructions,
-        ...(status ? {} : { unanswered: true as const }),
-      };
-    });
-  });
 }
 
 export interface ArtifactListing {
@@ -312,7 +237,7 @@ export async function listArtifacts(baton: Baton, id: string, phase?: string): P
   const status = await getStatus(baton, id);
   if (phase && !status.phases.some((p) => p.id === phase)) {
     throw new BatonError(
-      `Run "${id}" has no phase "${phase}"; phases are: ${status.phases.map((p) => p.id).join(', ')}`,
+      `Run "${escapeControlChars(id)}" has no phase "${escapeControlChars(phase)}"; phases are: ${status.phases.map((p) => p.id).join(', ')}`,
     );
   }
   return status.phases
@@ -320,21 +245,55 @@ export async function listArtifacts(baton: Baton, id: string, phase?: string): P
     .flatMap((p) => (p.artifacts ?? []).map((artifact) => ({ phase: p.id, commit: p.commit, artifact })));
 }
 
-export async function cancelRun(baton: Baton, id: string): Promise<void> {
-  await notFoundAware(baton, id, () => handleOf(baton, id).cancel());
+/** How often `waitForResult` checks that a worker is there to run the run, until it finds one is not. */
+const STALL_CHECK_MS = 3_000;
+
+export interface WaitOptions {
+  /**
+   * Called once, if while the run has not ended no worker answers it (or its workflow task is
+   * failing), with the message `status` would give. The wait goes on: a worker may still come.
+   */
+  onStall?: (message: string) => void;
+  stallCheckMs?: number;
 }
 
 /** Waits for the run to end. A failed run raises a BatonError with the failure's message. */
-export async function waitForResult(baton: Baton, id: string): Promise<RunSummary> {
-  return notFoundAware(baton, id, async () => {
-    try {
-      return (await handleOf(baton, id).result()) as RunSummary;
-    } catch (error) {
-      if (error instanceof WorkflowFailedError) {
-        const cause = error.cause;
-        throw new BatonError(`Run "${id}" failed: ${cause?.message ?? error.message}`, { cause: error });
-      }
-      throw error;
+export async function waitForResult(
+  baton: Baton,
+  id: string,
+  options: WaitOptions = {},
+): Promise<RunSummary> {
+  const { onStall } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let waiting = true;
+  const check = () => {
+    timer = setTimeout(() => {
+      getStatus(baton, id).then(
+        () => waiting && check(),
+        (error: unknown) => {
+          if (!waiting) return;
+          if (error instanceof NoWorkerError || error instanceof WorkflowTaskFailingError)
+            onStall?.(error.message);
+          else check();
+        },
+      );
+    }, options.stallCheckMs ?? STALL_CHECK_MS);
+  };
+  if (onStall) check();
+  try {
+    return (await handleOf(baton, id).result()) as RunSummary;
+  } catch (error) {
+    if (error instanceof WorkflowFailedError) {
+      const cause = error.cause;
+      throw new BatonError(`Run "${escapeControlChars(id)}" failed: ${cause?.message ?? error.message}`, {
+        cause: error,
+      });
     }
-  });
+    if (error instanceof WorkflowNotFoundError)
+      throw new RunNotFoundError(escapeControlChars(id), baton.namespace, { cause: error });
+    throw error;
+  } finally {
+    waiting = false;
+    clearTimeout(timer);
+  }
 }

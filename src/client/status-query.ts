@@ -2,7 +2,8 @@ import { isGrpcCancelledError, isGrpcDeadlineError, isGrpcServiceError } from '@
 import { statusQuery } from '../shared/messages';
 import { FINAL_RUN_STATES, type RunState, type RunStatus } from '../shared/status';
 import type { Baton } from './connect';
-import { NoWorkerError } from './errors';
+import { escapeControlChars } from '../shared/limits';
+import { batonCommand, NoWorkerError } from './errors';
 
 /** Run states after which a run changes no more: watchers (`status --watch`, `baton dev`) stop there. */
 export const FINAL_STATES = FINAL_RUN_STATES;
@@ -60,15 +61,16 @@ async function unanswered(
     })
     .catch(() => undefined);
   const taskQueue = found?.taskQueue ?? baton.taskQueue;
+  const shown = escapeControlChars(id);
   if (found?.polled) {
     return new NoWorkerError(
-      `Run "${id}" did not answer its status query within ${Math.round(timeoutMs / 1000)}s, though a worker polls task queue "${taskQueue}": it may be busy or stuck on this run. Check the worker's log, then try again.`,
+      `Run "${shown}" did not answer its status query within ${Math.round(timeoutMs / 1000)}s, though a worker polls task queue "${taskQueue}": it may be busy or stuck on this run. Check the worker's log, then try again.`,
       { cause },
     );
   }
   const env = taskQueue === baton.taskQueue ? '' : `BATON_TASK_QUEUE=${taskQueue} `;
   return new NoWorkerError(
-    `Run "${id}" did not answer its status query: no worker is polling task queue "${taskQueue}". Start one with \`${env}baton worker\` (or \`npm start\`).`,
+    `Run "${shown}" did not answer its status query: no worker is polling task queue "${taskQueue}". Start one with \`${env}${batonCommand('worker')}\` (or \`npm start\`).`,
     { cause },
   );
 }

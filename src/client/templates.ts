@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { BatonError } from './errors';
+import { BatonError, batonCommand } from './errors';
 
 export function templatesDir(): string {
   return process.env.BATON_TEMPLATES_DIR ?? fileURLToPath(new URL('../../templates', import.meta.url));
@@ -30,12 +30,38 @@ export async function readDefinitionFile(path: string): Promise<unknown> {
   }
 }
 
+/** A template param as `baton templates` shows it. */
+export interface TemplateParam {
+  type: string;
+  default?: unknown;
+  /** True when the run needs a value: no default, and not `required: false`. */
+  required: boolean;
+  description?: string;
+  /** Other rules the param declares (pattern, enum, minLength, min, max, …), as written. */
+  rules?: Record<string, unknown>;
+}
+
 export interface TemplateInfo {
   name: string;
   path: string;
   description: string;
   phases: string[];
-  params: Record<string, { description?: string; default?: unknown }>;
+  params: Record<string, TemplateParam>;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function paramOf(raw: unknown): TemplateParam {
+  const spec = isRecord(raw) ? raw : {};
+  const { type, default: value, required, description, ...rules } = spec;
+  return {
+    type: typeof type === 'string' ? type : 'string',
+    ...(value === undefined ? {} : { default: value }),
+    required: value === undefined && required !== false,
+    ...(typeof description === 'string' ? { description } : {}),
+    ...(Object.keys(rules).length ? { rules } : {}),
+  };
 }
 
 export async function listTemplates(dir = templatesDir()): Promise<TemplateInfo[]> {
@@ -45,14 +71,19 @@ export async function listTemplates(dir = templatesDir()): Promise<TemplateInfo[
       const raw = (await readDefinitionFile(join(dir, file))) as {
         description?: string;
         phases?: Array<{ id?: string }>;
-        params?: TemplateInfo['params'];
+        params?: unknown;
       };
       return {
         name: basename(file, extname(file)),
         path: join(dir, file),
         description: raw?.description ?? '',
         phases: (raw?.phases ?? []).map((p) => String(p.id)),
-        params: raw?.params ?? {},
+        params: Object.fromEntries(
+          Object.entries(isRecord(raw?.params) ? raw.params : {}).map(([name, spec]) => [
+            name,
+            paramOf(spec),
+          ]),
+        ),
       };
     }),
   );
@@ -64,7 +95,7 @@ export async function loadTemplate(name: string, dir = templatesDir()): Promise<
   const found = templates.find((t) => t.name === name);
   if (!found) {
     throw new BatonError(
-      `Unknown template "${name}". Templates: ${templates.map((t) => t.name).join(', ')} (see \`baton templates\`), or pass --file def.yaml.`,
+      `Unknown template "${name}". Templates: ${templates.map((t) => t.name).join(', ')} (see \`${batonCommand('templates')}\`), or pass --file def.yaml.`,
     );
   }
   return readDefinitionFile(found.path);
