@@ -27,7 +27,12 @@ export function addDecisionCommands(program: Command): void {
         throw new BatonError(
           'Say who decides with --by NAME (or set BATON_USER): no OS user name was found.',
         );
-      const changes = action === 'modify' ? parsePairs(opts.set as string[], '--set', true) : undefined;
+      const sets = (opts.set as string[] | undefined) ?? [];
+      if (action === 'modify' && sets.length === 0)
+        throw new BatonError(
+          'modify needs at least one --set key=value (the input fields to change); to run the phase again as it is, use retry.',
+        );
+      const changes = action === 'modify' ? parsePairs(sets, '--set', true) : undefined;
       const decision: Decision = {
         phase,
         action,
@@ -63,7 +68,7 @@ export function addDecisionCommands(program: Command): void {
   for (const action of DECISION_ACTIONS) {
     const command = decisionCommand(action, descriptions[action]);
     if (action === 'modify')
-      command.requiredOption('--set <k=v>', 'input change (repeatable; JSON values allowed)', collect, []);
+      command.option('--set <k=v>', 'input change (repeatable; JSON values allowed)', collect, []);
     command.action(decideAction(action));
   }
 }

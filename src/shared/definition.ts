@@ -122,7 +122,9 @@ export type ApprovalMode = z.infer<typeof ApprovalModeSchema>;
 
 /** The one argument of the `pipeline` workflow. */
 export const PipelineInputSchema = z.object({
-  definition: z.unknown(),
+  definition: z.unknown().refine((value) => value !== undefined, {
+    error: 'definition is required: the pipeline definition object { name, phases }',
+  }),
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   approvalMode: ApprovalModeSchema.default('manual'),
   /** The template the definition came from, if any; shown in lists. */

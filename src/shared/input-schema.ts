@@ -94,11 +94,22 @@ export function inputProblems(
       problems.push([key, `agent "${agent}" requires "${key}"; add it to the input`]);
   }
   for (const [key, value] of Object.entries(input)) {
-    const types = schema.properties[key]?.type;
-    if (!types || (typeof value === 'string' && value.includes('${'))) continue;
-    const actual = jsonTypeOf(value);
-    const fits = types.includes(actual) || (actual === 'integer' && types.includes('number'));
-    if (!fits) problems.push([key, `agent "${agent}" takes ${types.join(' or ')} here, not ${actual}`]);
+    const problem = typeProblem(agent, key, value, schema);
+    if (problem) problems.push([key, problem]);
   }
   return problems;
+}
+
+/** Why `value` cannot be the agent's field `key`, by JSON type; bindings are left to the run. */
+export function typeProblem(
+  agent: string,
+  key: string,
+  value: unknown,
+  schema: AgentInputSchema,
+): string | undefined {
+  const types = schema.properties[key]?.type;
+  if (!types || (typeof value === 'string' && value.includes('${'))) return undefined;
+  const actual = jsonTypeOf(value);
+  const fits = types.includes(actual) || (actual === 'integer' && types.includes('number'));
+  return fits ? undefined : `agent "${agent}" takes ${types.join(' or ')} here, not ${actual}`;
 }

@@ -92,6 +92,14 @@ export function sanitizeSignalDecision(payload: unknown): { payload: unknown; sa
 }
 
 /** The `changes` of a modify at a budget gate: a new run budget and/or a new budget for the phase. */
+/** A zod issue as `field: message`, unless the message already starts with the field's name. */
+export function fieldMessage(issue: z.core.$ZodIssue): string {
+  const field = issue.path.map(String).join('.');
+  return field && !issue.message.startsWith(String(issue.path[0]))
+    ? `${field}: ${issue.message}`
+    : issue.message;
+}
+
 export const BudgetChangeSchema = z
   .object({ budget: BudgetSchema.optional(), phaseBudget: BudgetSchema.optional() })
   .strict()

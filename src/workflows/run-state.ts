@@ -6,9 +6,9 @@ import {
   type Params,
   type Phase,
 } from '../shared/definition';
-import { acceptedFields, type AgentInputSchemas, unknownFields } from '../shared/input-schema';
+import { acceptedFields, type AgentInputSchemas, typeProblem, unknownFields } from '../shared/input-schema';
 import { jsonBytes, LIMITS, nestsDeeperThan } from '../shared/limits';
-import { BudgetChangeSchema, DecisionSchema, type Decision } from '../shared/messages';
+import { BudgetChangeSchema, DecisionSchema, fieldMessage, type Decision } from '../shared/messages';
 import { BatonPendingGates, BatonProgress, BatonTemplate } from '../shared/search-attributes';
 import {
   addUsage,
@@ -83,7 +83,7 @@ export function createRunState(
   /** Why a decision cannot be taken now, or undefined when it can. */
   const rejectionOf = (raw: unknown): string | undefined => {
     const parsed = DecisionSchema.safeParse(raw);
-    if (!parsed.success) return parsed.error.issues.map((i) => i.message).join('; ');
+    if (!parsed.success) return parsed.error.issues.map(fieldMessage).join('; ');
     const decision = parsed.data;
     if (state !== 'running') return `the run has ended (${state}); it takes no more decisions`;
     if (!phases.has(decision.phase)) {
@@ -111,6 +111,10 @@ export function createRunState(
       const unknown = schema ? unknownFields(Object.keys(decision.changes ?? {}), schema) : [];
       if (schema && unknown.length > 0) {
         return `modify changes ${unknown.map((k) => `"${k.slice(0, 100)}"`).join(', ')}, which agent "${agent}" does not take; it accepts: ${acceptedFields(schema)}`;
+      }
+      for (const [key, value] of schema ? Object.entries(decision.changes ?? {}) : []) {
+        const problem = typeProblem(agent, key, value, schema as NonNullable<typeof schema>);
+        if (problem) return `changes.${key}: ${problem}`;
       }
     }
     return undefined;
