@@ -9,8 +9,8 @@ import {
   nestsDeeperThan,
   RESERVED_DECIDER,
 } from '../shared/limits';
-import type { Decision } from '../shared/messages';
-import { BatonError } from './errors';
+import { DecisionSchema, fieldMessage, type Decision } from '../shared/messages';
+import { BatonError, DecisionRejectedError } from './errors';
 
 /** Keys that would reach Object.prototype through a dotted `--set` path. */
 const UNSAFE_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
@@ -112,6 +112,12 @@ const FIELDS: DecisionLabels = { by: 'by', comment: 'comment', changes: 'changes
 export function checkDecision(decision: Decision, labels: DecisionLabels = FIELDS): void {
   const problems: string[] = [];
   const { by, comment, changes } = decision;
+  // Callers of the API may send anything: the field types first, by the run's own schema.
+  const typed = DecisionSchema.safeParse(decision);
+  if (typeof by !== 'string' || (comment !== undefined && typeof comment !== 'string')) {
+    const issues = typed.success ? [] : typed.error.issues.map(fieldMessage);
+    throw new DecisionRejectedError(`The decision is refused: ${issues.join('; ')}`);
+  }
   if (by.trim() === '') problems.push(`${labels.by} is empty; say who decides`);
   if (hasControlChars(by))
     problems.push(
@@ -139,7 +145,10 @@ export function checkDecision(decision: Decision, labels: DecisionLabels = FIELD
         `${labels.changes} is ${formatBytes(jsonBytes(changes))} as JSON; the limit is ${formatBytes(LIMITS.changesBytes)}`,
       );
   }
-  if (problems.length === 1) throw new BatonError(problems[0]);
+  if (problems.length === 0 && !typed.success) problems.push(...typed.error.issues.map(fieldMessage));
+  if (problems.length === 1) throw new DecisionRejectedError(problems[0] as string);
   if (problems.length)
-    throw new BatonError(`The decision is refused:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    throw new DecisionRejectedError(
+      `The decision is refused:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
 }

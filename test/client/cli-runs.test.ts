@@ -279,6 +279,7 @@ describe.concurrent('the baton CLI, with runs on a server', { timeout: 180_000 }
     const phases = Array.from({ length: 60 }, (_, i) => ({
       id: `phase-with-a-long-name-${i}`,
       agent: 'design',
+      input: { requirement: 'a todo API' },
       ...(i ? { needs: [`phase-with-a-long-name-${i - 1}`] } : {}),
     }));
     await startRun(shared.baton, {
