@@ -3,7 +3,7 @@ import { DECISION_ACTIONS, type Decision, type DecisionAction } from '../shared/
 import type { RunSummary } from '../shared/status';
 import { BatonError } from './errors';
 import { renderArtifacts, renderInbox, renderStatus, renderTemplates } from './format';
-import { createArtifactStore } from '../activities/artifacts';
+import { createArtifactStore } from '../store/artifacts';
 import {
   cancelRun,
   connect,

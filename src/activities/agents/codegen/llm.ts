@@ -4,12 +4,12 @@
  * tests exercise, so `build` checks the LLM's code against tests it did not write.
  */
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import type { Llm } from '../llm';
-import type { AgentContext } from './agent';
-import type { Target } from './build';
-import type { Files } from './codegen-node';
+import { agentFailure } from '../../failures';
+import type { AgentContext } from '../agent';
+import { askLlm } from '../toolbox/llm';
+import type { Files } from './node';
+import type { Target } from './target';
 
 /** Which generated files the LLM writes, per target, and what each must do. */
 const LAYOUT: Record<Target, { pattern: RegExp; role: (file: string) => string; language: string }> = {
@@ -101,12 +101,12 @@ export interface CodeRequest {
  * Asks the LLM for the implementation files and returns them, each checked to lie in the
  * allowed layout and inside the project directory. A bad answer is `Agent.BadOutput`.
  */
-export async function generateWithLlm(llm: Llm, request: CodeRequest, context: AgentContext): Promise<Files> {
+export async function generateWithLlm(request: CodeRequest, context: AgentContext): Promise<Files> {
   const layout = LAYOUT[request.target];
   const allowed = llmPaths(request.target, request.files);
   if (allowed.length === 0) return [];
   const skeleton = request.files.filter(([file]) => !allowed.includes(file));
-  const answer = await llm.generateObject({
+  const answer = await askLlm(context, {
     agent: 'codegen',
     schema: codeAnswerSchema(allowed),
     system:
@@ -120,17 +120,14 @@ export async function generateWithLlm(llm: Llm, request: CodeRequest, context: A
       'The rest of the project is already written and must keep working with your files unchanged:',
       bounded(skeleton),
     ].join('\n\n'),
-    signal: context.signal,
-    heartbeat: (details) => context.heartbeat(details),
-    recordUsage: (usage) => context.recordUsage(usage),
   });
   return answer.files.map(({ path: file, content }): [string, string] => {
     const normalized = path.posix.normalize(file);
     // The schema already limits paths to the layout; this guards the directory itself.
     if (!allowed.includes(normalized) || normalized.startsWith('../') || path.posix.isAbsolute(normalized)) {
-      throw ApplicationFailure.nonRetryable(
+      throw agentFailure(
+        'BadOutput',
         `codegen's LLM answered with file "${file}", outside ${request.dir}/ or its allowed layout (${allowed.join(', ')})`,
-        'Agent.BadOutput',
       );
     }
     return [normalized, content.endsWith('\n') ? content : `${content}\n`];

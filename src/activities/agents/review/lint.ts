@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Linter } from 'eslint';
-import type { Finding } from './review-checks';
-import { toPosix } from './build';
-import { leavesRootSync } from './inside';
+import { toPosix } from '../toolbox/files';
+import { leavesRootSync } from '../toolbox/inside';
+import type { Finding } from './checks';
 
 const TS_FILE = /\.(?:ts|tsx|mts|cts)$/;
 const LINTED_FILE = /\.(?:js|mjs|cjs|jsx|ts|tsx|mts|cts)$/;

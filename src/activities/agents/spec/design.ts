@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { defineAgent } from './agent';
-import { badInput } from './build';
+import { badInput } from '../../failures';
+import { defineAgent } from '../agent';
 
 /**
  * The text utilities the deterministic design and codegen agents know. The design picks functions

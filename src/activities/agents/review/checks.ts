@@ -6,8 +6,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { AgentContext } from './agent';
-import { badInput, runProcess } from './build';
+import { badInput } from '../../failures';
+import type { AgentContext } from '../agent';
+import { runProcess } from '../toolbox/process';
 
 export const FindingSchema = z.object({
   file: z.string(),

@@ -1,9 +1,9 @@
 /**
  * What the `codegen` agent reads from an OpenAPI document: its CRUD resources and their fields.
  */
-import { FIELD_TYPES, type Field, pascal } from './api-spec';
-import { singular } from './naming';
-import { badInput } from './build';
+import { badInput } from '../../failures';
+import { FIELD_TYPES, type Field, pascal } from '../spec/openapi';
+import { singular } from '../spec/naming';
 
 export type { Field };
 

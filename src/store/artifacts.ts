@@ -1,8 +1,12 @@
+/**
+ * The artifact store: content-addressed files outside history. Workers write it; the client's
+ * `baton artifact` reads it.
+ */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { batonHome } from './home';
 import { dirname, extname, join } from 'node:path';
-import type { ArtifactRef } from './agents/agent';
+import { batonHome } from '../config/home';
+import type { ArtifactRef } from '../shared/status';
 
 /** Payloads above this many bytes never enter history: they are stored and referenced. */
 export const INLINE_LIMIT_BYTES = 64 * 1024;
