@@ -37,6 +37,14 @@ export function badInput(message: string): ApplicationFailure {
   return agentFailure('BadInput', message);
 }
 
+/**
+ * What a cancelled agent rethrows: the abort's own reason (Temporal's CancelledFailure), so the
+ * activity ends as cancelled rather than failed.
+ */
+export function cancellation(signal: AbortSignal, fallback: unknown = new Error('cancelled')): unknown {
+  return signal.reason ?? fallback;
+}
+
 /** A zod error as one line: `path: message; path: message`. */
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');

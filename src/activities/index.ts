@@ -34,7 +34,7 @@ export function configuredAgents(config?: BatonConfig): Agent[] {
   ];
 }
 
-export function defaultWorkspaceRoot(): string {
+function defaultWorkspaceRoot(): string {
   return join(batonHome(), 'workspaces');
 }
 

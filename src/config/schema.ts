@@ -5,7 +5,7 @@ import { DURATION_HINT, parseDuration } from '../shared/duration';
 
 export type Env = Record<string, string | undefined>;
 
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'openai-compatible'] as const;
+const PROVIDER_KINDS = ['openai', 'anthropic', 'openai-compatible'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -83,7 +83,7 @@ export const PriceSchema = z.strictObject({
     .number()
     .nonnegative({ error: 'must be US dollars per million output tokens (a number ≥ 0)' }),
 });
-export type Price = z.infer<typeof PriceSchema>;
+type Price = z.infer<typeof PriceSchema>;
 
 export const AgentSettingsSchema = z.strictObject({ model: ModelSchema.optional() });
 

@@ -109,7 +109,7 @@ export function keyProblems(raw: unknown): Array<{ path: string; problem: string
 }
 
 /** Secrets that must never appear in errors or logs: provider keys, and any `*_KEY`/`*_TOKEN`-like variable. */
-export function secretsIn(config: BatonConfig | undefined, env: Env = process.env): string[] {
+function secretsIn(config: BatonConfig | undefined, env: Env = process.env): string[] {
   const names = new Set([
     'OPENAI_API_KEY',
     'ANTHROPIC_API_KEY',

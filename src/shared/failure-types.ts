@@ -29,7 +29,6 @@ export const AGENT_FAILURES = {
 } as const;
 
 export type AgentFailureKind = keyof typeof AGENT_FAILURES;
-export type AgentFailureType = (typeof AGENT_FAILURES)[AgentFailureKind]['type'];
 
 /** Failures the `pipeline` workflow raises itself; all of them are permanent. */
 export const BATON_FAILURES = {

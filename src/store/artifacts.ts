@@ -38,7 +38,7 @@ export function guessMediaType(name: string): string {
   return MEDIA_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream';
 }
 
-export function defaultArtifactRoot(): string {
+function defaultArtifactRoot(): string {
   return process.env.BATON_ARTIFACTS_DIR ?? join(batonHome(), 'artifacts');
 }
 
@@ -49,7 +49,7 @@ export interface ArtifactStore {
 }
 
 /** The sha256 hex digest named by an artifact URI, or an error that says what a URI looks like. */
-export function digestOf(uri: string): string {
+function digestOf(uri: string): string {
   const digest = uri.startsWith(URI_PREFIX) ? uri.slice(URI_PREFIX.length) : '';
   if (!/^[0-9a-f]{64}$/.test(digest)) {
     throw new Error(

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { AgentFailureKind } from '../../shared/failure-types';
-import { agentFailure, badInput } from '../failures';
+import { agentFailure, badInput, cancellation } from '../failures';
 import { retryAfterMs } from '../retry-after';
 import { type AgentContext, defineAgent } from './agent';
 import { isDirectory, listFiles, skipping } from './toolbox/files';
@@ -23,7 +23,7 @@ const ResultSchema = z.object({
   /** Offline only: how often the query's terms occur in it. */
   matches: z.number().int().min(0).optional(),
 });
-export type ResearchResult = z.infer<typeof ResultSchema>;
+type ResearchResult = z.infer<typeof ResultSchema>;
 
 /** The part of GitHub's `GET /search/repositories` answer this agent reads. */
 const GitHubSearchSchema = z.object({
@@ -118,7 +118,7 @@ async function searchGitHub(
       signal: AbortSignal.any([context.signal, timeout]),
     });
   } catch (error) {
-    if (context.signal.aborted) throw context.signal.reason ?? error;
+    if (context.signal.aborted) throw cancellation(context.signal, error);
     const why = timeout.aborted ? `no answer within ${TIMEOUT_MS / 1000}s` : (error as Error).message;
     throw fail('ProviderUnavailable', hide(`cannot reach GitHub at ${endpoint} (${why})`));
   }

@@ -11,7 +11,7 @@ export function answerInstructions(schema: z.ZodType): string {
   return `Answer with one JSON value that matches this JSON Schema, and nothing else:\n${JSON.stringify(jsonSchema)}`;
 }
 
-export type Interpreted<T> = { ok: true; value: T } | { ok: false; problem: string };
+type Interpreted<T> = { ok: true; value: T } | { ok: false; problem: string };
 
 /** Parses an answer: JSON (a fenced block is accepted too), then the schema. */
 export function interpret<S extends z.ZodType>(text: string, schema: S): Interpreted<z.output<S>> {

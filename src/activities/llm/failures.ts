@@ -3,7 +3,7 @@ import { APICallError, LoadAPIKeyError } from 'ai';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ProviderSettings, ResolvedModel } from '../../config';
 import type { AgentFailureKind } from '../../shared/failure-types';
-import { agentFailure } from '../failures';
+import { agentFailure, cancellation } from '../failures';
 import { retryAfterMs } from '../retry-after';
 import { TimeoutError } from './call';
 
@@ -29,7 +29,7 @@ export function missingKey(resolved: ResolvedModel, settings: ProviderSettings):
 export function classifyLlmError(error: unknown, ctx: FailureContext): unknown {
   if (error instanceof ApplicationFailure) return error;
   // A cancelled activity: let Temporal see the cancellation itself.
-  if (ctx.signal?.aborted) return ctx.signal.reason ?? error;
+  if (ctx.signal?.aborted) return cancellation(ctx.signal, error);
   const label = `${ctx.resolved.provider}:${ctx.resolved.model}`;
   const endpoint = ctx.settings.baseUrl ?? `the ${ctx.settings.kind} API`;
   const fail = (kind: AgentFailureKind, message: string, nextRetryDelay?: number) =>

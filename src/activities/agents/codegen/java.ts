@@ -21,7 +21,7 @@ function sample(field: Field, text = `sample ${field.name}`): string {
 }
 
 /** The Java package for a service: `todo-service` → `com.example.todoservice`. */
-export function javaPackage(service: string): string {
+function javaPackage(service: string): string {
   const name = service.toLowerCase().replace(/[^a-z0-9]/g, '');
   return `com.example.${/^[a-z]/.test(name) ? name : `app${name}`}`;
 }

@@ -48,12 +48,12 @@ const MAX_CONTEXT_CHARS = 60_000;
 const MAX_FILE_CHARS = 100_000;
 
 /** The files of a generated project that the LLM writes for this target. */
-export function llmPaths(target: Target, files: Files): string[] {
+function llmPaths(target: Target, files: Files): string[] {
   return files.map(([file]) => file).filter((file) => LAYOUT[target].pattern.test(file));
 }
 
 /** The answer asked of the model: contents for some or all of the allowed files, nothing else. */
-export function codeAnswerSchema(allowed: readonly string[]) {
+function codeAnswerSchema(allowed: readonly string[]) {
   const list = allowed.join(', ');
   return z.object({
     files: z

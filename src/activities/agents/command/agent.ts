@@ -5,7 +5,7 @@ import { formatDuration, parseDuration } from '../../../shared/duration';
 import { guessMediaType } from '../../../store/artifacts';
 import type { ArtifactRef } from '../../../shared/status';
 import type { CommandAgentConfig } from '../../../config';
-import { agentFailure, badInput, describeIssues } from '../../failures';
+import { agentFailure, badInput, cancellation, describeIssues } from '../../failures';
 import { startHeartbeat } from '../../heartbeat';
 import { type Agent, defineAgent } from '../agent';
 import { isDirectory } from '../toolbox/files';
@@ -40,10 +40,6 @@ function spawnFailure(name: string, command: string, error: NodeJS.ErrnoExceptio
   );
 }
 
-function cancelled(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error('cancelled');
-}
-
 /**
  * An agent that runs an external CLI (a coding agent, a build tool, a linter) in the run's workspace.
  * Args, prompt and env are templated from the phase input; the exit code, the bounded output and
@@ -69,7 +65,7 @@ export function defineCommandAgent(spec: CommandAgentSpec): Agent {
     input: CommandAgentInputSchema,
     output: CommandAgentOutputSchema,
     async run(input, context): Promise<CommandAgentResult> {
-      if (context.signal.aborted) throw cancelled(context.signal);
+      if (context.signal.aborted) throw cancellation(context.signal);
       const scope: Scope = {
         input,
         prompt: undefined,
@@ -141,7 +137,7 @@ export function defineCommandAgent(spec: CommandAgentSpec): Agent {
       }
       const durationMs = Date.now() - started;
       if (outcome.spawnError) throw spawnFailure(config.name, config.command, outcome.spawnError);
-      if (outcome.stoppedBy === 'cancel' || context.signal.aborted) throw cancelled(context.signal);
+      if (outcome.stoppedBy === 'cancel' || context.signal.aborted) throw cancellation(context.signal);
 
       const artifacts: ArtifactRef[] = [];
       let logNote = '';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { skipping, toPosix, walkFiles } from '../toolbox/files';
 
 /** Files up to this size are hashed and saved when changed; larger ones are only listed. */
-export const FILE_ARTIFACT_CAP = 5 * 1024 * 1024;
+const FILE_ARTIFACT_CAP = 5 * 1024 * 1024;
 
 export interface FileState {
   size: number;

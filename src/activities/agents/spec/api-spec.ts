@@ -75,7 +75,7 @@ const RESERVED = new Set(
 );
 
 /** The structured answer asked of the LLM: the fields of each resource. */
-export function resourceFieldsSchema(resources: readonly string[]) {
+function resourceFieldsSchema(resources: readonly string[]) {
   const FieldAnswer = z.object({
     name: z
       .string()

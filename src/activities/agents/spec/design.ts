@@ -9,7 +9,7 @@ import { defineAgent } from '../agent';
  * whose keywords appear in the requirement; codegen implements them from `body` and tests them
  * with the design's examples.
  */
-export interface TextFunction {
+interface TextFunction {
   name: string;
   signature: string;
   summary: string;
@@ -141,7 +141,7 @@ export type DesignDocument = z.infer<typeof DesignDocumentSchema>;
 const MODULE = /^[a-z][a-z0-9-]*$/;
 
 /** Derives the design from the requirement; pure, so the same requirement always gives the same design. */
-export function designFor(requirement: string, module: string): DesignDocument {
+function designFor(requirement: string, module: string): DesignDocument {
   const picked = TEXT_FUNCTIONS.filter((fn) => fn.keywords.test(requirement));
   const matched = picked.length > 0;
   const chosen = matched ? picked : TEXT_FUNCTIONS.filter((fn) => DEFAULT_FUNCTIONS.includes(fn.name));

@@ -90,7 +90,7 @@ function resourcePaths(resource: string): Record<string, unknown> {
 }
 
 /** The fields a resource gets when nobody says otherwise. */
-export function defaultFields(resource: string): FieldSpec[] {
+function defaultFields(resource: string): FieldSpec[] {
   return [
     { name: 'name', type: 'string', required: true, example: `Sample ${singular(resource)}` },
     { name: 'description', type: 'string', required: false },

@@ -21,19 +21,17 @@ export async function leavesRoot(root: string, absolute: string): Promise<boolea
   return !within(await realpath(root).catch(() => path.resolve(root)), real);
 }
 
+function realpathOr<T>(file: string, fallback: T): string | T {
+  try {
+    return realpathSync(file);
+  } catch {
+    return fallback;
+  }
+}
+
 /** `leavesRoot`, for the synchronous callers (the TypeScript compiler's file lookups). */
 export function leavesRootSync(root: string, absolute: string): boolean {
-  let real: string;
-  try {
-    real = realpathSync(absolute);
-  } catch {
-    return false;
-  }
-  let base: string;
-  try {
-    base = realpathSync(root);
-  } catch {
-    base = path.resolve(root);
-  }
-  return !within(base, real);
+  const real = realpathOr(absolute, undefined);
+  if (real === undefined) return false;
+  return !within(realpathOr(root, path.resolve(root)), real);
 }

@@ -1,5 +1,6 @@
 /** Running a tool (node, javac, mvn) to its end with its output collected, for the built-in agents. */
 import path from 'node:path';
+import { cancellation } from '../../failures';
 import { startHeartbeat } from '../../heartbeat';
 import type { AgentContext } from '../agent';
 import { childEnv, runInGroup } from './process-group';
@@ -47,7 +48,7 @@ export async function runProcess(
       else streams[stream].push(chunk);
     },
   }).finally(() => heartbeat.stop());
-  if (context.signal.aborted) throw context.signal.reason ?? new Error('cancelled');
+  if (context.signal.aborted) throw cancellation(context.signal);
   const stdout = Buffer.concat(streams.stdout).toString('utf8');
   const stderr = Buffer.concat(streams.stderr).toString('utf8');
   const error = outcome.spawnError;
