@@ -22,7 +22,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { batonHome } from '../src/activities/home';
+import { batonHome } from '../src/config/home';
 
 /** Search attributes every Baton namespace needs (public contract, see DESIGN.md). */
 export const SEARCH_ATTRIBUTES = {

@@ -1,12 +1,11 @@
-import { batonHome } from './home';
 import { join } from 'node:path';
-import { createAgentRegistry, type Agent } from './agents/agent';
+import { batonHome, type BatonConfig } from '../config';
+import { createArtifactStore, type ArtifactStore } from '../store/artifacts';
 import { builtinAgents } from './agents';
-import { defineCommandAgents } from './agents/command-agent';
-import { llmAgents } from './agents/llm-agent';
-import type { BatonConfig } from './config';
+import { createAgentRegistry, type Agent } from './agents/agent';
+import { defineCommandAgents } from './agents/command/agent';
+import { llmAgent } from './agents/llm-agent';
 import { createLlm, type Llm } from './llm';
-import { createArtifactStore, type ArtifactStore } from './artifacts';
 import { createCheckAgents, createRunAgent } from './run-agent';
 
 export interface ActivityDeps {
@@ -18,30 +17,31 @@ export interface ActivityDeps {
   artifacts?: ArtifactStore;
   /** Providers, models and command agents (`loadConfig()`); without it agents run offline. */
   config?: BatonConfig;
-  /** The LLM agents use; built from `config` when omitted. */
+  /** The LLM in every agent's context; built from `config` when omitted. */
   llm?: Llm;
 }
 
-/** Every agent a worker with this configuration offers: built-ins, LLM agents, command agents. */
-export function configuredAgents(
-  config?: BatonConfig,
-  llm: Llm | undefined = config && createLlm(config),
-): Agent[] {
+/**
+ * Every agent a worker with this configuration offers: the built-ins, the `llm` agent (with a
+ * configuration: it has nothing to do without one), and the config's command agents. All of them
+ * are plain `Agent` objects; each gets the LLM through its context at run time.
+ */
+export function configuredAgents(config?: BatonConfig): Agent[] {
   return [
-    ...builtinAgents({ llm }),
-    ...(llm ? llmAgents(llm) : []),
+    ...builtinAgents(),
+    ...(config ? [llmAgent] : []),
     ...defineCommandAgents(config?.commandAgents ?? {}),
   ];
 }
 
-export function defaultWorkspaceRoot(): string {
+function defaultWorkspaceRoot(): string {
   return join(batonHome(), 'workspaces');
 }
 
 /** The activities a Baton worker registers. Tests inject agents and a temp directory here. */
 export function createActivities(deps: ActivityDeps = {}) {
   const llm = deps.llm ?? (deps.config && createLlm(deps.config));
-  const agents = createAgentRegistry(deps.agents ?? configuredAgents(deps.config, llm));
+  const agents = createAgentRegistry(deps.agents ?? configuredAgents(deps.config));
   const workspaceRoot = deps.workspaceRoot ?? defaultWorkspaceRoot();
   return {
     runAgent: createRunAgent({
@@ -55,4 +55,5 @@ export function createActivities(deps: ActivityDeps = {}) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type { RunAgentInput, RunAgentResult, AgentFailureDetails, PhaseUsage } from './run-agent';
+export type { AgentFailureDetails } from './failures';
+export type { RunAgentInput, RunAgentResult, PhaseUsage } from './run-agent';

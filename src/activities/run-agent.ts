@@ -1,13 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
+import { redact } from '../config';
 import type { AgentInputSchemas } from '../shared/input-schema';
-import { agentInputSchema, type AgentRegistry, type ArtifactRef, type UsageRecord } from './agents/agent';
-import { INLINE_LIMIT_BYTES, SYMLINK_MEDIA_TYPE, type ArtifactStore } from './artifacts';
-import { ConfigError, redact } from './config';
-import type { Llm } from './llm';
+import type { ArtifactRef } from '../shared/status';
+import { INLINE_LIMIT_BYTES, SYMLINK_MEDIA_TYPE, type ArtifactStore } from '../store/artifacts';
+import { createAgentContext } from './agent-context';
+import { agentInputSchema, type AgentRegistry } from './agents/agent';
+import { agentFailure, type AgentFailureDetails, describeIssues, toAgentFailure } from './failures';
+import type { Llm, UsageRecord } from './llm';
 import {
   changedIn,
   commitPhase,
@@ -75,53 +77,13 @@ function sumUsage(records: UsageRecord[]): PhaseUsage {
   };
 }
 
-/** Details attached to an agent's failure so the workflow can count attempts. */
-export interface AgentFailureDetails {
-  attempt: number;
-  agent: string;
-  /** The phase, so the worker's log line can name it. */
-  phase?: string;
-}
-
 export interface RunAgentDeps {
   agents: AgentRegistry;
   /** Root directory for per-run workspaces. */
   workspaceRoot: string;
   artifacts: ArtifactStore;
-  /** Tells which LLM-capable agents have a model; without it they all run without one. */
-  llm?: Pick<Llm, 'configured'>;
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-}
-
-/** Re-raises an agent error as an ApplicationFailure that keeps its type and carries the attempt. */
-function classify(error: unknown, details: AgentFailureDetails): Error {
-  // A cancelled activity must stay a cancellation, not become a retryable failure.
-  if (error instanceof CancelledFailure) return error;
-  // Failure messages go into history: keep API keys from the environment out of them.
-  if (error instanceof ApplicationFailure) {
-    return ApplicationFailure.create({
-      message: redact(error.message),
-      type: error.type ?? 'Agent.Error',
-      nonRetryable: error.nonRetryable ?? false,
-      nextRetryDelay: error.nextRetryDelay,
-      details: [details],
-      cause: error.cause,
-    });
-  }
-  const message = redact(error instanceof Error ? error.message : String(error));
-  // A bad configuration stays bad on the next attempt: retrying it only repeats the failure.
-  if (error instanceof ConfigError) {
-    return ApplicationFailure.create({
-      message,
-      type: 'Agent.NotConfigured',
-      nonRetryable: true,
-      details: [details],
-    });
-  }
-  return ApplicationFailure.create({ message, type: 'Agent.Error', details: [details] });
+  /** The LLM agents get in their context; without it they all run without one. */
+  llm?: Llm | undefined;
 }
 
 export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }: RunAgentDeps) {
@@ -158,31 +120,29 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }:
   async function runAgent(raw: RunAgentInput): Promise<RunAgentResult> {
     const request = RunAgentInputSchema.parse(raw);
     const ctx = Context.current();
-    const { attempt, heartbeatTimeoutMs } = ctx.info;
+    const { attempt } = ctx.info;
     const failure: AgentFailureDetails = { attempt, agent: request.agent, phase: request.phase };
     const agent = agents.get(request.agent);
     if (!agent) {
-      throw ApplicationFailure.create({
-        message: `Agent "${request.agent}" is not registered on this worker; known agents: ${[...agents.keys()].join(', ')}`,
-        type: 'Agent.Unknown',
-        nonRetryable: true,
-        details: [failure],
-      });
+      throw agentFailure(
+        'Unknown',
+        `Agent "${request.agent}" is not registered on this worker; known agents: ${[...agents.keys()].join(', ')}`,
+        { details: [failure] },
+      );
     }
     const input = agent.input.safeParse(request.input);
     if (!input.success) {
-      throw ApplicationFailure.create({
-        message: `Phase "${request.phase}": input for agent "${agent.name}" is invalid: ${describeIssues(input.error)}`,
-        type: 'Agent.BadInput',
-        nonRetryable: true,
-        details: [failure],
-      });
+      throw agentFailure(
+        'BadInput',
+        `Phase "${request.phase}": input for agent "${agent.name}" is invalid: ${describeIssues(input.error)}`,
+        { details: [failure] },
+      );
     }
     let workspace: string;
     try {
       workspace = workspaceOf(workspaceRoot, request.workflowId, request.runId);
     } catch (error) {
-      throw classify(error, failure);
+      throw toAgentFailure(error, failure);
     }
     await ensureRepository(workspace, request.workflowId);
     const key = {
@@ -205,43 +165,15 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }:
       return { ...saved, attempt, commit: finished, artifacts: dedupe(refs), replayed: true };
     }
 
-    // Heartbeat on a timer too, so an agent that forgets to still shows it is alive.
-    let lastDetails: unknown = { phase: request.phase, status: 'started' };
-    const every = Math.max(200, Math.min(10_000, (heartbeatTimeoutMs ?? 30_000) / 3));
-    const timer = setInterval(() => ctx.heartbeat(lastDetails), every);
-    ctx.heartbeat(lastDetails);
+    const { context, heartbeat, stored, usage } = createAgentContext(ctx, { key, workspace, store, llm });
     const startedAt = new Date().toISOString();
-    const stored: ArtifactRef[] = [];
-    const usage: UsageRecord[] = [];
     try {
-      const output = await agent.run(input.data, {
-        workspace,
-        workflowId: request.workflowId,
-        runId: request.runId,
-        phase: request.phase,
-        attempt,
-        heartbeat(details) {
-          lastDetails = details ?? lastDetails;
-          ctx.heartbeat(lastDetails);
-        },
-        signal: ctx.cancellationSignal,
-        log: (message, attributes) => ctx.log.info(message, { phase: request.phase, ...attributes }),
-        async saveArtifact(artifact) {
-          // Agents (command agents above all) may echo the worker's API keys into text they store.
-          const content = typeof artifact.content === 'string' ? redact(artifact.content) : artifact.content;
-          const ref = await store.put({ ...artifact, content });
-          stored.push(ref);
-          return ref;
-        },
-        recordUsage(record) {
-          usage.push(record);
-        },
-      });
+      const output = await agent.run(input.data, context);
       const parsed = agent.output.safeParse(output);
       if (!parsed.success) {
-        throw ApplicationFailure.nonRetryable(
+        throw agentFailure(
+          'BadOutput',
           `Agent "${agent.name}" returned output that does not match its schema: ${describeIssues(parsed.error)}`,
-          'Agent.BadOutput',
         );
       }
       // Outputs go into history: an agent that echoed an API key from the environment must not leak it.
@@ -275,9 +207,9 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }:
       const { stored: _stored, ...result } = saved;
       return { ...result, commit, artifacts: dedupe(refs) };
     } catch (error) {
-      throw classify(error, failure);
+      throw toAgentFailure(error, failure);
     } finally {
-      clearInterval(timer);
+      heartbeat.stop();
     }
   }
   return runAgent;

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { escapeControlChars, formatBytes } from '../shared/limits';
 import type { RunStatus } from '../shared/status';
-import { createArtifactStore } from '../activities/artifacts';
+import { createArtifactStore } from '../store/artifacts';
 import { addDecisionCommands } from './cli-decisions';
 import { collect, definitionOptions, note, print, rejection, watchStatus, withBaton } from './cli-support';
 import { BatonError, batonCommand } from './errors';

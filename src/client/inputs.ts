@@ -146,7 +146,7 @@ export function checkDecision(decision: Decision, labels: DecisionLabels = FIELD
       );
   }
   if (problems.length === 0 && !typed.success) problems.push(...typed.error.issues.map(fieldMessage));
-  if (problems.length === 1) throw new DecisionRejectedError(problems[0] as string);
+  if (problems.length === 1) throw new DecisionRejectedError(problems[0]);
   if (problems.length)
     throw new DecisionRejectedError(
       `The decision is refused:\n${problems.map((p) => `  - ${p}`).join('\n')}`,

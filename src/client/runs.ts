@@ -56,7 +56,7 @@ export interface StartOptions {
 async function workerAgentNames(): Promise<{ names: string[]; schemas: AgentInputSchemas }> {
   const [{ configuredAgents }, { loadConfig }, { agentInputSchema }] = await Promise.all([
     import('../activities'),
-    import('../activities/config'),
+    import('../config'),
     import('../activities/agents/agent'),
   ]);
   try {

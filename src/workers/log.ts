@@ -1,7 +1,7 @@
 import { ApplicationFailure, type LogLevel, type LogMetadata, type Logger } from '@temporalio/common';
 import { DefaultLogger } from '@temporalio/worker';
-import { redact } from '../activities/config';
-import type { AgentFailureDetails } from '../activities/run-agent';
+import { redact } from '../config';
+import type { AgentFailureDetails } from '../activities/failures';
 import { escapeControlChars } from '../shared/limits';
 
 const MAX_MESSAGE_CHARS = 500;

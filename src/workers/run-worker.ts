@@ -2,7 +2,7 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { ensureSearchAttributes, SEARCH_ATTRIBUTES } from '../../scripts/dev-server';
 import type { ActivityDeps } from '../activities';
-import { loadConfig } from '../activities/config';
+import { loadConfig } from '../config';
 import { BatonError, ServerUnreachableError } from '../client/errors';
 import { defaultWorkerLogger } from './log';
 import { createBatonWorker, workerSettings } from './worker';

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { builtinAgents } from '../../src/activities/agents';
-import type { AgentContext, UsageRecord } from '../../src/activities/agents/agent';
-import { loadConfig, type Env } from '../../src/activities/config';
-import { createLlm, type Llm } from '../../src/activities/llm';
+import type { AgentContext } from '../../src/activities/agents/agent';
+import { loadConfig, type Env } from '../../src/config';
+import { createLlm, type Llm, type UsageRecord } from '../../src/activities/llm';
 import { chatCompletion, startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai';
 
 const MODEL = 'fake-coder-1';
@@ -31,9 +31,9 @@ async function llmFor(env: Env): Promise<Llm> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-/** Runs one built-in agent, given an LLM, the way runAgent does; returns its output and usage. */
+/** Runs one built-in agent with an LLM in its context, the way runAgent does; returns its output and usage. */
 async function run(llm: Llm | undefined, name: string, input: unknown, workspace: string) {
-  const agent = builtinAgents({ llm }).find((a) => a.name === name);
+  const agent = builtinAgents().find((a) => a.name === name);
   if (!agent) throw new Error(`no agent ${name}`);
   const usage: UsageRecord[] = [];
   const context: AgentContext = {
@@ -47,6 +47,7 @@ async function run(llm: Llm | undefined, name: string, input: unknown, workspace
     log: () => undefined,
     saveArtifact: () => Promise.reject(new Error('not used')),
     recordUsage: (record) => void usage.push(record),
+    ...(llm && { llm }),
   };
   const output: Json = agent.output.parse(await agent.run(agent.input.parse(input), context));
   return { output, usage };

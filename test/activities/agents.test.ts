@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { AgentContext } from '../../src/activities/agents/agent';
 import { builtinAgents } from '../../src/activities/agents';
-import { validateOpenApi } from '../../src/activities/agents/api-spec';
+import { validateOpenApi } from '../../src/activities/agents/spec/openapi';
 import { bindInput } from '../../src/shared/binding';
 import { formatProblems, validateDefinition } from '../../src/shared/validate';
 import { agentContext } from '../helpers/agent-context';

@@ -4,13 +4,14 @@ import { mkdir, mkdtemp, readFile, realpath, rm, utimes, writeFile } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Agent, AgentContext, ArtifactRef } from '../../src/activities/agents/agent';
+import type { Agent, AgentContext } from '../../src/activities/agents/agent';
+import { defineCommandAgent } from '../../src/activities/agents/command/agent';
 import {
   type CommandAgentResult,
   type CommandAgentSpec,
   CommandAgentSpecSchema,
-  defineCommandAgent,
-} from '../../src/activities/agents/command-agent';
+} from '../../src/activities/agents/command/config';
+import type { ArtifactRef } from '../../src/shared/status';
 import { failureOf } from '../helpers/agent-context';
 
 const NODE = process.execPath;

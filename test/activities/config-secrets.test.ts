@@ -5,8 +5,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { configuredAgents, createActivities } from '../../src/activities';
-import { createArtifactStore } from '../../src/activities/artifacts';
-import { ConfigError, loadConfig, redact, type BatonConfig, type Env } from '../../src/activities/config';
+import { createArtifactStore } from '../../src/store/artifacts';
+import { ConfigError, loadConfig, redact, type BatonConfig, type Env } from '../../src/config';
 import { definition, testBaton, uniqueId } from '../helpers/env';
 
 const dirs: string[] = [];

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { AgentContext, UsageRecord } from '../../src/activities/agents/agent';
+import type { AgentContext } from '../../src/activities/agents/agent';
 import { defineLlmAgent, llmAgent } from '../../src/activities/agents/llm-agent';
-import { ConfigError, loadConfig, redact, resolveModel, type Env } from '../../src/activities/config';
-import { createLlm, retryAfterMs, type Llm } from '../../src/activities/llm';
+import { ConfigError, loadConfig, redact, resolveModel, type Env } from '../../src/config';
+import { createLlm, type Llm, type UsageRecord } from '../../src/activities/llm';
+import { retryAfterMs } from '../../src/activities/retry-after';
 import { apiError, chatCompletion, startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai';
 import { failureOf } from '../helpers/agent-context';
 
@@ -232,13 +233,12 @@ describe('LLM calls against a fake OpenAI-compatible server', () => {
     await expect(pending).rejects.toBe(reason);
   });
 
-  it('LLM agents get the LLM through their factory and report usage through the context', async () => {
+  it('LLM agents get the LLM and report usage through their context', async () => {
     fake.reply(chatCompletion(JSON.stringify({ answer: '42' })));
     const usage: UsageRecord[] = [];
-    const agent = llmAgent(await llmFor(env));
-    const output = await agent.run(
+    const output = await llmAgent.run(
       { prompt: 'What is six times seven?', system: 'Be brief.' },
-      context(usage),
+      context(usage, await llmFor(env)),
     );
     expect(output).toEqual({ answer: '42' });
     expect(usage).toHaveLength(1);
@@ -259,16 +259,25 @@ describe('LLM calls against a fake OpenAI-compatible server', () => {
     const withFallback = defineLlmAgent({
       ...spec,
       fallback: async (input) => ({ summary: input.text.slice(0, 5) }),
-    })(offline);
+    });
+    expect(await withFallback.run({ text: 'hello world' }, context([], offline))).toEqual({
+      summary: 'hello',
+    });
+    const failure = await failureOf(defineLlmAgent(spec).run({ text: 'x' }, context([], offline)));
+    expect(failure.type).toBe('Agent.NotConfigured');
+    expect(failure.nonRetryable).toBe(true);
+    // A worker without any LLM: the agent's context has none, and it fails the same way.
     expect(await withFallback.run({ text: 'hello world' }, context([]))).toEqual({ summary: 'hello' });
-    const failure = await failureOf(defineLlmAgent(spec)(offline).run({ text: 'x' }, context([])));
+    const noLlm = await failureOf(defineLlmAgent(spec).run({ text: 'x' }, context([])));
+    expect(noLlm.type).toBe('Agent.NotConfigured');
+    expect(noLlm.nonRetryable).toBe(true);
     expect(failure.type).toBe('Agent.NotConfigured');
     expect(failure.nonRetryable).toBe(true);
     expect(fake.requests).toHaveLength(0);
   });
 });
 
-function context(usage: UsageRecord[]): AgentContext {
+function context(usage: UsageRecord[], llm?: Llm): AgentContext {
   return {
     workspace: tmpdir(),
     workflowId: 'llm-test',
@@ -280,6 +289,7 @@ function context(usage: UsageRecord[]): AgentContext {
     log: () => undefined,
     saveArtifact: () => Promise.reject(new Error('not used')),
     recordUsage: (u) => usage.push(u),
+    ...(llm && { llm }),
   };
 }
 

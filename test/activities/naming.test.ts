@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { builtinAgents } from '../../src/activities/agents';
-import { singular } from '../../src/activities/agents/naming';
+import { singular } from '../../src/activities/agents/spec/naming';
 import { agentContext, failureOf } from '../helpers/agent-context';
 
 const dirs: string[] = [];

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentContext } from '../../src/activities/agents/agent';
-import { createResearchAgent, githubRetryDelayMs } from '../../src/activities/agents/research';
+import { createResearchAgent } from '../../src/activities/agents/research';
+import { retryAfterMs } from '../../src/activities/retry-after';
 import { agentContext, failureOf } from '../helpers/agent-context';
 
 const TOKEN = 'ghp_fakeTokenForTests0123456789abcdefABCD';
@@ -210,14 +211,12 @@ describe('research offline', () => {
   });
 });
 
-describe('githubRetryDelayMs', () => {
+describe('retryAfterMs with GitHub headers', () => {
   it('prefers retry-after, then x-ratelimit-reset', () => {
     const now = 1_700_000_000_000;
-    expect(githubRetryDelayMs(new Headers({ 'retry-after': '3' }), now)).toBe(3000);
-    expect(githubRetryDelayMs(new Headers({ 'x-ratelimit-reset': String(now / 1000 + 60) }), now)).toBe(
-      60_000,
-    );
-    expect(githubRetryDelayMs(new Headers({ 'x-ratelimit-reset': String(now / 1000 - 5) }), now)).toBe(1000);
-    expect(githubRetryDelayMs(new Headers(), now)).toBeUndefined();
+    expect(retryAfterMs(new Headers({ 'retry-after': '3' }), now)).toBe(3000);
+    expect(retryAfterMs(new Headers({ 'x-ratelimit-reset': String(now / 1000 + 60) }), now)).toBe(60_000);
+    expect(retryAfterMs(new Headers({ 'x-ratelimit-reset': String(now / 1000 - 5) }), now)).toBe(1000);
+    expect(retryAfterMs(new Headers(), now)).toBeUndefined();
   });
 });

@@ -13,7 +13,7 @@ import {
   type RunAgentResult,
 } from '../../src/activities';
 import { defineAgent } from '../../src/activities/agents/agent';
-import { createArtifactStore, INLINE_LIMIT_BYTES, SYMLINK_MEDIA_TYPE } from '../../src/activities/artifacts';
+import { createArtifactStore, INLINE_LIMIT_BYTES, SYMLINK_MEDIA_TYPE } from '../../src/store/artifacts';
 
 /** Writes a file and counts its runs in a file outside the workspace: a side effect to not repeat. */
 function countingAgent(counter: string) {

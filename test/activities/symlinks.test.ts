@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createResearchAgent } from '../../src/activities/agents/research';
-import { createReviewAgent } from '../../src/activities/agents/review';
+import { reviewAgent } from '../../src/activities/agents/review/agent';
 import type { Llm } from '../../src/activities/llm';
 import { agentContext, failureOf } from '../helpers/agent-context';
 
@@ -48,10 +48,9 @@ describe('review and symlinks out of the workspace', () => {
   it('reports a linked file as not read, and keeps its bytes out of findings, the report and the LLM', async () => {
     const { workspace } = await layout();
     const { llm, prompts } = recordingLlm();
-    const review = createReviewAgent({ llm });
-    const output = await review.run(
+    const output = await reviewAgent.run(
       { files: ['app/ok.js', 'app/config.js', 'app/passwd.js'], maxLineLength: 120 },
-      agentContext(workspace),
+      agentContext(workspace, { llm }),
     );
     const notRead = output.findings.filter((f) => f.rule === 'symlink-outside').map((f) => f.file);
     expect(notRead.sort()).toEqual(['app/config.js', 'app/passwd.js']);
@@ -70,7 +69,7 @@ describe('review and symlinks out of the workspace', () => {
   it('refuses a dir that is a symlink out of the workspace', async () => {
     const { workspace } = await layout();
     const failure = await failureOf(
-      createReviewAgent().run({ dir: 'linked', maxLineLength: 120 }, agentContext(workspace)),
+      reviewAgent.run({ dir: 'linked', maxLineLength: 120 }, agentContext(workspace)),
     );
     expect(failure.type).toBe('Agent.BadInput');
     expect(failure.message).toContain('dir "linked" is a symlink to a directory outside the workspace');
@@ -82,7 +81,7 @@ describe('review and symlinks out of the workspace', () => {
       path.join(workspace, 'app', 'main.ts'),
       "import { zebraSecretName } from '../linked/types';\nexport const n: string = zebraSecretName;\n",
     );
-    const output = await createReviewAgent().run(
+    const output = await reviewAgent.run(
       { files: ['app/main.ts'], maxLineLength: 120 },
       agentContext(workspace),
     );

@@ -5,7 +5,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, describe, expect, it, inject } from 'vitest';
 import { freePort, startDevServer, type DevServer } from '../../scripts/dev-server';
 import { createActivities } from '../../src/activities';
-import { createArtifactStore } from '../../src/activities/artifacts';
+import { createArtifactStore } from '../../src/store/artifacts';
 import { connect, decide, startRun, waitForResult, type Baton } from '../../src/client/runs';
 import { testAgents } from '../helpers/agents';
 import { definition, uniqueId, waitFor, waitForGate } from '../helpers/env';

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { configuredAgents, createActivities } from '../../src/activities';
-import { buildOpenApi, type FieldSpec } from '../../src/activities/agents/api-spec';
-import { nodeExpressFiles } from '../../src/activities/agents/codegen-node';
-import { readResources } from '../../src/activities/agents/codegen-spec';
-import { createArtifactStore } from '../../src/activities/artifacts';
-import { loadConfig } from '../../src/activities/config';
+import { buildOpenApi, type FieldSpec } from '../../src/activities/agents/spec/openapi';
+import { nodeExpressFiles } from '../../src/activities/agents/codegen/node';
+import { readResources } from '../../src/activities/agents/codegen/resources';
+import { createArtifactStore } from '../../src/store/artifacts';
+import { loadConfig } from '../../src/config';
 import { createLlm } from '../../src/activities/llm';
 import { startRun, waitForResult } from '../../src/client/runs';
 import type { RunSummary } from '../../src/shared/status';
@@ -69,7 +69,7 @@ describe('node-express-api with an OpenAI-compatible endpoint configured', () =>
       taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       activities: createActivities({
-        agents: configuredAgents(config, llm),
+        agents: configuredAgents(config),
         config,
         llm,
         workspaceRoot,
@@ -82,7 +82,7 @@ describe('node-express-api with an OpenAI-compatible endpoint configured', () =>
           template: 'node-express-api',
           params: { service: SERVICE, resources: 'todos' },
           approvalMode: 'auto',
-          agents: configuredAgents(config, llm).map((a) => a.name),
+          agents: configuredAgents(config).map((a) => a.name),
         });
         return waitForResult(baton, workflowId);
       });

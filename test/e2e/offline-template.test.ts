@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinAgents } from '../../src/activities/agents';
-import { createArtifactStore, INLINE_LIMIT_BYTES } from '../../src/activities/artifacts';
+import { createArtifactStore, INLINE_LIMIT_BYTES } from '../../src/store/artifacts';
 import { startRun, waitForResult } from '../../src/client/runs';
 import type { ArtifactRef } from '../../src/shared/status';
 import { testBaton, uniqueId, withWorker } from '../helpers/env';

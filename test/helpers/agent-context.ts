@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { expect } from 'vitest';
 import type { AgentContext } from '../../src/activities/agents/agent';
-import { createArtifactStore } from '../../src/activities/artifacts';
+import { createArtifactStore } from '../../src/store/artifacts';
 
 /** An AgentContext for calling an agent directly, outside an activity; override what a test watches. */
 export function agentContext(workspace: string, overrides: Partial<AgentContext> = {}): AgentContext {

@@ -32,7 +32,7 @@ export async function createTestWorker(
   options: TestWorkerOptions,
 ): Promise<{ worker: Worker; workspaceRoot: string; close(): Promise<void> }> {
   const { createActivities } = await import('../../src/activities');
-  const { createArtifactStore } = await import('../../src/activities/artifacts');
+  const { createArtifactStore } = await import('../../src/store/artifacts');
   const workspaceRoot = options.workspaceRoot ?? (await mkdtemp(join(tmpdir(), 'baton-ws-')));
   const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const worker = await Worker.create({

@@ -5,7 +5,7 @@ import { join } from 'node:path';
  */
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import { createArtifactStore } from '../../src/activities/artifacts';
+import { createArtifactStore } from '../../src/store/artifacts';
 import { defaultWorkerLogger } from '../../src/workers/log';
 import { testAgents } from './agents';
 

@@ -1,17 +1,7 @@
 import { z } from 'zod';
 import { type AgentInputSchema, JSON_TYPES } from '../../shared/input-schema';
 import type { ArtifactRef } from '../../shared/status';
-
-export type { ArtifactRef };
-
-/** Tokens and cost of the LLM calls an agent made. */
-export interface UsageRecord {
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  /** In US dollars, when the model's price is known. */
-  costUsd?: number;
-}
+import type { Llm, UsageRecord } from '../llm';
 
 /** What an agent gets besides its input: where to work, and how to report progress. */
 export interface AgentContext {
@@ -35,6 +25,11 @@ export interface AgentContext {
   }): Promise<ArtifactRef>;
   /** Records one LLM call's usage; the phase result sums them. */
   recordUsage(usage: UsageRecord): void;
+  /**
+   * The worker's LLM, when it has one. Agents ask it through `askLlm` and check `hasLlm` first
+   * (toolbox/llm.ts); it may have no model for a given agent.
+   */
+  llm?: Llm;
 }
 
 /**

@@ -1,104 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
+import { agentFailure, badInput } from '../failures';
 import { type AgentContext, defineAgent } from './agent';
-
-/** The projects the built-in codegen writes and the build agent knows how to check. */
-export const TargetSchema = z.enum(['node-express', 'java-springboot', 'node-module']);
-export type Target = z.infer<typeof TargetSchema>;
-
-/** A permanent problem with an agent's input: never retried; the message names the value and the fix. */
-export function badInput(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'Agent.BadInput');
-}
-
-export function toPosix(file: string): string {
-  return file.split(path.sep).join('/');
-}
-
-/** Resolves a workspace-relative path, refusing absolute paths and paths that leave the workspace. */
-export function resolveInside(workspace: string, relative: string, field: string): string {
-  const root = path.resolve(workspace);
-  const resolved = path.resolve(root, relative);
-  if (path.isAbsolute(relative) || (resolved !== root && !resolved.startsWith(root + path.sep))) {
-    throw badInput(`${field} "${relative}" leaves the workspace; use a path relative to it, such as "app"`);
-  }
-  return resolved;
-}
-
-const SKIPPED_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git', 'build', 'target']);
-
-/** Every file under `dir`, as sorted posix paths relative to `base`, skipping tool and output dirs. */
-export async function listFiles(dir: string, base: string, skip = SKIPPED_DIRS): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (current: string): Promise<void> => {
-    for (const entry of await readdir(current, { withFileTypes: true })) {
-      const full = path.join(current, entry.name);
-      if (entry.isDirectory() && !skip.has(entry.name)) await walk(full);
-      else if (entry.isFile()) found.push(toPosix(path.relative(base, full)));
-    }
-  };
-  await walk(dir);
-  return found.sort();
-}
-
-const MAX_OUTPUT = 1024 * 1024;
-
-export interface ProcessResult {
-  /** Exit code; null when the program could not start or was killed. */
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** Why the run did not finish normally (not found, timed out, too much output). */
-  problem?: string;
-}
-
-/**
- * Runs a program with bounded output and a time limit, heartbeating while it works. A failing
- * exit is a result, not an exception; cancelling the activity kills the program and rejects.
- */
-export function runProcess(
-  file: string,
-  args: readonly string[],
-  options: { cwd: string; context: AgentContext; timeoutMs?: number },
-): Promise<ProcessResult> {
-  const { cwd, context, timeoutMs = 60_000 } = options;
-  // The child must not inherit loaders or a parent test runner's protocol.
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  delete env.NODE_TEST_CONTEXT;
-  const beat = setInterval(() => context.heartbeat({ running: path.basename(file) }), 5_000);
-  return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      args,
-      { cwd, env, signal: context.signal, timeout: timeoutMs, maxBuffer: MAX_OUTPUT, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        clearInterval(beat);
-        if (context.signal.aborted) return reject(context.signal.reason ?? error);
-        if (!error) return resolve({ code: 0, stdout, stderr });
-        const code = typeof error.code === 'number' ? error.code : null;
-        let problem: string | undefined;
-        if (error.code === 'ENOENT') problem = `${file} was not found on PATH`;
-        else if (error.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
-          problem = `output exceeded ${MAX_OUTPUT} bytes`;
-        else if (error.killed) problem = `timed out after ${timeoutMs} ms`;
-        resolve({ code, stdout, stderr, ...(problem ? { problem } : {}) });
-      },
-    );
-  });
-}
-
-/** The first lines of a command's output, for failure messages. */
-export function firstLines(text: string, count = 12): string {
-  return text
-    .split('\n')
-    .filter((line) => line.trim())
-    .slice(0, count)
-    .join('\n');
-}
+import { TargetSchema } from './codegen/target';
+import { isDirectory, listFiles, resolveInside, toPosix } from './toolbox/files';
+import { type ProcessResult, runProcess } from './toolbox/process';
+import { firstLines, stripAnsi } from './toolbox/text';
 
 const BuildInputSchema = z.object({
   target: TargetSchema,
@@ -144,7 +52,7 @@ async function writeLog(job: Job): Promise<void> {
 async function buildFailed(job: Job, message: string): Promise<never> {
   job.log.push(`BUILD FAILED: ${message}`);
   await writeLog(job);
-  throw ApplicationFailure.nonRetryable(`${message}\n(full log: ${LOG_PATH})`, 'Agent.BuildFailed');
+  throw agentFailure('BuildFailed', `${message}\n(full log: ${LOG_PATH})`);
 }
 
 /** `not ok` lines and the diagnostics under them, from TAP output. */
@@ -329,8 +237,8 @@ async function mavenPackage(
       `mvn package failed in ${rel || '.'}:\n${firstLines(result.stdout + result.stderr) || (result.problem ?? '')}`,
     );
   }
-  // eslint-disable-next-line no-control-regex -- strips the colours some mvn builds print anyway
-  return { ok: true, version: firstLines(version.stdout, 1).replace(/\u001b\[[0-9;]*m/g, '') };
+  // Some mvn builds print colours anyway.
+  return { ok: true, version: stripAnsi(firstLines(version.stdout, 1)) };
 }
 
 /** Checks, compiles and tests a generated project for real, and fails the phase when it does not build. */
@@ -350,11 +258,7 @@ export const buildAgent = defineAgent({
       context,
       log: [],
     };
-    const exists = await readdir(root).then(
-      () => true,
-      () => false,
-    );
-    if (!exists) {
+    if (!(await isDirectory(root))) {
       throw badInput(`dir "${input.dir}" does not exist in the workspace; run the codegen phase first`);
     }
     job.log.push(`build ${input.target} in ${job.rel || '.'}`);

@@ -1,21 +1,13 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { badInput } from '../failures';
 import { defineAgent } from './agent';
-import { badInput, listFiles, resolveInside, toPosix } from './build';
+import { isDirectory, listFiles, resolveInside, skipping, toPosix } from './toolbox/files';
 
 /** Not part of a deployable: dependencies, build output, tests, and our own reports and deploys. */
-const SKIPPED_DIRS: ReadonlySet<string> = new Set([
-  'node_modules',
-  '.git',
-  'build',
-  'target',
-  'test',
-  'tests',
-  'reports',
-  'deploy',
-]);
+const SKIPPED_DIRS = skipping('tooling', 'output', 'tests', 'reports');
 const ENVIRONMENT = /^[a-z][a-z0-9-]*$/;
 
 /** One line of `manifest.json`; written, never read back, so a type is enough. */
@@ -48,11 +40,7 @@ export const deployAgent = defineAgent({
       );
     }
     const source = resolveInside(context.workspace, input.dir, 'dir');
-    const isDir = await stat(source).then(
-      (s) => s.isDirectory(),
-      () => false,
-    );
-    if (!isDir) {
+    if (!(await isDirectory(source))) {
       throw badInput(`dir "${input.dir}" is not a directory in the workspace; bind it to codegen's "dir"`);
     }
     const files = (await listFiles(source, source, SKIPPED_DIRS)).filter(

@@ -1,17 +1,19 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
+import type { AgentFailureKind } from '../../shared/failure-types';
+import { agentFailure, badInput, cancellation } from '../failures';
+import { retryAfterMs } from '../retry-after';
 import { type AgentContext, defineAgent } from './agent';
-import { badInput, listFiles } from './build';
-import { leavesRoot } from './inside';
+import { isDirectory, listFiles, skipping } from './toolbox/files';
+import { leavesRoot } from './toolbox/inside';
 
 const REPORT_PATH = 'research/results.md';
 const DEFAULT_API = 'https://api.github.com';
 const TIMEOUT_MS = 30_000;
 const MAX_FILE_BYTES = 256 * 1024;
-const SKIPPED_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git', '.baton', 'build', 'target']);
+const SKIPPED_DIRS = skipping('tooling', 'output');
 
 const ResultSchema = z.object({
   name: z.string(),
@@ -21,7 +23,7 @@ const ResultSchema = z.object({
   /** Offline only: how often the query's terms occur in it. */
   matches: z.number().int().min(0).optional(),
 });
-export type ResearchResult = z.infer<typeof ResultSchema>;
+type ResearchResult = z.infer<typeof ResultSchema>;
 
 /** The part of GitHub's `GET /search/repositories` answer this agent reads. */
 const GitHubSearchSchema = z.object({
@@ -44,22 +46,8 @@ export interface ResearchDeps {
   templatesDir?: string;
 }
 
-function fail(type: string, message: string, nonRetryable: boolean, nextRetryDelay?: number) {
-  return ApplicationFailure.create({
-    message,
-    type,
-    nonRetryable,
-    ...(nextRetryDelay !== undefined && { nextRetryDelay }),
-  });
-}
-
-/** GitHub's wait hint: `retry-after` in seconds, else `x-ratelimit-reset` as epoch seconds. */
-export function githubRetryDelayMs(headers: Headers, now = Date.now()): number | undefined {
-  const after = headers.get('retry-after')?.trim();
-  if (after && /^\d+$/.test(after)) return Number(after) * 1000;
-  const reset = headers.get('x-ratelimit-reset')?.trim();
-  if (reset && /^\d+$/.test(reset)) return Math.max(1000, Number(reset) * 1000 - now);
-  return undefined;
+function fail(kind: AgentFailureKind, message: string, nextRetryDelay?: number) {
+  return agentFailure(kind, message, { nextRetryDelay });
 }
 
 async function githubMessage(response: Response): Promise<string> {
@@ -78,45 +66,33 @@ async function classifyGitHub(
   response: Response,
   url: string,
   hide: (text: string) => string,
-): Promise<ApplicationFailure> {
+): Promise<Error> {
   const status = response.status;
   const said = hide(await githubMessage(response));
-  const delay = githubRetryDelayMs(response.headers);
+  const delay = retryAfterMs(response.headers);
   const limited = response.headers.get('x-ratelimit-remaining') === '0' || /rate limit/i.test(said);
   if (status === 429 || (status === 403 && (limited || response.headers.has('retry-after')))) {
-    return fail(
-      'Agent.RateLimited',
-      `GitHub search is rate limited at ${url} (${status}: ${said})`,
-      false,
-      delay,
-    );
+    return fail('RateLimited', `GitHub search is rate limited at ${url} (${status}: ${said})`, delay);
   }
   if (status === 401) {
     return fail(
-      'Agent.AuthFailed',
+      'AuthFailed',
       `GITHUB_TOKEN was rejected by ${url} (401: ${said}); set a valid token in GITHUB_TOKEN, or unset it to research offline`,
-      true,
     );
   }
   if (status === 403) {
     return fail(
-      'Agent.AuthFailed',
+      'AuthFailed',
       `GITHUB_TOKEN may not search at ${url} (403: ${said}); use a token with access, or unset GITHUB_TOKEN`,
-      true,
     );
   }
   if (status === 422) {
-    return fail('Agent.BadInput', `GitHub rejected the search query (422: ${said}); simplify query`, true);
+    return fail('BadInput', `GitHub rejected the search query (422: ${said}); simplify query`);
   }
   if (status === 408 || status >= 500) {
-    return fail(
-      'Agent.ProviderUnavailable',
-      `GitHub is unavailable at ${url} (${status}: ${said})`,
-      false,
-      delay,
-    );
+    return fail('ProviderUnavailable', `GitHub is unavailable at ${url} (${status}: ${said})`, delay);
   }
-  return fail('Agent.BadRequest', `GitHub answered ${status} at ${url}: ${said}`, true);
+  return fail('BadRequest', `GitHub answered ${status} at ${url}: ${said}`);
 }
 
 async function searchGitHub(
@@ -142,14 +118,14 @@ async function searchGitHub(
       signal: AbortSignal.any([context.signal, timeout]),
     });
   } catch (error) {
-    if (context.signal.aborted) throw context.signal.reason ?? error;
+    if (context.signal.aborted) throw cancellation(context.signal, error);
     const why = timeout.aborted ? `no answer within ${TIMEOUT_MS / 1000}s` : (error as Error).message;
-    throw fail('Agent.ProviderUnavailable', hide(`cannot reach GitHub at ${endpoint} (${why})`), false);
+    throw fail('ProviderUnavailable', hide(`cannot reach GitHub at ${endpoint} (${why})`));
   }
   if (!response.ok) throw await classifyGitHub(response, endpoint, hide);
   const parsed = GitHubSearchSchema.safeParse(await response.json().catch(() => undefined));
   if (!parsed.success) {
-    throw fail('Agent.ProviderUnavailable', `GitHub answered ${endpoint} with an unexpected body`, false);
+    throw fail('ProviderUnavailable', `GitHub answered ${endpoint} with an unexpected body`);
   }
   return parsed.data.items.slice(0, limit).map((item) => ({
     name: item.full_name,
@@ -174,11 +150,7 @@ async function searchFiles(
   terms: readonly string[],
   context: AgentContext,
 ): Promise<ResearchResult[]> {
-  const exists = await stat(dir).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  if (!exists) return [];
+  if (!(await isDirectory(dir))) return [];
   const results: ResearchResult[] = [];
   for (const file of await listFiles(dir, dir, SKIPPED_DIRS)) {
     if (file.split('/').some((part) => part.startsWith('.')) || file.startsWith('research/')) continue;

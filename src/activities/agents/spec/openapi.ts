@@ -1,0 +1,186 @@
+/**
+ * The OpenAPI 3.0 documents the `api-spec` agent writes (CRUD paths and schemas per resource), and
+ * the validator every one of them passes before it is written.
+ */
+import { compileErrors, validate } from '@readme/openapi-parser';
+import { agentFailure } from '../../failures';
+// One singular for the spec's schema names and codegen's, so the two always agree.
+import { singular } from './naming';
+
+/** The library that checks every document this agent writes. */
+export const OPENAPI_VALIDATOR = '@readme/openapi-parser';
+
+export const FIELD_TYPES = ['string', 'integer', 'number', 'boolean'] as const;
+
+/** A property of a component schema that the generators support. */
+export interface Field {
+  name: string;
+  type: (typeof FIELD_TYPES)[number];
+  required: boolean;
+}
+
+/** A field as the spec declares it; description and example only document it. */
+export interface FieldSpec extends Field {
+  description?: string;
+  example?: string;
+}
+
+/** `order-items` → `OrderItems`. */
+export function pascal(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}
+
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+function resourcePaths(resource: string): Record<string, unknown> {
+  const one = pascal(singular(resource));
+  const many = pascal(resource);
+  const tags = [resource];
+  const notFound = { $ref: '#/components/responses/NotFound' };
+  const badRequest = { $ref: '#/components/responses/BadRequest' };
+  const idParam = [{ $ref: '#/components/parameters/Id' }];
+  return {
+    [`/${resource}`]: {
+      get: {
+        operationId: `list${many}`,
+        summary: `List ${resource}`,
+        tags,
+        responses: { '200': { description: `All ${resource}`, ...json({ type: 'array', items: ref(one) }) } },
+      },
+      post: {
+        operationId: `create${one}`,
+        summary: `Create a ${singular(resource)}`,
+        tags,
+        requestBody: { required: true, ...json(ref(`${one}Input`)) },
+        responses: { '201': { description: 'Created', ...json(ref(one)) }, '400': badRequest },
+      },
+    },
+    [`/${resource}/{id}`]: {
+      parameters: idParam,
+      get: {
+        operationId: `get${one}`,
+        summary: `Get one ${singular(resource)}`,
+        tags,
+        responses: { '200': { description: 'Found', ...json(ref(one)) }, '404': notFound },
+      },
+      put: {
+        operationId: `update${one}`,
+        summary: `Replace a ${singular(resource)}`,
+        tags,
+        requestBody: { required: true, ...json(ref(`${one}Input`)) },
+        responses: {
+          '200': { description: 'Updated', ...json(ref(one)) },
+          '400': badRequest,
+          '404': notFound,
+        },
+      },
+      delete: {
+        operationId: `delete${one}`,
+        summary: `Delete a ${singular(resource)}`,
+        tags,
+        responses: { '204': { description: 'Deleted' }, '404': notFound },
+      },
+    },
+  };
+}
+
+/** The fields a resource gets when nobody says otherwise. */
+function defaultFields(resource: string): FieldSpec[] {
+  return [
+    { name: 'name', type: 'string', required: true, example: `Sample ${singular(resource)}` },
+    { name: 'description', type: 'string', required: false },
+  ];
+}
+
+function property(field: FieldSpec): Record<string, unknown> {
+  return {
+    type: field.type,
+    ...(field.description ? { description: field.description } : {}),
+    ...(field.example ? { example: field.example } : {}),
+  };
+}
+
+function resourceSchemas(resource: string, fields: readonly FieldSpec[]): Record<string, unknown> {
+  const one = pascal(singular(resource));
+  const timestamp = { type: 'string', format: 'date-time', readOnly: true };
+  const required = fields.filter((f) => f.required).map((f) => f.name);
+  const properties = Object.fromEntries(fields.map((f) => [f.name, property(f)]));
+  return {
+    [one]: {
+      type: 'object',
+      required: ['id', ...required, 'createdAt', 'updatedAt'],
+      properties: {
+        id: { type: 'string', readOnly: true, example: '1' },
+        ...properties,
+        createdAt: timestamp,
+        updatedAt: timestamp,
+      },
+    },
+    [`${one}Input`]: {
+      type: 'object',
+      // OpenAPI 3.0 forbids an empty `required` list.
+      ...(required.length ? { required } : {}),
+      additionalProperties: false,
+      properties: Object.fromEntries(fields.map((f) => [f.name, { type: f.type }])),
+    },
+  };
+}
+
+/**
+ * Builds the OpenAPI 3.0 document for a service; pure, so the same input gives the same bytes.
+ * Resources missing from `fields` get the default fields.
+ */
+export function buildOpenApi(
+  service: string,
+  resources: readonly string[],
+  version: string,
+  fields: Readonly<Record<string, readonly FieldSpec[]>> = {},
+): object {
+  const errorResponse = (description: string) => ({ description, ...json(ref('Error')) });
+  const schemas = resources.map((r) => resourceSchemas(r, fields[r] ?? defaultFields(r)));
+  return {
+    openapi: '3.0.3',
+    info: { title: service, version, description: `CRUD API for ${resources.join(', ')}.` },
+    servers: [{ url: 'http://localhost:3000' }],
+    tags: resources.map((name) => ({ name })),
+    paths: Object.assign({}, ...resources.map(resourcePaths)),
+    components: {
+      parameters: { Id: { name: 'id', in: 'path', required: true, schema: { type: 'string' } } },
+      responses: { NotFound: errorResponse('Not found'), BadRequest: errorResponse('Invalid request body') },
+      schemas: {
+        ...Object.assign({}, ...schemas),
+        Error: { type: 'object', required: ['message'], properties: { message: { type: 'string' } } },
+      },
+    },
+  };
+}
+
+const MAX_PROBLEM_CHARS = 2_000;
+
+/**
+ * Checks a document against the OpenAPI specification with a real validator. An invalid one is
+ * a non-retryable `Agent.BadOutput` that quotes the validator.
+ */
+export async function validateOpenApi(document: object, where: string): Promise<void> {
+  // The validator dereferences in place; the caller's object must stay as written.
+  const copy = structuredClone(document) as Parameters<typeof validate>[0];
+  const result = await validate(copy).catch((error: unknown) => ({
+    valid: false as const,
+    errors: [{ message: error instanceof Error ? error.message : String(error) }],
+    warnings: [],
+    additionalErrors: 0,
+    specification: null,
+  }));
+  if (result.valid) return;
+  const problem = compileErrors(result).trim();
+  throw agentFailure(
+    'BadOutput',
+    `${where} is not a valid OpenAPI 3 document according to ${OPENAPI_VALIDATOR}: ` +
+      (problem.length > MAX_PROBLEM_CHARS ? `${problem.slice(0, MAX_PROBLEM_CHARS)}…` : problem),
+  );
+}

@@ -1,0 +1,141 @@
+/** The shape of `baton.config.(json|yaml|yml)`, and of the configuration once the environment is merged in. */
+import { z } from 'zod';
+import { DurationSchema as SharedDurationSchema } from '../shared/definition';
+import { DURATION_HINT, parseDuration } from '../shared/duration';
+
+export type Env = Record<string, string | undefined>;
+
+const PROVIDER_KINDS = ['openai', 'anthropic', 'openai-compatible'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A model setting of this value turns the LLM off (for one agent, or as the default). */
+export const NO_MODEL = 'none';
+
+const DurationSchema = SharedDurationSchema.refine((v) => parseDuration(v) !== undefined, {
+  error: `not a duration; ${DURATION_HINT}`,
+});
+
+export const HttpUrlSchema = z.url({
+  protocol: /^https?$/,
+  error: 'must be an http(s) URL, such as http://localhost:11434/v1',
+});
+
+export const ProviderSchema = z.strictObject({
+  kind: z.enum(PROVIDER_KINDS, { error: `must be one of ${PROVIDER_KINDS.join(', ')}` }).optional(),
+  baseUrl: HttpUrlSchema.optional(),
+  apiKeyEnv: z
+    .string()
+    .regex(ENV_NAME, {
+      error: 'must name the environment variable that holds the key (such as MY_LLM_KEY), not the key itself',
+    })
+    .optional(),
+  /** Send the answer's JSON Schema as `response_format: json_schema`; false sends `json_object`. */
+  structuredOutputs: z.boolean().optional(),
+  /** Per-request timeout; a request that takes longer fails as retryable. */
+  timeout: DurationSchema.optional(),
+});
+
+const ModelSchema = z
+  .string()
+  .trim()
+  .min(1, {
+    error: `must be "provider:model" (such as openai:gpt-4.1-mini), a model name, or "${NO_MODEL}"`,
+  });
+
+/**
+ * One command agent as `baton.config.yaml` holds it under `commandAgents.<name>`. It lives with the
+ * config (not with the agent that runs it) so the client reads a config without the activities.
+ */
+export const CommandAgentConfigSchema = z
+  .object({
+    description: z.string().optional(),
+    /** The program, looked up on the worker's PATH, or an absolute path. Not templated, never a shell. */
+    command: z.string().min(1),
+    /** Each arg is templated: `{{input.key}}`, `{{prompt}}`, `{{workspace}}`, `{{phase}}`, `{{attempt}}`. */
+    args: z.array(z.string()).default([]),
+    /** Prompt template; a `prompt` in the phase input replaces it (used verbatim). */
+    prompt: z.string().optional(),
+    timeout: DurationSchema.default('30m'),
+    /** Extra environment variables (values templated) on top of the worker's environment. */
+    env: z.record(z.string(), z.string()).default({}),
+    /** Bytes of stdout plus stderr kept in the result (head and tail); the rest is only in the log artifact. */
+    maxOutputBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024)
+      .default(64 * 1024),
+    /** `prompt` writes the rendered prompt to the command's stdin; `none` gives it an empty stdin. */
+    stdin: z.enum(['prompt', 'none']).default('none'),
+    /** When true (default) a non-zero exit fails the phase as `Agent.CommandFailed`; else it is the result. */
+    failOnNonZero: z.boolean().default(true),
+  })
+  .strict();
+/** A command agent as written in the config (defaults not yet applied). */
+export type CommandAgentConfig = z.input<typeof CommandAgentConfigSchema>;
+
+export const PriceSchema = z.strictObject({
+  inputPerMTok: z
+    .number()
+    .nonnegative({ error: 'must be US dollars per million input tokens (a number ≥ 0)' }),
+  outputPerMTok: z
+    .number()
+    .nonnegative({ error: 'must be US dollars per million output tokens (a number ≥ 0)' }),
+});
+type Price = z.infer<typeof PriceSchema>;
+
+export const AgentSettingsSchema = z.strictObject({ model: ModelSchema.optional() });
+
+/** The shape of `baton.config.(json|yaml|yml)`. */
+export const ConfigFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  providers: z
+    .record(
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9-]*$/, { error: 'provider names are lower-case letters, digits and "-"' }),
+      ProviderSchema,
+    )
+    .optional(),
+  defaultModel: ModelSchema.optional(),
+  agents: z.record(z.string().min(1), AgentSettingsSchema).optional(),
+  commandAgents: z.record(z.string().min(1), CommandAgentConfigSchema).optional(),
+  prices: z.record(z.string().min(1), PriceSchema).optional(),
+});
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+/** A provider after the file and env were merged. The key itself is never stored, only where to read it. */
+export interface ProviderSettings {
+  kind: ProviderKind;
+  baseUrl?: string;
+  apiKeyEnv: string;
+  structuredOutputs?: boolean;
+  timeoutMs?: number;
+}
+
+/** A model choice and the setting it came from, so errors can say what to change. */
+export interface ModelSetting {
+  ref: string;
+  setting: string;
+}
+
+export interface BatonConfig {
+  /** The config file that was read, if any. */
+  file?: string;
+  providers: Record<string, ProviderSettings>;
+  defaultModel?: ModelSetting;
+  /** Per-agent models from the file, by agent name. */
+  agents: Record<string, { model?: ModelSetting }>;
+  /** Per-agent models from `BATON_MODEL_<AGENT>` variables, by variable name. */
+  agentModelEnv: Record<string, ModelSetting>;
+  commandAgents: Record<string, CommandAgentConfig>;
+  prices: Record<string, Price>;
+}
+
+export interface ResolvedModel {
+  provider: string;
+  model: string;
+  /** Where the choice came from, e.g. `BATON_MODEL_CODEGEN` or `agents.codegen.model in baton.config.yaml`. */
+  setting: string;
+}
