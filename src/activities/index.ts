@@ -8,6 +8,7 @@ import type { BatonConfig } from './config';
 import { createLlm, type Llm } from './llm';
 import { createArtifactStore, type ArtifactStore } from './artifacts';
 import { createCheckAgents, createRunAgent } from './run-agent';
+import { createWorkspaceActivities } from './workspace';
 
 export interface ActivityDeps {
   /** The agents this worker offers; defaults to the built-ins. */
@@ -51,6 +52,7 @@ export function createActivities(deps: ActivityDeps = {}) {
       llm,
     }),
     checkAgents: createCheckAgents({ agents }),
+    ...createWorkspaceActivities({ workspaceRoot }),
   };
 }
 

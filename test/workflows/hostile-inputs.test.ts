@@ -7,6 +7,7 @@ import { defineAgent } from '../../src/activities/agents/agent';
 import { DecisionRejectedError } from '../../src/client/errors';
 import { decide, startRun, waitForResult } from '../../src/client/runs';
 import { LIMITS } from '../../src/shared/limits';
+import type { OpenGate } from '../../src/shared/status';
 import { testAgents } from '../helpers/agents';
 import { definition, queryStatus, uniqueId, useWorker, waitFor, waitForGate } from '../helpers/env';
 import { eventTypeName } from './event-types';
@@ -315,14 +316,16 @@ describe('gates forgive typos', () => {
       (s) => s.phases[0]!.runs === 2 && s.gates.length === 1,
     );
     expect(reopened.state).toBe('waiting');
-    expect(reopened.gates[0]!.error).toMatchObject({ type: 'Agent.BadInput' });
-    expect(reopened.gates[0]!.error!.message).toContain('input for agent "strict" is invalid');
-    expect(reopened.gates[0]!.output).toEqual({ tone: 'casual' });
+    const gate = reopened.gates[0] as Extract<OpenGate, { kind: 'approval' }>;
+    expect(gate.id).toBe('draft#2');
+    expect(gate.error).toMatchObject({ type: 'Agent.BadInput' });
+    expect(gate.error!.message).toContain('input for agent "strict" is invalid');
+    expect(gate.output).toEqual({ tone: 'casual' });
     // The input is back to what it was: retry runs it as before the bad modify.
     await decide(shared.baton, id, { phase: 'draft', action: 'retry', by: 'alice' });
     await waitFor(
       () => queryStatus(shared.baton, id),
-      (s) => s.phases[0]!.runs === 3 && s.gates.length === 1 && !s.gates[0]!.error,
+      (s) => s.phases[0]!.runs === 3 && s.gates.length === 1 && !(s.gates[0] as { error?: unknown }).error,
     );
     await decide(shared.baton, id, {
       phase: 'draft',
