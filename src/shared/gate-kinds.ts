@@ -102,6 +102,10 @@ export const GATE_KINDS = {
 
 export type GateKind = keyof typeof GATE_KINDS;
 
+/** The kind's own instructions, if it has any (an approval gate shows the phase's). */
+export const instructionsOf = (kind: GateKind): string | undefined =>
+  (GATE_KINDS[kind] as GateKindSpec).instructions;
+
 /** What every open gate shows, whatever its kind. */
 export interface GateCommon {
   /** `<phase>#<n>`: the phase's n-th gate. A decision may name it, so it never lands on a later one. */

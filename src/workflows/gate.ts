@@ -1,7 +1,7 @@
 import { condition } from '@temporalio/workflow';
 import type { Approval, Phase } from '../shared/definition';
 import { durationMs } from '../shared/duration';
-import { GATE_KINDS, type GateKind, type GateShows } from '../shared/gate-kinds';
+import { GATE_KINDS, instructionsOf, type GateKind, type GateShows } from '../shared/gate-kinds';
 import { LIMITS } from '../shared/limits';
 import type { DecisionRecord } from '../shared/status';
 import type { RunStateObject } from './run-state';
@@ -37,8 +37,7 @@ export async function awaitDecision<K extends GateKind>(
   }
   const timeoutMs =
     settings.timeout === undefined ? undefined : durationMs(settings.timeout, LIMITS.gateTimeoutMs);
-  const instructions =
-    settings.instructions ?? ('instructions' in GATE_KINDS[kind] ? GATE_KINDS[kind].instructions : undefined);
+  const instructions = settings.instructions ?? instructionsOf(kind);
   run.openGate(phase, kind, id, { timeoutMs, onTimeout: settings.onTimeout, instructions }, shows);
 
   const decided = () => run.decisionFor(phase.id) !== undefined || run.stopped;
