@@ -1,19 +1,18 @@
-import { mkdir, realpath, rm, rmdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { access, mkdir, rm, rmdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { MergeWorktreeResult } from '../../shared/activity-contract';
-import { git, gitSucceeds, locked } from './git';
+import { git, locked } from './git';
 import { branchOf, worktreeOf } from './paths';
-import { headOf } from './repository';
 
-/** True when `dir` is the top of a git worktree (not merely a folder inside some repository). */
-async function isWorktree(dir: string): Promise<boolean> {
-  const top = await git(dir, ['rev-parse', '--show-toplevel']).then(
-    (out) => realpath(out.trim()),
-    () => undefined,
+// Each git command is a process: the happy paths below run one or two, and look further only on a retry.
+
+/** True when `dir` holds a checkout's `.git` link (a worktree made by `git worktree add`). */
+const hasCheckout = (dir: string) =>
+  access(join(dir, '.git')).then(
+    () => true,
+    () => false,
   );
-  return top !== undefined && top === (await realpath(dir).catch(() => undefined));
-}
 
 /**
  * Gives the phase its own worktree on its own branch, starting at `base`. Idempotent: a retry finds
@@ -27,18 +26,18 @@ export async function createWorktree(
   const worktree = worktreeOf(workspace, phase);
   const branch = branchOf(phase);
   return locked(workspace, async () => {
-    if (await isWorktree(worktree)) return { worktree, branch };
-    // A half-made checkout from a crashed attempt: start it again.
-    await rm(worktree, { recursive: true, force: true });
-    await git(workspace, ['worktree', 'prune']);
+    if (await hasCheckout(worktree)) return { worktree, branch };
     await mkdir(dirname(worktree), { recursive: true });
-    const exists = await gitSucceeds(workspace, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
-    await git(
-      workspace,
-      exists
-        ? ['worktree', 'add', '-q', worktree, branch]
-        : ['worktree', 'add', '-q', '-b', branch, worktree, base],
+    const made = await git(workspace, ['worktree', 'add', '-q', '-b', branch, worktree, base]).then(
+      () => true,
+      () => false,
     );
+    if (!made) {
+      // A crashed attempt made the branch (and maybe half a checkout): check the branch out again.
+      await rm(worktree, { recursive: true, force: true });
+      await git(workspace, ['worktree', 'prune']);
+      await git(workspace, ['worktree', 'add', '-q', worktree, branch]);
+    }
     return { worktree, branch };
   });
 }
@@ -47,7 +46,7 @@ export async function createWorktree(
  * Merges the phase's branch into the run's main branch (checked out in the workspace): a
  * fast-forward when main has not moved since the phase started, a merge commit otherwise. A
  * conflict leaves main as it was and fails non-retryably, naming the files. Merges of one workspace
- * queue behind each other; a retry after a merge that went through returns main as it is.
+ * queue behind each other; a retry after a merge that went through finds it merged ("up to date").
  */
 export async function mergeWorktree(
   workspace: string,
@@ -55,22 +54,14 @@ export async function mergeWorktree(
   branch: string,
 ): Promise<MergeWorktreeResult> {
   return locked(workspace, async () => {
-    const tip = (await git(workspace, ['rev-parse', '--verify', `refs/heads/${branch}`])).trim();
-    if (await gitSucceeds(workspace, ['merge-base', '--is-ancestor', tip, 'HEAD'])) {
-      return { commit: await headOf(workspace), fastForward: (await headOf(workspace)) === tip };
-    }
-    if (await gitSucceeds(workspace, ['merge-base', '--is-ancestor', 'HEAD', tip])) {
-      await git(workspace, ['merge', '-q', '--ff-only', tip]);
-      return { commit: await headOf(workspace), fastForward: true };
-    }
+    const ref = `refs/heads/${branch}`;
     const merged = await git(workspace, [
       'merge',
       '-q',
-      '--no-ff',
       '--no-verify',
       '-m',
       `baton: merge ${phase}`,
-      tip,
+      ref,
     ]).then(
       () => true,
       () => false,
@@ -87,18 +78,22 @@ export async function mergeWorktree(
         details: [{ phase, branch, files }],
       });
     }
-    return { commit: await headOf(workspace), fastForward: false };
+    const [head, tip] = (await git(workspace, ['rev-parse', 'HEAD', ref])).trim().split('\n');
+    return { commit: head as string, fastForward: head === tip };
   });
 }
 
 /** Removes the phase's checkout; its branch (and so its commits) stays in the repository. */
 export async function removeWorktree(workspace: string, worktree: string): Promise<boolean> {
   return locked(workspace, async () => {
-    const present = await isWorktree(worktree);
-    if (present) await git(workspace, ['worktree', 'remove', '--force', worktree]);
-    await git(workspace, ['worktree', 'prune']);
+    const removed = await git(workspace, ['worktree', 'remove', '--force', worktree]).then(
+      () => true,
+      () => false,
+    );
+    // Not a worktree (any more): forget whatever git still records of it.
+    if (!removed) await git(workspace, ['worktree', 'prune']);
     // The folder of the run's worktrees goes with its last one.
     await rmdir(dirname(worktree)).catch(() => undefined);
-    return present;
+    return removed;
   });
 }
