@@ -55,24 +55,21 @@ export async function mergeWorktree(
 ): Promise<MergeWorktreeResult> {
   return locked(workspace, async () => {
     const ref = `refs/heads/${branch}`;
-    const merged = await git(workspace, [
-      'merge',
-      '-q',
-      '--no-verify',
-      '-m',
-      `baton: merge ${phase}`,
-      ref,
-    ]).then(
-      () => true,
-      () => false,
+    // --ff: a fast-forward when possible, a merge commit otherwise, whatever the user's git config says.
+    const args = ['merge', '-q', '--ff', '--no-verify', '-m', `baton: merge ${phase}`, ref];
+    const failure = await git(workspace, args).then(
+      () => undefined,
+      (error: unknown) => error,
     );
-    if (!merged) {
+    if (failure !== undefined) {
       const files = (await git(workspace, ['diff', '--name-only', '-z', '--diff-filter=U']))
         .split('\0')
         .filter(Boolean);
       await git(workspace, ['merge', '--abort']).catch(() => undefined);
+      // No conflicted file: git failed for another reason (a lock, the disk), which a retry may get past.
+      if (files.length === 0) throw failure;
       throw ApplicationFailure.create({
-        message: `Merging phase "${phase}" into the run's main branch conflicts in ${files.length ? files.map((f) => JSON.stringify(f)).join(', ') : '(no file named by git)'}; its work stays on branch ${branch}`,
+        message: `Merging phase "${phase}" into the run's main branch conflicts in ${files.map((f) => JSON.stringify(f)).join(', ')}; its work stays on branch ${branch}`,
         type: 'Baton.MergeConflict',
         nonRetryable: true,
         details: [{ phase, branch, files }],
