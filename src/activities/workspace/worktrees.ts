@@ -59,7 +59,7 @@ export async function mergeWorktree(
     const args = ['merge', '-q', '--ff', '--no-verify', '-m', `baton: merge ${phase}`, ref];
     const failure = await git(workspace, args).then(
       () => undefined,
-      (error: unknown) => error,
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
     );
     if (failure !== undefined) {
       const files = (await git(workspace, ['diff', '--name-only', '-z', '--diff-filter=U']))
