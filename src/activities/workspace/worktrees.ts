@@ -80,15 +80,17 @@ export async function mergeWorktree(
   });
 }
 
-/** Removes the phase's checkout; its branch (and so its commits) stays in the repository. */
+/**
+ * Removes the phase's checkout; its branch (and so its commits) stays in the repository. Not queued
+ * behind the workspace's merges and new worktrees: it touches neither the main checkout nor theirs.
+ */
 export async function removeWorktree(workspace: string, worktree: string): Promise<boolean> {
-  return locked(workspace, async () => {
+  return locked(worktree, async () => {
     const removed = await git(workspace, ['worktree', 'remove', '--force', worktree]).then(
       () => true,
       () => false,
     );
-    // Not a worktree (any more): forget whatever git still records of it.
-    if (!removed) await git(workspace, ['worktree', 'prune']);
+    // Not a worktree (any more): nothing to remove; git prunes what it still records of it by itself.
     // The folder of the run's worktrees goes with its last one.
     await rmdir(dirname(worktree)).catch(() => undefined);
     return removed;
