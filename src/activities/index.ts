@@ -7,6 +7,7 @@ import { defineCommandAgents } from './agents/command/agent';
 import { llmAgent } from './agents/llm-agent';
 import { createLlm, type Llm } from './llm';
 import { createCheckAgents, createRunAgent } from './run-agent';
+import { createWorkspaceActivities } from './workspace';
 
 export interface ActivityDeps {
   /** The agents this worker offers; defaults to the built-ins. */
@@ -51,6 +52,7 @@ export function createActivities(deps: ActivityDeps = {}) {
       llm,
     }),
     checkAgents: createCheckAgents({ agents }),
+    ...createWorkspaceActivities({ workspaceRoot }),
   };
 }
 

@@ -1,9 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { z } from 'zod';
 import { redact } from '../config';
-import type { AgentInputSchemas } from '../shared/input-schema';
+import {
+  RunAgentInputSchema,
+  type CheckAgentsInput,
+  type CheckAgentsResult,
+  type PhaseUsage,
+  type RunAgentInput,
+  type RunAgentResult,
+} from '../shared/activity-contract';
 import type { ArtifactRef } from '../shared/status';
 import { INLINE_LIMIT_BYTES, SYMLINK_MEDIA_TYPE, type ArtifactStore } from '../store/artifacts';
 import { createAgentContext } from './agent-context';
@@ -15,51 +21,14 @@ import {
   commitPhase,
   ensureRepository,
   findPhaseCommit,
+  insideRoot,
   readAtCommit,
   resultPath,
   workspaceOf,
   type ChangedFile,
 } from './workspace';
 
-export const RunAgentInputSchema = z.object({
-  workflowId: z.string(),
-  runId: z.string(),
-  phase: z.string(),
-  agent: z.string(),
-  /** The phase input, bindings already resolved. */
-  input: z.unknown(),
-  /** Which run of the phase this is (gates may run a phase again). */
-  run: z.number().int().min(1),
-});
-export type RunAgentInput = z.infer<typeof RunAgentInputSchema>;
-
-/** LLM usage of one phase run, summed over its calls. */
-export interface PhaseUsage {
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  calls: number;
-  /** False when some call's model had no known price (its cost is missing from costUsd). */
-  costKnown: boolean;
-}
-
-export interface RunAgentResult {
-  /** The agent's output, or `{ $artifact }` when it was too large for history. */
-  output: unknown;
-  /** The activity attempt that succeeded. */
-  attempt: number;
-  startedAt: string;
-  endedAt: string;
-  /** The workspace commit holding this phase run's changes. */
-  commit: string;
-  /** Files the phase changed, and anything the agent stored, as refs. */
-  artifacts: ArtifactRef[];
-  usage: PhaseUsage;
-  /** True when an earlier attempt had already finished the work (a retry after a crash). */
-  replayed?: boolean;
-  /** True when the agent can use an LLM but none is configured for it, so it ran deterministically. */
-  withoutLlm?: boolean;
-}
+export type { PhaseUsage, RunAgentInput, RunAgentResult };
 
 /** What a phase run leaves in its commit, under `.baton/results/`. */
 type SavedResult = Omit<RunAgentResult, 'commit' | 'artifacts' | 'replayed'> & { stored: ArtifactRef[] };
@@ -138,13 +107,16 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }:
         { details: [failure] },
       );
     }
+    // The phase's worktree, from the workflow; runs from before worktrees work in the run's workspace.
     let workspace: string;
     try {
-      workspace = workspaceOf(workspaceRoot, request.workflowId, request.runId);
+      workspace = request.worktree
+        ? insideRoot(workspaceRoot, request.worktree, 'worktree')
+        : workspaceOf(workspaceRoot, request.workflowId, request.runId);
     } catch (error) {
       throw toAgentFailure(error, failure);
     }
-    await ensureRepository(workspace, request.workflowId);
+    if (!request.worktree) await ensureRepository(workspace, request.workflowId);
     const key = {
       workflowId: request.workflowId,
       runId: request.runId,
@@ -232,11 +204,7 @@ export function createCheckAgents({ agents }: Pick<RunAgentDeps, 'agents'>) {
    * Tells the workflow which of the agents its definition names this worker does not know, and the
    * input schemas of those it knows (to check phase inputs and a gate's `changes` against).
    */
-  async function checkAgents({ names }: { names: string[] }): Promise<{
-    unknown: string[];
-    known: string[];
-    schemas: AgentInputSchemas;
-  }> {
+  async function checkAgents({ names }: CheckAgentsInput): Promise<CheckAgentsResult> {
     const known = names.filter((n) => agents.has(n));
     return {
       unknown: names.filter((n) => !agents.has(n)),

@@ -37,4 +37,6 @@ export const BATON_FAILURES = {
   InputTooLarge: 'Baton.InputTooLarge',
   BadDecision: 'Baton.BadDecision',
   PhaseFailed: 'Baton.PhaseFailed',
+  /** A phase's branch conflicts with the run's main branch (the next issue makes this a gate). */
+  MergeConflict: 'Baton.MergeConflict',
 } as const;

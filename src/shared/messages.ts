@@ -1,6 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { BudgetSchema } from './definition';
 import {
   escapeControlChars,
   formatBytes,
@@ -20,6 +19,15 @@ export const DecisionSchema = z.object({
   phase: z
     .string({ error: 'phase is required: the id of the phase whose gate is open' })
     .min(1, 'phase is required'),
+  /**
+   * The gate decided (`<phase>#<n>`, as `status` shows it). Optional: without it the decision goes
+   * to the phase's open gate; with it, a decision meant for a gate that has closed is refused.
+   */
+  gate: z
+    .string()
+    .max(LIMITS.phaseIdChars + 10, 'gate is an id such as "spec#1"')
+    .regex(/^[A-Za-z][A-Za-z0-9_-]*#[1-9][0-9]{0,8}$/, 'gate is an id such as "spec#1" (<phase>#<n>)')
+    .optional(),
   action: z.enum(DECISION_ACTIONS, {
     error: (issue) =>
       `action ${issue.input === undefined ? 'is required' : `${JSON.stringify(issue.input)} is not an action`}; use one of ${DECISION_ACTIONS.join(', ')}`,
@@ -91,7 +99,6 @@ export function sanitizeSignalDecision(payload: unknown): { payload: unknown; sa
   return { payload: cleaned, sanitized };
 }
 
-/** The `changes` of a modify at a budget gate: a new run budget and/or a new budget for the phase. */
 /** A zod issue as `field: message`, unless the message already starts with the field's name. */
 export function fieldMessage(issue: z.core.$ZodIssue): string {
   const field = issue.path.map(String).join('.');
@@ -100,15 +107,12 @@ export function fieldMessage(issue: z.core.$ZodIssue): string {
     : issue.message;
 }
 
-export const BudgetChangeSchema = z
-  .object({ budget: BudgetSchema.optional(), phaseBudget: BudgetSchema.optional() })
-  .strict()
-  .refine((c) => c.budget !== undefined || c.phaseBudget !== undefined, 'give budget or phaseBudget');
-
 /** What `decide` answers once the decision is accepted. */
 export interface DecideResult {
   accepted: true;
   phase: string;
+  /** The gate the decision was applied to. */
+  gate?: string;
   action: DecisionAction;
 }
 

@@ -1,5 +1,9 @@
+import type { ArtifactRef } from './activity-contract';
 import type { ApprovalMode } from './definition';
+import type { OpenGate } from './gate-kinds';
 import type { Decision, DecisionAction } from './messages';
+
+export type { ArtifactRef, OpenGate };
 
 export type PhaseState =
   'pending' | 'running' | 'awaiting-approval' | 'done' | 'skipped' | 'failed' | 'cancelled' | 'rejected';
@@ -8,16 +12,6 @@ export type RunState = 'running' | 'waiting' | 'completed' | 'rejected' | 'faile
 
 /** States a run does not leave. */
 export const FINAL_RUN_STATES: readonly RunState[] = ['completed', 'rejected', 'failed', 'cancelled'];
-
-/** A file kept outside history, content-addressed. History holds only this ref. */
-export interface ArtifactRef {
-  uri: string;
-  sha256: string;
-  bytes: number;
-  mediaType: string;
-  /** Workspace-relative path, or a name the agent chose. */
-  name: string;
-}
 
 /** LLM usage summed over calls. */
 export interface Usage {
@@ -52,37 +46,22 @@ export interface PhaseStatus {
   endedAt?: string;
   output?: unknown;
   error?: { type?: string; message: string };
-  /** Workspace commit of the latest run of the phase. */
+  /**
+   * The commit of the phase's latest run: on its own branch (`baton/<phase>`) in runs with a
+   * worktree per phase, on main in runs from before them.
+   */
   commit?: string;
+  /** The run's main branch right after the phase was merged into it (a fast-forward or a merge commit). */
+  merged?: string;
   /** Files the phase produced, over all its runs (the newest version of each name). */
   artifacts?: ArtifactRef[];
   /** LLM usage over every run of the phase. */
   usage: Usage;
 }
 
-export interface OpenGate {
-  phase: string;
-  title: string;
-  openedAt: string;
-  /** When the gate decides by itself (`onTimeout`), if it has a timeout. */
-  deadline?: string;
-  onTimeout?: 'approve' | 'reject';
-  instructions?: string;
-  /** The output the human is asked to approve. */
-  output?: unknown;
-  /** `approval` after a gated phase; `budget` before a phase that would go over budget. */
-  kind: 'approval' | 'budget';
-  /** Why a budget gate opened. */
-  reason?: string;
-  /**
-   * Set when the gate reopened because the run after a `modify` failed with `Agent.BadInput`: the
-   * agent's message. The phase's input is back to what it was before that modify, and `output` is
-   * the last good run's.
-   */
-  error?: { type?: string; message: string };
-}
-
 export interface DecisionRecord extends Decision {
+  /** The gate the decision was applied to (`<phase>#<n>`), named by the sender or not. */
+  gate?: string;
   at: string;
   via: 'signal' | 'update' | 'auto' | 'timeout';
   /** What the run changed in a decision sent by signal: control characters escaped, a comment cut. */

@@ -1,4 +1,5 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
@@ -63,7 +64,8 @@ export const rendezvousAgent = defineAgent({
   output: z.object({ startedAt: z.number(), endedAt: z.number() }),
   async run({ peers }, ctx) {
     const startedAt = Date.now();
-    const dir = join(ctx.workspace, 'rendezvous');
+    // Outside the workspace: each phase works in its own worktree, so peers meet in a shared folder.
+    const dir = join(tmpdir(), 'baton-rendezvous', encodeURIComponent(`${ctx.workflowId}/${ctx.runId}`));
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, ctx.phase), String(startedAt));
     for (let i = 0; i < 200; i++) {

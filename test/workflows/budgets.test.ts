@@ -89,7 +89,10 @@ describe('budgets', () => {
         () => queryStatus(baton, workflowId),
         (s) => s.gates.some((g) => g.phase === 'b'),
       );
-      expect(gated.gates[0]!.reason).toBe('run budget of $1: $0.6000 spent, and "b" may spend $0.5000 more');
+      expect(gated.gates[0]).toMatchObject({ kind: 'budget', id: 'b#1' });
+      expect((gated.gates[0] as { reason: string }).reason).toBe(
+        'run budget of $1: $0.6000 spent, and "b" may spend $0.5000 more',
+      );
       await decide(baton, workflowId, { phase: 'b', action: 'reject', by: 'pat', comment: 'too dear' });
       const summary = await waitForResult(baton, workflowId);
       expect(summary.state).toBe('rejected');
@@ -119,7 +122,7 @@ describe('budgets', () => {
         (s) => s.gates.length === 1,
       );
       expect(gated.gates[0]).toMatchObject({ kind: 'budget' });
-      expect(gated.gates[0]!.reason).toContain('60 reserved by running phases');
+      expect((gated.gates[0] as { reason: string }).reason).toContain('60 reserved by running phases');
       await baton.client.workflow.getHandle(workflowId).cancel();
     });
     await baton.close();

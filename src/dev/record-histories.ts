@@ -1,0 +1,175 @@
+/**
+ * Records one history per template into test/fixtures/histories/, for the replay test, plus the
+ * other gate paths, a budget gate and a run whose parallel phases merge. Runs go through their
+ * gates switching between update and signal (and between naming the gate id and not), so the
+ * replay covers each. Run after an intentional workflow change guarded by patched():
+ * `npm run record-histories -- v4` (scripts/record-histories.ts is the entry point).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { z } from 'zod';
+import { ensureServer, findTemporalCli, freePort } from '../../scripts/dev-server';
+import { createActivities } from '../activities';
+import { builtinAgents } from '../activities/agents';
+import { defineAgent } from '../activities/agents/agent';
+import {
+  connect,
+  decide,
+  getStatus,
+  isFinalState,
+  startRun,
+  type Baton,
+  type StartOptions,
+} from '../client/runs';
+import { listTemplates } from '../client/templates';
+import { statusQuery, type DecisionAction } from '../shared/messages';
+import { workflowBundle } from '../workers/bundle';
+
+const OUT = fileURLToPath(new URL('../../test/fixtures/histories/', import.meta.url));
+const run = promisify(execFile);
+
+/** Stands in for an LLM agent: records token usage, so budgets apply. */
+const spendAgent = defineAgent({
+  name: 'spend',
+  description: 'records token usage',
+  input: z.object({ tokens: z.number() }),
+  output: z.object({ spent: z.number() }),
+  async run({ tokens }, ctx) {
+    ctx.recordUsage({ model: 'recorded-model', inputTokens: tokens, outputTokens: 0 });
+    return { spent: tokens };
+  },
+});
+
+/** Writes one file in its worktree: parallel phases using it merge into main. */
+const noteAgent = defineAgent({
+  name: 'note',
+  description: 'writes a file',
+  input: z.object({ file: z.string() }),
+  output: z.object({ wrote: z.string() }),
+  async run({ file }, ctx) {
+    await writeFile(join(ctx.workspace, file), `${ctx.phase}\n`);
+    return { wrote: file };
+  },
+});
+
+/** A two-phase definition whose run budget is already spent, so its budget gate opens. */
+const budgeted = {
+  name: 'budgeted',
+  budget: { tokens: 1 },
+  phases: [
+    { id: 'first', agent: 'spend', input: { tokens: 5 } },
+    { id: 'second', agent: 'spend', needs: ['first'], input: { tokens: 5 } },
+  ],
+};
+
+/** Two independent phases, then one that needs both: a fast-forward, a merge commit, a gate. */
+const parallel = {
+  name: 'parallel-merge',
+  phases: [
+    { id: 'left', agent: 'note', input: { file: 'left.txt' } },
+    { id: 'right', agent: 'note', input: { file: 'right.txt' } },
+    { id: 'join', agent: 'note', needs: ['left', 'right'], input: { file: 'join.txt' }, approval: true },
+  ],
+};
+
+type Step = { action: DecisionAction; changes?: Record<string, unknown> };
+
+/** Records every history into files `<name>.<tag>.json`; older files are kept. */
+export async function recordHistories(tag: string): Promise<void> {
+  if (!/^[a-z0-9-]+$/i.test(tag))
+    throw new Error('Usage: npm run record-histories -- <tag>, e.g. v4 (files become <template>.<tag>.json)');
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const cli = await findTemporalCli();
+  if (!cli)
+    throw new Error('record-histories needs the Temporal CLI: run `npx tsx scripts/dev-server.ts install`');
+  const dir = await mkdtemp(join(tmpdir(), 'baton-record-'));
+  const server = await ensureServer({
+    port: await freePort(),
+    dbFile: join(dir, 'temporal.db'),
+    headless: true,
+  });
+  const taskQueue = 'baton-record';
+  const connection = await NativeConnection.connect({ address: server.address });
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({
+      agents: [...builtinAgents(), spendAgent, noteAgent],
+      workspaceRoot: join(dir, 'workspaces'),
+    }),
+  });
+  const baton = await connect({ address: server.address, taskQueue });
+  const record = (name: string, start: StartOptions, steps: Step[] = []) =>
+    recordOne({ baton, cli, address: server.address, tag }, name, start, steps);
+
+  await worker.runUntil(async () => {
+    for (const template of await listTemplates()) await record(template.name, { template: template.name });
+    // The other gate paths, so command-order changes on them are caught too.
+    await record('node-express-api-decisions', { template: 'node-express-api' }, [
+      { action: 'modify', changes: { resources: 'orders' } },
+      { action: 'retry' },
+      { action: 'approve' },
+      { action: 'skip' },
+    ]);
+    await record('node-express-api-rejected', { template: 'node-express-api' }, [{ action: 'reject' }]);
+    await record('budget-gate', { definition: budgeted, agents: ['spend'] }, [
+      { action: 'modify', changes: { budget: { tokens: 1_000_000 } } },
+    ]);
+    await record('parallel-merge', { definition: parallel, agents: ['note'] });
+  });
+  await baton.close();
+  await connection.close();
+  await server.stop();
+}
+
+/**
+ * Drives one run through its gates with `steps` (then approves whatever opens after them),
+ * switching between update and signal, and saves its history as `<name>.<tag>.json`.
+ */
+async function recordOne(
+  ctx: { baton: Baton; cli: string; address: string; tag: string },
+  name: string,
+  start: StartOptions,
+  steps: Step[],
+): Promise<void> {
+  const { baton, cli, address, tag } = ctx;
+  const { workflowId } = await startRun(baton, { ...start, id: `record-${name}-${tag}` });
+  let via: 'update' | 'signal' = 'update';
+  let decided = 0;
+  for (;;) {
+    const status = await getStatus(baton, workflowId);
+    if (isFinalState(status.state)) break;
+    const gate = status.gates[0];
+    if (gate && status.phases.find((p) => p.id === gate.phase)?.state !== 'running') {
+      const step = steps[decided] ?? { action: 'approve' };
+      // Every other decision names its gate; the others go to the phase's open gate.
+      const named = decided % 2 === 0 ? { gate: gate.id } : {};
+      await decide(
+        baton,
+        workflowId,
+        { phase: gate.phase, ...named, ...step, by: 'recorder', comment: `${step.action} via ${via}` },
+        { via },
+      );
+      decided += 1;
+      via = via === 'update' ? 'signal' : 'update';
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const summary = await baton.client.workflow.getHandle(workflowId).query(statusQuery);
+  // The CLI writes the canonical proto3 JSON that historyFromJSON reads back.
+  const { stdout } = await run(
+    cli,
+    ['workflow', 'show', '--address', address, '--workflow-id', workflowId, '--output', 'json'],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  await writeFile(join(OUT, `${name}.${tag}.json`), stdout);
+  console.log(
+    `${name}: ${summary.state}, ${(JSON.parse(stdout) as { events: unknown[] }).events.length} events`,
+  );
+}

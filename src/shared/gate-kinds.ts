@@ -1,0 +1,137 @@
+/**
+ * The kinds of gate, as one table. Each kind declares the decisions it takes, what a `modify`
+ * may change, the instructions it shows and what it adds to an open gate in `status`. The gate loop,
+ * the `decide` validator, `status` and the Web UI read this table; a new kind is one entry here.
+ * Sandbox-safe.
+ */
+import { z } from 'zod';
+import { BudgetSchema } from './definition';
+import { acceptedFields, type AgentInputSchema, typeProblem, unknownFields } from './input-schema';
+import { DECISION_ACTIONS, type DecisionAction } from './messages';
+
+/** A failure as a gate shows it. */
+const FailureSchema = z.object({ type: z.string().optional(), message: z.string() });
+
+/** The `changes` of a modify at a budget gate: a new run budget and/or a new budget for the phase. */
+export const BudgetChangeSchema = z
+  .object({ budget: BudgetSchema.optional(), phaseBudget: BudgetSchema.optional() })
+  .strict()
+  .refine((c) => c.budget !== undefined || c.phaseBudget !== undefined, 'give budget or phaseBudget');
+
+const issues = (error: z.ZodError) =>
+  error.issues.map((i) => `${i.path.join('.') || 'changes'}: ${i.message}`).join('; ');
+
+/** What a kind needs to judge a modify: the input schema of the phase's agent, when the worker sent one. */
+export interface ModifyContext {
+  agent: string;
+  schema?: AgentInputSchema;
+}
+
+interface GateKindSpec {
+  /** The decisions this kind takes. */
+  actions: readonly DecisionAction[];
+  /** What a modify may carry in `changes`. */
+  changes: z.ZodType;
+  /** Why a modify's `changes` cannot be applied, or undefined when they can. */
+  refuseChanges(changes: Record<string, unknown>, ctx: ModifyContext): string | undefined;
+  /** Shown with the gate; a phase's own `approval.instructions` come first. */
+  instructions?: string;
+  /** The fields this kind adds to an open gate in `status`. */
+  shows: z.ZodObject;
+  /** True when approval mode `auto` may decide it. */
+  autoApproves: boolean;
+  /** One line for the Web UI's current details. */
+  headline(gate: {
+    title: string;
+    id: string;
+    deadline?: string;
+    onTimeout?: string;
+    reason?: string;
+  }): string;
+}
+
+export const GATE_KINDS = {
+  /** After a gated phase: a human approves its output, or sends it back. */
+  approval: {
+    actions: DECISION_ACTIONS,
+    changes: z.record(z.string(), z.unknown()),
+    refuseChanges(changes, { agent, schema }) {
+      if (Object.keys(changes).length === 0) {
+        return 'modify needs changes (the input fields to change); to run the phase again as it is, use retry';
+      }
+      const unknown = schema ? unknownFields(Object.keys(changes), schema) : [];
+      if (schema && unknown.length > 0) {
+        return `modify changes ${unknown.map((k) => `"${k.slice(0, 100)}"`).join(', ')}, which agent "${agent}" does not take; it accepts: ${acceptedFields(schema)}`;
+      }
+      for (const [key, value] of schema ? Object.entries(changes) : []) {
+        const problem = typeProblem(agent, key, value, schema as AgentInputSchema);
+        if (problem) return `changes.${key}: ${problem}`;
+      }
+      return undefined;
+    },
+    shows: z.object({
+      /** The output the human is asked to approve. */
+      output: z.unknown().optional(),
+      /**
+       * Set when the gate reopened because the run after a `modify` failed with `Agent.BadInput`:
+       * the agent's message. The input is back to what it was before that modify, and `output` is
+       * the last good run's.
+       */
+      error: FailureSchema.optional(),
+    }),
+    autoApproves: true,
+    headline: (gate) =>
+      `Waiting for approval of **${gate.title}** (\`${gate.id}\`)${gate.deadline ? `, until ${gate.deadline} then ${gate.onTimeout}` : ''}.`,
+  },
+  /** Before a phase that could go over budget. Auto mode approves work, never spending. */
+  budget: {
+    actions: DECISION_ACTIONS,
+    changes: BudgetChangeSchema,
+    refuseChanges(changes) {
+      const change = BudgetChangeSchema.safeParse(changes);
+      return change.success
+        ? undefined
+        : `modify at a budget gate takes changes like {"budget":{"tokens":200000}} or {"phaseBudget":{"costUsd":2}}: ${issues(change.error)}`;
+    },
+    instructions:
+      'Raise the budget with modify (changes {"budget":{"tokens":N}} or {"phaseBudget":{"costUsd":N}}), approve to run the phase once anyway, skip it, or reject to stop the run.',
+    shows: z.object({
+      /** Why the gate opened. */
+      reason: z.string(),
+    }),
+    autoApproves: false,
+    headline: (gate) => `Budget gate before **${gate.title}** (\`${gate.id}\`): ${gate.reason ?? ''}`,
+  },
+} as const satisfies Record<string, GateKindSpec>;
+
+export type GateKind = keyof typeof GATE_KINDS;
+
+/** The kind's own instructions, if it has any (an approval gate shows the phase's). */
+export const instructionsOf = (kind: GateKind): string | undefined =>
+  (GATE_KINDS[kind] as GateKindSpec).instructions;
+
+/** What every open gate shows, whatever its kind. */
+export interface GateCommon {
+  /** `<phase>#<n>`: the phase's n-th gate. A decision may name it, so it never lands on a later one. */
+  id: string;
+  phase: string;
+  title: string;
+  openedAt: string;
+  /** When the gate decides by itself (`onTimeout`), if it has a timeout. */
+  deadline?: string;
+  onTimeout?: 'approve' | 'reject';
+  instructions?: string;
+}
+
+/** An open gate: the common fields, its `kind`, and what that kind shows. */
+export type OpenGate = {
+  [K in GateKind]: GateCommon & { kind: K } & z.infer<(typeof GATE_KINDS)[K]['shows']>;
+}[GateKind];
+
+/** What a kind adds to its gate, by kind. */
+export type GateShows<K extends GateKind> = z.infer<(typeof GATE_KINDS)[K]['shows']>;
+
+export const gateId = (phase: string, n: number): string => `${phase}#${n}`;
+
+/** A gate id as a decision names it: `<phase>#<n>`. */
+export const GATE_ID = /^([A-Za-z][A-Za-z0-9_-]*)#([1-9][0-9]{0,8})$/;

@@ -1,0 +1,60 @@
+import { GATE_ID, GATE_KINDS, type OpenGate } from '../shared/gate-kinds';
+import type { AgentInputSchemas } from '../shared/input-schema';
+import { DecisionSchema, fieldMessage } from '../shared/messages';
+import type { DecisionRecord, PhaseStatus, RunState } from '../shared/status';
+
+/** What the check reads of the run state. */
+export interface DecisionScope {
+  state: RunState;
+  phases: ReadonlyMap<string, PhaseStatus>;
+  /** Open gates by phase. */
+  gates: ReadonlyMap<string, OpenGate>;
+  /** Accepted decisions waiting for their gate, by phase. */
+  inbox: ReadonlyMap<string, DecisionRecord>;
+  /** How many gates each phase has opened so far. */
+  opened: ReadonlyMap<string, number>;
+  agentSchemas: AgentInputSchemas;
+}
+
+/**
+ * Why a decision cannot be taken now, or undefined when it can. The `decide` validator refuses with
+ * this reason; a signal is recorded as ignored with it.
+ */
+export function refusalOf(scope: DecisionScope, raw: unknown): string | undefined {
+  const parsed = DecisionSchema.safeParse(raw);
+  if (!parsed.success) return parsed.error.issues.map(fieldMessage).join('; ');
+  const decision = parsed.data;
+  const { phase, gate: named } = decision;
+  if (scope.state !== 'running') return `the run has ended (${scope.state}); it takes no more decisions`;
+  const status = scope.phases.get(phase);
+  if (!status) {
+    return `phase "${phase}" is not in this run; phases are: ${[...scope.phases.keys()].join(', ')}`;
+  }
+  const match = named === undefined ? undefined : GATE_ID.exec(named);
+  if (named !== undefined && match?.[1] !== phase) return `gate ${named} is not a gate of phase "${phase}"`;
+  // Opened gates are numbered from 1; a named gate at or below the count has been open once.
+  const closed = match !== undefined && match !== null && Number(match[2]) <= (scope.opened.get(phase) ?? 0);
+  const gate = scope.gates.get(phase);
+  if (!gate) {
+    const open = [...scope.gates.keys()];
+    const where = `(it is ${status.state}); ${open.length ? `open gates: ${open.join(', ')}` : 'no gate is open now'}`;
+    return named === undefined
+      ? `phase "${phase}" has no open gate ${where}`
+      : `gate ${named} ${closed ? 'has closed' : 'is not open'}; phase "${phase}" has no open gate ${where}`;
+  }
+  if (named !== undefined && named !== gate.id) {
+    return `gate ${named} ${closed ? 'has closed' : 'is not open'}; the open gate of ${phase} is ${gate.id}`;
+  }
+  if (scope.inbox.has(phase)) return `the gate of "${phase}" has already been decided`;
+  const kind = GATE_KINDS[gate.kind];
+  if (!kind.actions.includes(decision.action)) {
+    return `a ${gate.kind} gate takes ${kind.actions.join(', ')}, not ${decision.action}`;
+  }
+  if (decision.action === 'modify') {
+    return kind.refuseChanges(decision.changes ?? {}, {
+      agent: status.agent,
+      schema: scope.agentSchemas[status.agent],
+    });
+  }
+  return undefined;
+}

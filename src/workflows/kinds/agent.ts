@@ -1,0 +1,50 @@
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { Retry } from '../../shared/definition';
+import { durationMs } from '../../shared/duration';
+import { LIMITS } from '../../shared/limits';
+import type { PhaseExecutor } from './executor';
+
+const DEFAULT_RETRY: Retry = { maxAttempts: 3, initialInterval: '1s', backoff: 2, nonRetryable: [] };
+const DEFAULT_HEARTBEAT_MS = 30_000;
+
+/** Kind `agent`: one `runAgent` activity, with the phase's timeout, heartbeat and retry policy. */
+export const runAgentPhase: PhaseExecutor = async ({ phase, input, run, worktree }) => {
+  const retry = phase.retry ?? DEFAULT_RETRY;
+  const timeoutMs = durationMs(phase.timeout, LIMITS.attemptTimeoutMs);
+  const { runAgent } = proxyActivities<Activities>({
+    startToCloseTimeout: timeoutMs,
+    heartbeatTimeout: phase.heartbeatTimeout
+      ? durationMs(phase.heartbeatTimeout, LIMITS.attemptTimeoutMs)
+      : Math.min(DEFAULT_HEARTBEAT_MS, timeoutMs),
+    retry: {
+      maximumAttempts: retry.maxAttempts,
+      initialInterval: durationMs(retry.initialInterval, LIMITS.retryIntervalMs),
+      backoffCoefficient: retry.backoff,
+      maximumInterval:
+        retry.maxInterval === undefined ? undefined : durationMs(retry.maxInterval, LIMITS.retryIntervalMs),
+      nonRetryableErrorTypes: retry.nonRetryable,
+    },
+    summary: `${phase.id}: ${phase.agent}`,
+  });
+  const { workflowId, runId } = workflowInfo();
+  const result = await runAgent({
+    workflowId,
+    runId,
+    phase: phase.id,
+    agent: phase.agent,
+    input,
+    run,
+    // Runs from before worktrees send the old input: the activity then finds the run's workspace.
+    ...(worktree ? { worktree } : {}),
+  });
+  return {
+    output: result.output,
+    attempts: result.attempt,
+    commit: result.commit,
+    artifacts: result.artifacts,
+    // Results recorded before usage existed have none.
+    usage: result.usage ?? {},
+    withoutLlm: result.withoutLlm ? [phase.agent] : [],
+  };
+};
