@@ -1,7 +1,8 @@
 import { CancellationScope, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CreateWorktreeResult } from '../shared/activity-contract';
-import type { Phase } from '../shared/definition';
+import { ancestors } from '../shared/dag';
+import type { Definition, Phase } from '../shared/definition';
 import type { RunStateObject } from './run-state';
 
 /**
@@ -38,6 +39,21 @@ const SHARED_TREE: RunWorkspace = {
   settle: async () => undefined,
 };
 
+/**
+ * Phases that can never run alongside another: every other phase comes before or after them in the
+ * DAG (a plain chain is all such phases). Nothing else writes while they work, so they work in the
+ * run's main checkout, and a worktree would only add its create, merge and remove.
+ */
+export function phasesAlone(definition: Definition): Set<string> {
+  const before = new Map(definition.phases.map((p) => [p.id, ancestors(definition.phases, p.id)]));
+  const ordered = (a: string, b: string) => before.get(a)?.has(b) === true || before.get(b)?.has(a) === true;
+  return new Set(
+    definition.phases
+      .filter((p) => definition.phases.every((q) => q.id === p.id || ordered(p.id, q.id)))
+      .map((p) => p.id),
+  );
+}
+
 /** Prepares the run's repository (with worktrees) and returns the workspace the phases use. */
 export async function openWorkspace(run: RunStateObject, perPhase: boolean): Promise<RunWorkspace> {
   if (!perPhase) return SHARED_TREE;
@@ -49,6 +65,7 @@ export async function openWorkspace(run: RunStateObject, perPhase: boolean): Pro
   /** Merges go one at a time, in the order phases finish, so `main` is always the branch's tip. */
   let merging: Promise<unknown> = Promise.resolve();
   const removals: Promise<unknown>[] = [];
+  const alone = phasesAlone(run.definition);
 
   /** A phase with one need starts from that need's commit; any other from main with its needs merged. */
   const baseOf = (phase: Phase): string => {
@@ -59,6 +76,7 @@ export async function openWorkspace(run: RunStateObject, perPhase: boolean): Pro
   return {
     perPhase: true,
     async worktreeFor(phase) {
+      if (alone.has(phase.id)) return workspace;
       let tree = trees.get(phase.id);
       if (!tree) {
         tree = await createWorktree({ workspace, phase: phase.id, base: baseOf(phase) });
@@ -67,13 +85,19 @@ export async function openWorkspace(run: RunStateObject, perPhase: boolean): Pro
       return tree.worktree;
     },
     async merge(phase) {
+      const status = run.phase(phase.id);
+      // A phase alone committed on main itself: its commit is main's tip.
+      if (alone.has(phase.id)) {
+        if (status.commit) main = status.merged = status.commit;
+        return;
+      }
       const tree = trees.get(phase.id);
       if (!tree) return;
       const merged = merging.then(() => mergeWorktree({ workspace, phase: phase.id, branch: tree.branch }));
       merging = merged.catch(() => undefined);
       const { commit } = await merged;
       main = commit;
-      run.phase(phase.id).merged = commit;
+      status.merged = commit;
     },
     release(phase) {
       const tree = trees.get(phase.id);

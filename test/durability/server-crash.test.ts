@@ -9,7 +9,7 @@ import { createArtifactStore } from '../../src/store/artifacts';
 import { connect, decide, startRun, waitForResult, type Baton } from '../../src/client/runs';
 import { testAgents } from '../helpers/agents';
 import { definition, uniqueId, waitFor, waitForGate } from '../helpers/env';
-import { workspaceOf, worktreeOf } from '../../src/activities/workspace';
+import { workspaceOf } from '../../src/activities/workspace';
 
 const agents = testAgents().map((a) => a.name);
 let server: DevServer | undefined;
@@ -72,8 +72,8 @@ describe('the dev server killed with SIGKILL', () => {
         { id: 'ship', agent: 'echo', needs: ['review'], approval: true },
       ]),
     });
-    // The phase's agent works in the phase's own worktree.
-    const workspace = worktreeOf(workspaceOf(workspaceRoot, workflowId, firstRunId), 'work');
+    // A chain: each phase runs alone, so its agent works in the run's main checkout.
+    const workspace = workspaceOf(workspaceRoot, workflowId, firstRunId);
 
     // 1. Kill the server while a phase runs.
     await waitFor(

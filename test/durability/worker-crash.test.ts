@@ -8,7 +8,7 @@ import { decide, startRun, waitForResult } from '../../src/client/runs';
 import { testAgents } from '../helpers/agents';
 import { definition, queryStatus, testBaton, uniqueId, waitFor, waitForGate } from '../helpers/env';
 import { killHard, spawnWorker } from '../helpers/processes';
-import { workspaceOf, worktreeOf } from '../../src/activities/workspace';
+import { workspaceOf } from '../../src/activities/workspace';
 
 const agents = testAgents().map((a) => a.name);
 const children: ChildProcess[] = [];
@@ -49,8 +49,8 @@ describe('a worker killed with SIGKILL', () => {
           { id: 'ship', agent: 'echo', needs: ['work'], approval: true },
         ]),
       });
-      // The phase's agent works in the phase's own worktree.
-      const workspace = worktreeOf(workspaceOf(workspaceRoot, workflowId, firstRunId), 'work');
+      // A chain: each phase runs alone, so its agent works in the run's main checkout.
+      const workspace = workspaceOf(workspaceRoot, workflowId, firstRunId);
 
       // 1. Kill the worker while the phase's agent is running.
       const first = await spawnOne();

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { defineAgent } from '../../src/activities/agents/agent';
 import { workspaceOf, worktreeOf } from '../../src/activities/workspace';
 import { startRun, waitForResult } from '../../src/client/runs';
+import { phasesAlone } from '../../src/workflows/workspace';
 import type { RunSummary } from '../../src/shared/status';
 import { testAgents } from '../helpers/agents';
 import { definition, useWorker } from '../helpers/env';
@@ -52,6 +53,56 @@ const filesOf = (cwd: string, commit: string) =>
   git(cwd, 'show', '--name-only', '--format=', commit).trim().split('\n').filter(Boolean).sort();
 
 describe('a worktree per phase', () => {
+  it('knows which phases can never run alongside another', () => {
+    const ids = (phases: Parameters<typeof definition>[0]) =>
+      [...phasesAlone(definition(phases) as never)].sort();
+    expect(
+      ids([
+        { id: 'a', agent: 'echo' },
+        { id: 'b', agent: 'echo', needs: ['a'] },
+        { id: 'c', agent: 'echo', needs: ['b'] },
+      ]),
+    ).toEqual(['a', 'b', 'c']);
+    // A diamond: the two middle phases may run together; the ends never run with anything.
+    expect(
+      ids([
+        { id: 'a', agent: 'echo' },
+        { id: 'l', agent: 'echo', needs: ['a'] },
+        { id: 'r', agent: 'echo', needs: ['a'] },
+        { id: 'z', agent: 'echo', needs: ['l', 'r'] },
+      ]),
+    ).toEqual(['a', 'z']);
+    expect(
+      ids([
+        { id: 'x', agent: 'echo' },
+        { id: 'y', agent: 'echo' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('lets a phase that runs alone commit on main itself, with no worktree or branch of its own', async () => {
+    const { workflowId, firstRunId } = await startRun(shared.baton, {
+      agents,
+      definition: definition([
+        { id: 'first', agent: 'writer', input: { file: 'first.txt', content: '1\n' } },
+        { id: 'second', agent: 'writer', needs: ['first'], input: { file: 'second.txt', content: '2\n' } },
+      ]),
+    });
+    const summary = await waitForResult(shared.baton, workflowId);
+    expect(summary.state).toBe('completed');
+    const workspace = workspaceOf(shared.workspaceRoot, workflowId, firstRunId);
+    const phase = (id: string) => summary.phases.find((p) => p.id === id)!;
+    expect(filesOf(workspace, phase('first').commit!)).toEqual(['.baton/results/first.1.json', 'first.txt']);
+    expect(filesOf(workspace, phase('second').commit!)).toEqual([
+      '.baton/results/second.1.json',
+      'second.txt',
+    ]);
+    expect(git(workspace, 'rev-parse', 'main').trim()).toBe(phase('second').commit);
+    expect(phase('second').merged).toBe(phase('second').commit);
+    expect(git(workspace, 'branch', '--format=%(refname:short)').trim()).toBe('main');
+    expect(git(workspace, 'log', '--merges', '--format=%s', 'main').trim()).toBe('');
+  });
+
   it('commits each concurrent phase with exactly its own files, and main ends with both', async () => {
     const { workflowId, firstRunId } = await startRun(shared.baton, {
       agents,
