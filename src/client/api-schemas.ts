@@ -97,7 +97,11 @@ export type WaitInput = z.input<typeof WaitInputSchema>;
 export const RunStatusSchema = z.custom<RunStatus>((value) => typeof value === 'object' && value !== null);
 export const RunSummarySchema = z.custom<RunSummary>((value) => typeof value === 'object' && value !== null);
 
-export const StartResultSchema = z.object({ workflowId: z.string(), firstRunId: z.string(), params: ParamsOut });
+export const StartResultSchema = z.object({
+  workflowId: z.string(),
+  firstRunId: z.string(),
+  params: ParamsOut,
+});
 export type StartResult = z.infer<typeof StartResultSchema>;
 
 export const ValidateResultSchema = z.object({
@@ -148,7 +152,10 @@ export const ArtifactListingSchema = z.object({
 });
 export type ArtifactListing = z.infer<typeof ArtifactListingSchema>;
 
-export const ArtifactContentSchema = z.object({ uri: z.string(), bytes: z.custom<Uint8Array>((value) => value instanceof Uint8Array) });
+export const ArtifactContentSchema = z.object({
+  uri: z.string(),
+  bytes: z.custom<Uint8Array>((value) => value instanceof Uint8Array),
+});
 export type ArtifactContent = z.infer<typeof ArtifactContentSchema>;
 
 /** A template param as `templates` shows it. */

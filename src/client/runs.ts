@@ -131,18 +131,12 @@ export async function prepareRun(options: StartOptions): Promise<PreparedRun> {
 }
 
 /** Validates (every problem at once) and starts a `pipeline` run. Returns its workflow id. */
-export async function startRun(
-  baton: Baton,
-  options: StartOptions,
-): Promise<StartResult> {
+export async function startRun(baton: Baton, options: StartOptions): Promise<StartResult> {
   return startPrepared(baton, await prepareRun(options));
 }
 
 /** Starts a run `prepareRun` checked: the CLI checks before it connects, then sends. */
-export async function startPrepared(
-  baton: Baton,
-  prepared: PreparedRun,
-): Promise<StartResult> {
+export async function startPrepared(baton: Baton, prepared: PreparedRun): Promise<StartResult> {
   const { workflowId, definition, params, template, input, staticSummary, staticDetails } = prepared;
   try {
     const handle = await baton.client.workflow.start(WORKFLOW_TYPE, {

@@ -1,9 +1,10 @@
 import { createApi } from '../client/api';
 import { connect } from '../client/connect';
+import { BatonError } from '../client/errors';
 import { plaintextAt, temporalSettings, type TemporalSettings } from '../shared/temporal-settings';
 import { holdShutdownSignals, startWorker, type RunningWorker } from '../workers/run-worker';
 import { demoRun, printApproveHints, say, waitForFirstGate } from './demo';
-import { DevServerError, ensureServer, type DevServer } from './server';
+import { ensureServer, type DevServer } from './server';
 
 /**
  * Ends this process's work when its parent dies. `npx baton …` and npm scripts run us under
@@ -43,7 +44,7 @@ export async function runWorkerCommand(): Promise<void> {
 function checkPort(flag: string, value: number | string): number {
   const port = Number(value);
   if (/^\d+$/.test(String(value)) && port > 0 && port < 65536) return port;
-  throw new DevServerError(`${flag} "${value}" is not a TCP port.`, 'Give a whole number from 1 to 65535.');
+  throw new BatonError(`${flag} "${value}" is not a TCP port; give a whole number from 1 to 65535.`);
 }
 
 export interface DevOptions {

@@ -24,9 +24,13 @@ export async function runTemporal(args: string[]): Promise<number> {
     return await new Promise<number>((resolve, reject) => {
       child.once('error', (error) =>
         reject(
-          new DevServerError(`Could not run the Temporal CLI at ${cli}: ${error.message}`, 'Check that file, or set TEMPORAL_CLI to another.', {
-            cause: error,
-          }),
+          new DevServerError(
+            `Could not run the Temporal CLI at ${cli}: ${error.message}`,
+            'Check that file, or set TEMPORAL_CLI to another.',
+            {
+              cause: error,
+            },
+          ),
         ),
       );
       child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 1)));

@@ -56,7 +56,8 @@ export class TemporalSettingsError extends Error {
 
 const DEFAULTS = { address: 'localhost:7233', namespace: 'default', taskQueue: DEFAULT_TASK_QUEUE } as const;
 
-const nonEmpty = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value);
+const nonEmpty = (value: string | undefined) =>
+  value === undefined || value.trim() === '' ? undefined : value;
 
 function tlsFlag(text: string | undefined): boolean | undefined {
   if (text === undefined || text === '') return undefined;

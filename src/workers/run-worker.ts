@@ -4,11 +4,7 @@ import { Runtime, type NativeConnection, type Worker } from '@temporalio/worker'
 import type { ActivityDeps } from '../activities';
 import { loadConfig } from '../activities/config';
 import { registrationOf, SEARCH_ATTRIBUTES } from '../shared/search-attributes';
-import {
-  connectionSecurity,
-  describeSecurity,
-  type TemporalSettings,
-} from '../shared/temporal-settings';
+import { connectionSecurity, describeSecurity, type TemporalSettings } from '../shared/temporal-settings';
 import { WorkerSetupError } from './errors';
 import { defaultWorkerLogger } from './log';
 import { ensureSearchAttributes, searchAttributeCommands } from './search-attributes';

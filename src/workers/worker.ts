@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
-import {
-  connectionSecurity,
-  temporalSettings,
-  type TemporalSettings,
-} from '../shared/temporal-settings';
+import { connectionSecurity, temporalSettings, type TemporalSettings } from '../shared/temporal-settings';
 import { workflowBundle } from './bundle';
 
 export interface BatonWorkerOptions extends ActivityDeps {

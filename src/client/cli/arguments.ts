@@ -68,4 +68,3 @@ export function defaultDecider(): { by: string; from: string } | undefined {
   }
   return undefined;
 }
-

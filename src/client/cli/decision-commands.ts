@@ -35,9 +35,7 @@ const decideAction =
   (action: DecisionAction) => async (id: string, phase: string, opts: Record<string, unknown>) => {
     const decider = opts.by === undefined ? defaultDecider() : { by: String(opts.by), from: '--by' };
     if (!decider)
-      throw new BatonError(
-        'Say who decides with --by NAME (or set BATON_USER): no OS user name was found.',
-      );
+      throw new BatonError('Say who decides with --by NAME (or set BATON_USER): no OS user name was found.');
     const sets = (opts.set as string[] | undefined) ?? [];
     if (action === 'modify' && sets.length === 0)
       throw new BatonError(

@@ -30,7 +30,8 @@ function grpcCode(error: unknown): { code: number; details: string } | undefined
  */
 const isExplained = (error: unknown): error is Error & { hint?: string } =>
   error instanceof BatonError ||
-  (error instanceof Error && (typeof (error as { hint?: unknown }).hint === 'string' || error.name === 'ConfigError'));
+  (error instanceof Error &&
+    (typeof (error as { hint?: unknown }).hint === 'string' || error.name === 'ConfigError'));
 
 /**
  * What the CLI prints for an error: its message and hint, and whether it was foreseen. A foreseen
