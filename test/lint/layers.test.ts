@@ -52,11 +52,4 @@ describe('lint enforces the layers', () => {
       expect.objectContaining({ line: 2, message: expect.stringContaining('src never imports scripts/') }),
     ]);
   });
-
-  it('finds no layer violation in the real tree', async () => {
-    const results = await new ESLint({ cwd: ROOT, ruleFilter: ({ ruleId }) => ruleId === RULE }).lintFiles([
-      'src',
-    ]);
-    expect(results.flatMap((r) => r.messages.map((m) => `${r.filePath}:${m.line} ${m.message}`))).toEqual([]);
-  });
 });
