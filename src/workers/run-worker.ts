@@ -102,9 +102,9 @@ async function prepareNamespace(settings: TemporalSettings): Promise<void> {
 }
 
 function unreachable(settings: TemporalSettings, cause: unknown): WorkerSetupError {
-  const security = describeSecurity(settings);
+  const secured = settings.tls ? ` (${describeSecurity(settings)})` : '';
   return new WorkerSetupError(
-    `Cannot reach a Temporal server at ${settings.address} (${security}): ${(cause as Error).message}`,
+    `Cannot reach a Temporal server at ${settings.address}${secured}.`,
     settings.tls
       ? 'Check TEMPORAL_ADDRESS and the TLS settings: a plaintext server (such as the dev server) needs TEMPORAL_TLS_*, TEMPORAL_API_KEY and TEMPORAL_TLS unset.'
       : 'Start one with `npm start` or `npx baton dev`, or point TEMPORAL_ADDRESS at a running server.',
