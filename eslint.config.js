@@ -12,6 +12,24 @@ const tsFiles = ['**/*.ts', '**/*.mts', '**/*.cts'];
 // Bare builtin names (fs, path, ...) plus their `node:` forms; `node:*` patterns catch the rest.
 const builtins = builtinModules.filter((name) => !name.startsWith('_'));
 
+/**
+ * The layers (CONTRIBUTING.md): which folder may not import which. Matched on relative import
+ * paths, so packages such as `@temporalio/client` are not caught.
+ */
+const layer = (folder, message) => ({ regex: `^\\.{1,2}/(.*/)?${folder}(/|$)`, message });
+const LAYER_BANS = {
+  scripts: layer('scripts', 'src never imports scripts/: scripts are thin entry points over src.'),
+  client: layer(
+    'client',
+    'Workers never import the client: move what both need to src/shared (or a module both may import).',
+  ),
+  activities: layer(
+    'activities',
+    "The client never imports activities: reach this machine's config and artifact store through src/client/local.ts.",
+  ),
+};
+const restrict = (options) => ['error', options];
+
 // Workflow code runs in Temporal's deterministic sandbox: no Node builtins, and activities are
 // referenced only as types (`import type * as activities from '../activities'`).
 const sandboxRestrictions = {
@@ -36,6 +54,7 @@ const sandboxRestrictions = {
       allowTypeImports: true,
       message: "Import activities as types only: `import type * as activities from '../activities'`.",
     },
+    LAYER_BANS.scripts,
   ],
 };
 
@@ -46,6 +65,8 @@ export default tseslint.config(
       'dist/**',
       'coverage/**',
       'test/fixtures/**',
+      // Deliberately bad imports, linted by test/lint/layers.test.ts under their src/ paths.
+      'test/lint/fixtures/**',
       'test/.tmp/**',
       '.baton/**',
     ],
@@ -112,11 +133,39 @@ export default tseslint.config(
       '@typescript-eslint/prefer-promise-reject-errors': 'off',
     },
   },
+  // The layers. Each block lists every ban for its folder: a later block replaces the rule's options.
+  {
+    files: ['src/**'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': restrict({ patterns: [LAYER_BANS.scripts] }),
+    },
+  },
+  {
+    files: ['src/workers/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': restrict({
+        patterns: [LAYER_BANS.scripts, LAYER_BANS.client],
+      }),
+    },
+  },
+  {
+    files: ['src/client/**'],
+    ignores: [
+      // Temporary: the one file that reads config and the artifact store from src/activities,
+      // until they move to src/config/ and src/store/.
+      'src/client/local.ts',
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': restrict({
+        patterns: [LAYER_BANS.scripts, LAYER_BANS.activities],
+      }),
+    },
+  },
   {
     files: ['src/workflows/**', 'src/shared/**'],
     rules: {
-      'no-restricted-imports': 'off',
-      '@typescript-eslint/no-restricted-imports': ['error', sandboxRestrictions],
+      '@typescript-eslint/no-restricted-imports': restrict(sandboxRestrictions),
       'no-restricted-globals': [
         'error',
         {

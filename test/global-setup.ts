@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { ensureServer, freePort, type DevServer } from '../scripts/dev-server';
+import { freePort } from '../src/dev/net';
+import { ensureServer, type DevServer } from '../src/dev/server';
 import { quietLogger, WORKFLOWS_PATH } from '../src/workers/bundle';
 
 declare module 'vitest' {

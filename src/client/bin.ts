@@ -1,3 +1,3 @@
-import { main } from './cli';
+import { main } from './cli/program';
 
 await main();

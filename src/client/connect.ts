@@ -1,11 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { DEFAULT_TASK_QUEUE } from '../shared/messages';
+import {
+  connectionSecurity,
+  describeSecurity,
+  temporalSettings,
+  type TemporalSettings,
+} from '../shared/temporal-settings';
 import { BatonError, NamespaceNotFoundError, ServerUnreachableError } from './errors';
 
 export interface ConnectOptions {
   address?: string;
   namespace?: string;
   taskQueue?: string;
+  /** Whole settings (address, TLS, API key); else read from the environment (see temporalSettings). */
+  settings?: TemporalSettings;
   /**
    * How long a status query waits for a worker to answer before the client reports that none did
    * (default: BATON_QUERY_TIMEOUT_MS, else 10 s). Without a worker the server would hold it 30 s.
@@ -35,16 +43,30 @@ function queryTimeoutFromEnv(): number {
   return ms;
 }
 
-/** Connects to the Temporal server (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, BATON_TASK_QUEUE by default). */
+/** The client's settings: `settings`, else the environment, with the given fields first. */
+export function clientSettings(options: ConnectOptions = {}): TemporalSettings {
+  const given = Object.fromEntries(
+    (['address', 'namespace', 'taskQueue'] as const)
+      .filter((key) => options[key] !== undefined)
+      .map((key) => [key, options[key]]),
+  );
+  return options.settings ? { ...options.settings, ...given } : temporalSettings(process.env, given);
+}
+
+/**
+ * Connects to the Temporal server: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, BATON_TASK_QUEUE and the
+ * TLS variables by default (TEMPORAL_TLS_CERT/KEY/CA, TEMPORAL_API_KEY for Temporal Cloud).
+ */
 export async function connect(options: ConnectOptions = {}): Promise<Baton> {
-  const address = options.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
-  const namespace = options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
+  const settings = clientSettings(options);
+  const { address, namespace } = settings;
   const queryTimeoutMs = options.queryTimeoutMs ?? queryTimeoutFromEnv();
+  const security = connectionSecurity(settings, (path) => readFileSync(path));
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: '5s' });
+    connection = await Connection.connect({ address, connectTimeout: '5s', ...security });
   } catch (cause) {
-    throw new ServerUnreachableError(address, { cause });
+    throw new ServerUnreachableError(address, { cause, security: describeSecurity(settings) });
   }
   await checkNamespace(connection, address, namespace);
   return {
@@ -53,7 +75,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Baton> {
     address,
     namespace,
     queryTimeoutMs,
-    taskQueue: options.taskQueue ?? process.env.BATON_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+    taskQueue: settings.taskQueue,
     close: () => connection.close(),
   };
 }

@@ -1,17 +1,15 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { escapeControlChars } from '../shared/limits';
-import { approvalSignal, decideUpdate, type DecideResult, type Decision } from '../shared/messages';
+import { approvalSignal, decideUpdate, type Decision } from '../shared/messages';
+import type { DecideOutcome, DecisionLabels } from './api-schemas';
 import type { Baton } from './connect';
 import { BatonError, batonCommand, DecisionRejectedError } from './errors';
-import { checkDecision, type DecisionLabels } from './inputs';
+import { checkDecision } from './inputs';
 import { handleOf, refuseEnded, workflowTaskFailure } from './run-info';
 import { queryStatus } from './status-query';
 
-export type DecideOutcome =
-  | DecideResult
-  /** Sent as a signal without waiting for the run to take it (`confirm: false`). */
-  | { accepted: 'sent'; phase: string; action: string };
+export type { DecideOutcome };
 
 export interface DecideOptions {
   via?: 'update' | 'signal';

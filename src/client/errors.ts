@@ -34,30 +34,47 @@ export const batonCommand = (args: string): string => `${onPath('baton') ? 'bato
 export const temporalCommand = (args: string): string =>
   onPath('temporal') ? `temporal ${args}` : batonCommand(`temporal ${args}`);
 
-/** An error the CLI prints as it is: the message already says what to do. */
+/**
+ * Every error the client API throws on purpose. `message` says what is wrong; `hint`, when there
+ * is one, says what to do (the CLI prints it on the next lines; a web console would show it under
+ * the message). Messages that already end with the fix leave `hint` empty.
+ */
 export class BatonError extends Error {
   override name = 'BatonError';
+  readonly hint: string;
+  constructor(message: string, options?: { cause?: unknown; hint?: string }) {
+    super(message, options);
+    this.hint = options?.hint ?? '';
+  }
+}
+
+/** An input that does not match the API's schema (a front door passed the wrong shape). */
+export class InvalidInputError extends BatonError {
+  override name = 'InvalidInputError';
 }
 
 export class ServerUnreachableError extends BatonError {
   override name = 'ServerUnreachableError';
-  constructor(address: string, options?: { cause?: unknown }) {
-    super(
-      `Cannot reach a Temporal server at ${address}.\n` +
-        `  Start one with \`npm start\` (dev server, worker and a demo run) or \`${batonCommand('dev')}\`,\n` +
-        '  or point TEMPORAL_ADDRESS at a running server.',
-      options,
-    );
+  constructor(address: string, options?: { cause?: unknown; security?: string }) {
+    const secured = options?.security && options.security !== 'plaintext';
+    super(`Cannot reach a Temporal server at ${address}${secured ? ` (${options.security})` : ''}.`, {
+      cause: options?.cause,
+      hint: secured
+        ? 'Check TEMPORAL_ADDRESS and the TLS settings: a plaintext server (the dev server, say) needs\n' +
+          'TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_API_KEY and TEMPORAL_TLS unset.'
+        : `Start one with \`npm start\` (dev server, worker and a demo run) or \`${batonCommand('dev')}\`,\n` +
+          'or point TEMPORAL_ADDRESS at a running server.',
+    });
   }
 }
 
 export class NamespaceNotFoundError extends BatonError {
   override name = 'NamespaceNotFoundError';
   constructor(namespace: string, address: string, options?: { cause?: unknown }) {
-    super(
-      `Namespace "${namespace}" not found on the Temporal server at ${address}; create it with \`${temporalCommand(`operator namespace create --address ${address} --namespace ${namespace}`)}\`, or set TEMPORAL_NAMESPACE to an existing one (default: "default").`,
-      options,
-    );
+    super(`Namespace "${namespace}" not found on the Temporal server at ${address}.`, {
+      cause: options?.cause,
+      hint: `Create it with \`${temporalCommand(`operator namespace create --address ${address} --namespace ${namespace}`)}\`, or set TEMPORAL_NAMESPACE to an existing one (default: "default").`,
+    });
   }
 }
 
@@ -66,11 +83,12 @@ export class DefinitionError extends BatonError {
   constructor(
     readonly definitionName: string,
     readonly problems: Problem[],
-    /** A line printed after the problems, indented like them: what the user can do about them. */
+    /** What the user can do about the problems, beyond fixing each. */
     hint?: string,
   ) {
     super(
-      `Invalid pipeline definition "${definitionName}" (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${formatProblems(problems)}${hint ? `\n  ${hint}` : ''}`,
+      `Invalid pipeline definition "${definitionName}" (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${formatProblems(problems)}`,
+      { hint },
     );
   }
 }
@@ -78,10 +96,10 @@ export class DefinitionError extends BatonError {
 export class RunNotFoundError extends BatonError {
   override name = 'RunNotFoundError';
   constructor(id: string, namespace: string, options?: { cause?: unknown }) {
-    super(
-      `No run with id "${id}" in namespace "${namespace}". Check the id, or list runs with \`${batonCommand('runs')}\` or in the Web UI.`,
-      options,
-    );
+    super(`No run with id "${id}" in namespace "${namespace}".`, {
+      cause: options?.cause,
+      hint: `Check the id, or list runs with \`${batonCommand('runs')}\` or in the Web UI.`,
+    });
   }
 }
 
@@ -100,11 +118,17 @@ export class NoWorkerError extends BatonError {
   override name = 'NoWorkerError';
 }
 
+/** The run refused a decision (the gate is closed, the action not allowed, the changes invalid). */
 export class DecisionRejectedError extends BatonError {
   override name = 'DecisionRejectedError';
 }
 
-/** Something the CLI would send is over a Temporal limit, so it is refused before it is sent. */
+/** Something the client would send is over a Temporal limit, so it is refused before it is sent. */
 export class TooLargeError extends BatonError {
   override name = 'TooLargeError';
+}
+
+/** An artifact URI that is malformed, or names no stored artifact. */
+export class ArtifactError extends BatonError {
+  override name = 'ArtifactError';
 }

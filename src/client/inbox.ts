@@ -1,21 +1,11 @@
 import { statusQuery } from '../shared/messages';
 import { BatonPendingGates, BatonTemplate } from '../shared/search-attributes';
+import type { InboxItem } from './api-schemas';
 import type { Baton } from './connect';
 import { handleOf } from './run-info';
 
 /** Inbox queries many runs and falls back to search attributes, so it waits less for each. */
 const INBOX_QUERY_TIMEOUT_MS = 3_000;
-
-export interface InboxItem {
-  workflowId: string;
-  template?: string;
-  phase: string;
-  startTime: Date;
-  openedAt?: string;
-  instructions?: string;
-  /** Set when the run did not answer its status query (no worker?): only the search attributes are known. */
-  unanswered?: true;
-}
 
 /**
  * Open gates across all running runs, found through the `BatonPendingGates` search attribute. Each

@@ -3,21 +3,9 @@ import { hasControlChars } from '../shared/limits';
 import { WORKFLOW_TYPE } from '../shared/messages';
 import { BatonPendingGates, BatonProgress, BatonTemplate } from '../shared/search-attributes';
 import type { RunSummary } from '../shared/status';
+import type { RunListing, RunListState, RunsInput } from './api-schemas';
 import type { Baton } from './connect';
 import { BatonError } from './errors';
-
-/** The states `baton runs --state` filters on: `running` is every open run, `waiting` one at a gate. */
-export const RUN_LIST_STATES = [
-  'running',
-  'waiting',
-  'completed',
-  'rejected',
-  'failed',
-  'cancelled',
-  'terminated',
-  'timed-out',
-] as const;
-export type RunListState = (typeof RUN_LIST_STATES)[number];
 
 /** Each state as Temporal's visibility knows it (a rejected run completed normally). */
 const VISIBILITY_STATUS = {
@@ -42,23 +30,7 @@ const SHOWN_STATE: Partial<Record<WorkflowExecutionInfo['status']['name'], RunLi
 /** Runs looked at, at most, to fill a page that a client-side filter (rejected/completed) thins. */
 const MAX_SCANNED = 1000;
 
-export interface RunListOptions {
-  state?: RunListState;
-  template?: string;
-  /** Default 20. */
-  limit?: number;
-}
-
-export interface RunListing {
-  workflowId: string;
-  template?: string;
-  state: RunListState;
-  startTime: string;
-  closeTime?: string;
-  pendingGates: string[];
-  /** Percent of phases finished, from the BatonProgress search attribute. */
-  progress?: number;
-}
+export type RunListOptions = RunsInput;
 
 function visibilityQuery(options: RunListOptions): string {
   const clauses = [`WorkflowType = "${WORKFLOW_TYPE}"`];
@@ -83,8 +55,6 @@ function visibilityQuery(options: RunListOptions): string {
  */
 export async function listRuns(baton: Baton, options: RunListOptions = {}): Promise<RunListing[]> {
   const limit = options.limit ?? 20;
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new BatonError(`--limit ${String(limit)} is not a positive whole number; for example --limit 20`);
   const query = visibilityQuery(options);
   const found: RunListing[] = [];
   let scanned = 0;

@@ -3,13 +3,13 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import type { ApprovalMode, Definition, Params, PipelineInput } from '../shared/definition';
-import type { AgentInputSchemas } from '../shared/input-schema';
+import type { Definition, Params, PipelineInput } from '../shared/definition';
 import { escapeControlChars, formatBytes, jsonBytes, LIMITS, utf8Bytes } from '../shared/limits';
 import { WORKFLOW_TYPE } from '../shared/messages';
 import { BatonTemplate } from '../shared/search-attributes';
 import type { RunSummary } from '../shared/status';
 import { validateDefinition } from '../shared/validate';
+import type { ArtifactListing, StartInput, StartResult } from './api-schemas';
 import type { Baton } from './connect';
 import {
   BatonError,
@@ -20,55 +20,23 @@ import {
   WorkflowTaskFailingError,
 } from './errors';
 import { checkNewRunId } from './inputs';
+import { localAgents } from './local';
 import { getStatus, handleOf } from './run-info';
 import { loadTemplate, readDefinitionFile } from './templates';
 
 export { connect, type Baton, type ConnectOptions } from './connect';
 export { decide, type DecideOptions, type DecideOutcome } from './decide';
-export { inbox, type InboxItem } from './inbox';
+export type { ArtifactListing, InboxItem, RunListing } from './api-schemas';
+export { inbox } from './inbox';
 export { cancelRun, getStatus, type EndedState } from './run-info';
-export { listRuns, type RunListing, type RunListOptions } from './run-list';
+export { listRuns, type RunListOptions } from './run-list';
 export { FINAL_STATES, isFinalState } from './status-query';
 
 /** The Web UI's summary and details of a run: a line and a paragraph, never the whole definition. */
 const UI_TEXT = { summaryChars: 200, detailsChars: 500 } as const;
 
-export interface StartOptions {
-  /** A template name from `templates/`. */
-  template?: string;
-  /** A definition file (YAML or JSON). */
-  file?: string;
-  /** A definition object. */
-  definition?: unknown;
-  params?: Record<string, unknown>;
-  id?: string;
-  approvalMode?: ApprovalMode;
-  /** Agent names to check the definition against; when omitted, those of this machine's config. */
-  agents?: readonly string[];
-  /**
-   * Don't check agent names here: the worker may run elsewhere with other agents. The run still
-   * checks them against its worker first thing, and fails at once naming the unknown ones.
-   */
-  skipAgentCheck?: boolean;
-}
-
-/** The agents a worker started here with the same configuration would offer, with their input schemas. */
-async function workerAgentNames(): Promise<{ names: string[]; schemas: AgentInputSchemas }> {
-  const [{ configuredAgents }, { loadConfig }, { agentInputSchema }] = await Promise.all([
-    import('../activities'),
-    import('../config'),
-    import('../activities/agents/agent'),
-  ]);
-  try {
-    const agents = configuredAgents(await loadConfig());
-    return {
-      names: agents.map((a) => a.name),
-      schemas: Object.fromEntries(agents.map((a) => [a.name, agentInputSchema(a)])),
-    };
-  } catch (error) {
-    throw new BatonError((error as Error).message, { cause: error });
-  }
-}
+/** What `prepareRun` and `startRun` take: the API's start input. */
+export type StartOptions = StartInput;
 
 /** `<name>-<utc stamp>-<random>`; the name is reduced to safe characters (it may come from a file). */
 function defaultRunId(name: string): string {
@@ -111,9 +79,9 @@ export interface PreparedRun {
  */
 export async function prepareRun(options: StartOptions): Promise<PreparedRun> {
   const { raw, template } = await resolveDefinition(options);
-  const localAgents = options.agents === undefined && !options.skipAgentCheck;
+  const checkHere = options.agents === undefined && !options.skipAgentCheck;
   // Given names come without schemas: their inputs are checked by the run, against its worker's.
-  const local = localAgents ? await workerAgentNames() : undefined;
+  const local = checkHere ? await localAgents() : undefined;
   const agents = options.skipAgentCheck ? undefined : (options.agents ?? local?.names);
   const checked = validateDefinition(raw, options.params ?? {}, { agents, agentSchemas: local?.schemas });
   if (!checked.ok) {
@@ -123,7 +91,7 @@ export async function prepareRun(options: StartOptions): Promise<PreparedRun> {
     throw new DefinitionError(
       String((raw as { name?: unknown })?.name ?? options.template ?? '(unnamed)'),
       checked.problems,
-      localAgents && unknownAgent
+      checkHere && unknownAgent
         ? "(agents are checked against this machine's baton.config; if the worker has others, pass --skip-agent-check)"
         : undefined,
     );
@@ -163,18 +131,12 @@ export async function prepareRun(options: StartOptions): Promise<PreparedRun> {
 }
 
 /** Validates (every problem at once) and starts a `pipeline` run. Returns its workflow id. */
-export async function startRun(
-  baton: Baton,
-  options: StartOptions,
-): Promise<{ workflowId: string; firstRunId: string; params: Params }> {
+export async function startRun(baton: Baton, options: StartOptions): Promise<StartResult> {
   return startPrepared(baton, await prepareRun(options));
 }
 
 /** Starts a run `prepareRun` checked: the CLI checks before it connects, then sends. */
-export async function startPrepared(
-  baton: Baton,
-  prepared: PreparedRun,
-): Promise<{ workflowId: string; firstRunId: string; params: Params }> {
+export async function startPrepared(baton: Baton, prepared: PreparedRun): Promise<StartResult> {
   const { workflowId, definition, params, template, input, staticSummary, staticDetails } = prepared;
   try {
     const handle = await baton.client.workflow.start(WORKFLOW_TYPE, {
@@ -224,12 +186,6 @@ async function alreadyExists(baton: Baton, id: string, cause: Error): Promise<Ba
     `A run with id "${escapeControlChars(id)}" already exists${since}; choose another --id, or omit it for a fresh one.`,
     { cause },
   );
-}
-
-export interface ArtifactListing {
-  phase: string;
-  commit?: string;
-  artifact: import('../shared/status').ArtifactRef;
 }
 
 /** A run's artifacts by phase, from its status (history holds the refs; the store holds the bytes). */

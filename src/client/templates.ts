@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
+import type { TemplateInfo, TemplateParam } from './api-schemas';
 import { BatonError, batonCommand } from './errors';
 
 export function templatesDir(): string {
@@ -28,25 +29,6 @@ export async function readDefinitionFile(path: string): Promise<unknown> {
       },
     );
   }
-}
-
-/** A template param as `baton templates` shows it. */
-export interface TemplateParam {
-  type: string;
-  default?: unknown;
-  /** True when the run needs a value: no default, and not `required: false`. */
-  required: boolean;
-  description?: string;
-  /** Other rules the param declares (pattern, enum, minLength, min, max, …), as written. */
-  rules?: Record<string, unknown>;
-}
-
-export interface TemplateInfo {
-  name: string;
-  path: string;
-  description: string;
-  phases: string[];
-  params: Record<string, TemplateParam>;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>

@@ -1,11 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { ensureSearchAttributes, SEARCH_ATTRIBUTES } from '../../scripts/dev-server';
+import { Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import { loadConfig } from '../config';
-import { BatonError, ServerUnreachableError } from '../client/errors';
+import { registrationOf, SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { connectionSecurity, describeSecurity, type TemporalSettings } from '../shared/temporal-settings';
+import { WorkerSetupError } from './errors';
 import { defaultWorkerLogger } from './log';
-import { createBatonWorker, workerSettings } from './worker';
+import { ensureSearchAttributes, searchAttributeCommands } from './search-attributes';
+import { connectWorker, createBatonWorker, workerSettings, type BatonWorkerOptions } from './worker';
 
 export interface RunningWorker {
   worker: Worker;
@@ -21,7 +24,7 @@ let runtimeInstalled = false;
  * runtime then lets in-flight tasks finish before the worker stops polling.
  */
 export async function startWorker(
-  options: ActivityDeps & { address?: string; namespace?: string; taskQueue?: string } = {},
+  options: ActivityDeps & Pick<BatonWorkerOptions, 'address' | 'namespace' | 'taskQueue' | 'settings'> = {},
 ): Promise<RunningWorker> {
   if (!runtimeInstalled) {
     Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: defaultWorkerLogger() });
@@ -32,14 +35,14 @@ export async function startWorker(
   const config = options.config ?? (await loadConfig());
   let connection: NativeConnection;
   try {
-    connection = await NativeConnection.connect({ address: settings.address });
+    connection = await connectWorker(settings);
   } catch (cause) {
-    throw new ServerUnreachableError(settings.address, { cause });
+    throw unreachable(settings, cause);
   }
   let worker: Worker;
   try {
-    await prepareNamespace(settings.address, settings.namespace);
-    worker = await createBatonWorker({ ...options, ...settings, config, connection });
+    await prepareNamespace(settings);
+    worker = await createBatonWorker({ ...options, settings, config, connection });
   } catch (error) {
     await connection.close();
     throw error;
@@ -61,10 +64,15 @@ export async function startWorker(
  * that sets one the namespace lacks fails. The dev server gets them at start; other servers get
  * them here, or a warning that says how to add them (the worker may lack the permission).
  */
-async function prepareNamespace(address: string, namespace: string): Promise<void> {
+async function prepareNamespace(settings: TemporalSettings): Promise<void> {
+  const { address, namespace } = settings;
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address, connectTimeout: '5s' });
+    connection = await Connection.connect({
+      address,
+      connectTimeout: '5s',
+      ...connectionSecurity(settings, (path) => readFileSync(path)),
+    });
     const found = await connection.workflowService.describeNamespace({ namespace }).then(
       () => true,
       (error: unknown) => (error as { code?: number }).code !== 5, // NOT_FOUND; others: let the worker say
@@ -72,27 +80,36 @@ async function prepareNamespace(address: string, namespace: string): Promise<voi
     // Checked before the worker exists: the SDK leaves its workflow threads running when
     // Worker.create fails on a missing namespace, and the process would not exit.
     if (!found) {
-      throw new BatonError(
-        `Namespace "${namespace}" does not exist on the Temporal server at ${address}. Create it with \`temporal operator namespace create --address ${address} --namespace ${namespace}\`, or set TEMPORAL_NAMESPACE to an existing one.`,
+      throw new WorkerSetupError(
+        `Namespace "${namespace}" does not exist on the Temporal server at ${address}.`,
+        `Create it with \`temporal operator namespace create --address ${address} --namespace ${namespace}\`, or set TEMPORAL_NAMESPACE to an existing one.`,
       );
     }
     await ensureSearchAttributes(connection, namespace);
   } catch (error) {
-    if (error instanceof BatonError) throw error;
-    const attributes = Object.entries(SEARCH_ATTRIBUTES);
+    if (error instanceof WorkerSetupError) throw error;
+    const needed = SEARCH_ATTRIBUTES.map((key) => `${key.name} (${registrationOf(key).cli})`).join(', ');
     console.warn(
       `warning: could not check or create Baton's search attributes in namespace "${namespace}" (${(error as Error).message}).\n` +
-        `  Runs need ${attributes.map(([name, type]) => `${name} (${type})`).join(', ')}; ask an operator to add them:\n` +
-        attributes
-          .map(
-            ([name, type]) =>
-              `    temporal operator search-attribute create --address ${address} --namespace ${namespace} --name ${name} --type ${type}`,
-          )
+        `  Runs need ${needed}; ask an operator to add them:\n` +
+        searchAttributeCommands(address, namespace)
+          .map((command) => `    ${command}`)
           .join('\n'),
     );
   } finally {
     await connection?.close();
   }
+}
+
+function unreachable(settings: TemporalSettings, cause: unknown): WorkerSetupError {
+  const secured = settings.tls ? ` (${describeSecurity(settings)})` : '';
+  return new WorkerSetupError(
+    `Cannot reach a Temporal server at ${settings.address}${secured}.`,
+    settings.tls
+      ? 'Check TEMPORAL_ADDRESS and the TLS settings: a plaintext server (such as the dev server) needs TEMPORAL_TLS_*, TEMPORAL_API_KEY and TEMPORAL_TLS unset.'
+      : 'Start one with `npm start` or `npx baton dev`, or point TEMPORAL_ADDRESS at a running server.',
+    { cause },
+  );
 }
 
 /**

@@ -1,35 +1,48 @@
+import { readFileSync } from 'node:fs';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
-import { DEFAULT_TASK_QUEUE } from '../shared/messages';
+import { connectionSecurity, temporalSettings, type TemporalSettings } from '../shared/temporal-settings';
 import { workflowBundle } from './bundle';
 
 export interface BatonWorkerOptions extends ActivityDeps {
   address?: string;
   namespace?: string;
   taskQueue?: string;
+  /** Whole settings (say, plaintext for the dev server `baton dev` started); else read from the environment. */
+  settings?: TemporalSettings;
   /** A prebuilt bundle (tests build one for the whole suite); built once per process otherwise. */
   bundle?: WorkflowBundleOption;
   connection?: NativeConnection;
 }
 
+/** The worker's Temporal settings: `settings`, else the environment, with the given fields first. */
 export function workerSettings(
-  options: Pick<BatonWorkerOptions, 'address' | 'namespace' | 'taskQueue'> = {},
-) {
-  return {
-    address: options.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233',
-    namespace: options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
-    taskQueue: options.taskQueue ?? process.env.BATON_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
-  };
+  options: Pick<BatonWorkerOptions, 'address' | 'namespace' | 'taskQueue' | 'settings'> = {},
+): TemporalSettings {
+  const given = Object.fromEntries(
+    (['address', 'namespace', 'taskQueue'] as const)
+      .filter((key) => options[key] !== undefined)
+      .map((key) => [key, options[key]]),
+  );
+  return options.settings ? { ...options.settings, ...given } : temporalSettings(process.env, given);
+}
+
+/** Connects the worker side to Temporal with the settings' address, TLS and API key. */
+export function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
+  return NativeConnection.connect({
+    address: settings.address,
+    ...connectionSecurity(settings, (path) => readFileSync(path)),
+  });
 }
 
 /** Creates a worker that runs the `pipeline` workflow and the agent activities. */
 export async function createBatonWorker(options: BatonWorkerOptions = {}): Promise<Worker> {
-  const { address, namespace, taskQueue } = workerSettings(options);
-  const connection = options.connection ?? (await NativeConnection.connect({ address }));
+  const settings = workerSettings(options);
+  const connection = options.connection ?? (await connectWorker(settings));
   return Worker.create({
     connection,
-    namespace,
-    taskQueue,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
     workflowBundle: options.bundle ?? (await workflowBundle()),
     activities: createActivities(options),
   });

@@ -4,7 +4,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { defaultDecider, parsePairs } from '../../src/client/inputs';
+import { defaultDecider, parsePairs } from '../../src/client/cli/arguments';
 import { cli, PATH_WITHOUT_BATON, type CliResult } from './cli-helpers';
 
 // No server: TEMPORAL_ADDRESS points nowhere, so any command that contacted one would say

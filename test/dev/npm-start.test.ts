@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../scripts/dev-server';
+import { freePort } from '../../src/dev/net';
 import { waitFor } from '../helpers/env';
 
 // `npm start` for real: prestart, npm, the dev server, the worker and the demo run, on ports and a

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { findTemporalCli } from '../../scripts/dev-server';
-import { temporalCommand } from '../../src/client/dev';
+import { findTemporalCli, temporalCommand } from '../../src/dev/temporal-cli';
 
 const BIN = fileURLToPath(new URL('../../bin/baton.js', import.meta.url));
 const run = promisify(execFile);

@@ -1,10 +1,12 @@
-import { escapeControlChars } from '../shared/limits';
-import type { RunSummary } from '../shared/status';
-import { BatonError, batonCommand } from './errors';
+import { escapeControlChars } from '../../shared/limits';
+import type { RunSummary } from '../../shared/status';
+import { createApi, type BatonApi } from '../api';
+import type { StartInput } from '../api-schemas';
+import { BatonError, batonCommand } from '../errors';
+import { isFinalState } from '../status-query';
+import { parsePairs } from './arguments';
 import { forTerminal } from './explain';
 import { renderStatus } from './format';
-import { parsePairs } from './inputs';
-import { connect, getStatus, isFinalState, type Baton, type StartOptions } from './runs';
 
 export const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -14,12 +16,13 @@ export const print = (json: boolean | undefined, value: unknown, text: () => str
 /** A line for stderr that is not an error: the command goes on. */
 export const note = (text: string) => console.error(forTerminal(text));
 
-export async function withBaton<T>(fn: (baton: Baton) => Promise<T>): Promise<T> {
-  const baton = await connect();
+/** Runs `fn` with the client API, and closes its connection (if it opened one) afterwards. */
+export async function withApi<T>(fn: (api: BatonApi) => Promise<T>): Promise<T> {
+  const api = createApi();
   try {
-    return await fn(baton);
+    return await fn(api);
   } finally {
-    await baton.close();
+    await api.close();
   }
 }
 
@@ -27,10 +30,10 @@ export async function withBaton<T>(fn: (baton: Baton) => Promise<T>): Promise<T>
  * Refreshes the status until the run ends. On a terminal it redraws in place; into a pipe or a file
  * it writes no escape codes, and prints a status only when it changed.
  */
-export async function watchStatus(baton: Baton, id: string, json?: boolean): Promise<void> {
+export async function watchStatus(api: BatonApi, id: string, json?: boolean): Promise<void> {
   let last = '';
   for (;;) {
-    const status = await getStatus(baton, id);
+    const status = await api.status({ id });
     if (json) console.log(JSON.stringify(status));
     else if (process.stdout.isTTY) {
       process.stdout.write('\x1b[2J\x1b[H');
@@ -53,7 +56,7 @@ export function rejection(id: string, summary: RunSummary): string {
 }
 
 /** The definition options of `start` and `validate`: a template or --file, never both. */
-export function definitionOptions(template: string | undefined, opts: Record<string, unknown>): StartOptions {
+export function definitionOptions(template: string | undefined, opts: Record<string, unknown>): StartInput {
   const file = opts.file as string | undefined;
   if (template && file)
     throw new BatonError(

@@ -1,10 +1,8 @@
-import { formatDuration } from '../shared/duration';
-import { escapeControlChars } from '../shared/limits';
-import type { RunStatus } from '../shared/status';
-import { batonCommand } from './errors';
-import type { RunListing } from './run-list';
-import type { ArtifactListing, InboxItem } from './runs';
-import type { TemplateInfo } from './templates';
+import { formatDuration } from '../../shared/duration';
+import { escapeControlChars } from '../../shared/limits';
+import type { RunStatus } from '../../shared/status';
+import type { ArtifactListing, InboxItem, RunListing, TemplateInfo } from '../api-schemas';
+import { batonCommand } from '../errors';
 
 /**
  * Text from a run's history, made safe to print: anyone who can signal a run writes there, and a

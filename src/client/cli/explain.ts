@@ -1,6 +1,6 @@
 import { isGrpcServiceError } from '@temporalio/client';
-import { escapeControlChars, formatBytes, LIMITS } from '../shared/limits';
-import { BatonError } from './errors';
+import { escapeControlChars, formatBytes, LIMITS } from '../../shared/limits';
+import { BatonError } from '../errors';
 
 /** gRPC status codes the CLI explains (see grpc/status.h). */
 const GRPC = { NOT_FOUND: 5, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
@@ -23,16 +23,22 @@ function grpcCode(error: unknown): { code: number; details: string } | undefined
   return undefined;
 }
 
-/** Errors from other layers that already say what to do (config loading, Baton's own). */
-const isExplained = (error: unknown): error is Error =>
-  error instanceof BatonError || (error instanceof Error && error.name === 'ConfigError');
+/**
+ * Errors that say what to do: the client API's, and those of the other layers the CLI runs (the
+ * worker's, the dev server's, the Temporal settings') which carry a `hint` the same way, and
+ * config loading's.
+ */
+const isExplained = (error: unknown): error is Error & { hint?: string } =>
+  error instanceof BatonError ||
+  (error instanceof Error &&
+    (typeof (error as { hint?: unknown }).hint === 'string' || error.name === 'ConfigError'));
 
 /**
- * What the CLI prints for an error: its message, and whether it was foreseen. A foreseen error's
- * message already says what to do; an unforeseen one gets the --debug hint instead of a stack.
+ * What the CLI prints for an error: its message and hint, and whether it was foreseen. A foreseen
+ * error says what to do; an unforeseen one gets the --debug hint instead of a stack.
  */
-export function explain(error: unknown): { message: string; foreseen: boolean } {
-  if (isExplained(error)) return { message: error.message, foreseen: true };
+export function explain(error: unknown): { message: string; hint?: string; foreseen: boolean } {
+  if (isExplained(error)) return { message: error.message, hint: error.hint || undefined, foreseen: true };
   const messages = chain(error).map((e) => (e instanceof Error ? e.message : String(e)));
   const grpc = grpcCode(error);
   const text = [...messages, grpc?.details ?? ''].join(' ');
@@ -79,10 +85,14 @@ export function stackOf(error: unknown): string {
     .join('\n');
 }
 
-/** Prints an error as the CLI does: `error: <message>`, a hint when unforeseen, the stack with --debug. */
+/**
+ * Prints an error as the CLI does: `error: <message>`, its hint indented below, the --debug hint
+ * when unforeseen, the stack with --debug.
+ */
 export function reportError(error: unknown, debug: boolean): void {
-  const { message, foreseen } = explain(error);
+  const { message, hint, foreseen } = explain(error);
   const lines = [`error: ${forTerminal(message)}`];
+  if (hint) lines.push(forTerminal(hint).replace(/^/gm, '  '));
   if (debug) lines.push(stackOf(error));
   else if (!foreseen) lines.push('  (run with --debug for the stack trace)');
   console.error(lines.join('\n'));
