@@ -5,21 +5,19 @@ import {
   type Definition,
   DefinitionSchema,
   type Params,
-  type ParamValue,
   type ParamSpec,
   ParamSpecSchema,
   RetrySchema,
 } from './definition';
 import { DURATION_HINT, parseDuration } from './duration';
 import { type AgentInputSchemas, inputProblems } from './input-schema';
-import { formatBytes, jsonBytes, LIMITS, nestsDeeperThan } from './limits';
-import { paramRuleProblem, paramSpecProblems, quote } from './param-rules';
+import { LIMITS } from './limits';
+import { quote } from './param-rules';
+import { boundsProblems } from './validate-bounds';
+import { checkParams } from './validate-params';
+import type { Problem } from './validate-params';
 
-/** One thing wrong with a definition or its params. `path` names the phase and the field. */
-export interface Problem {
-  path: string;
-  message: string;
-}
+export type { Problem };
 
 export type ValidationResult =
   { ok: true; definition: Definition; params: Params } | { ok: false; problems: Problem[] };
@@ -148,76 +146,6 @@ function bestEffortView(raw: Record<string, unknown>): DefinitionView {
   return { name, params, phases };
 }
 
-function coerceParam(
-  name: string,
-  spec: ParamSpec,
-  value: unknown,
-): { value?: ParamValue; problem?: Problem } {
-  const path = `params.${name}`;
-  if (spec.type === 'number') {
-    const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
-    if (typeof value === 'string' && value.trim() === '')
-      return { problem: { path, message: 'expected a number, got ""' } };
-    if (Number.isFinite(number)) return { value: number };
-    return { problem: { path, message: `expected a number, got ${quote(value)}` } };
-  }
-  if (spec.type === 'boolean') {
-    if (typeof value === 'boolean') return { value };
-    if (value === 'true' || value === 'false') return { value: value === 'true' };
-    return { problem: { path, message: `expected true or false, got ${quote(value)}` } };
-  }
-  if (typeof value === 'string') return { value };
-  if (typeof value === 'number' || typeof value === 'boolean') return { value: String(value) };
-  return { problem: { path, message: `expected a string, got ${quote(value)}` } };
-}
-
-function checkParams(
-  definition: DefinitionView,
-  given: Record<string, unknown>,
-  problems: Problem[],
-): Params {
-  const resolved: Params = {};
-  const declared = definition.params;
-  if (!declared) return resolved;
-  const known = Object.keys(declared);
-  const owner = definition.name ? `"${definition.name}"` : 'the definition';
-  for (const name of Object.keys(given)) {
-    if (!(name in declared)) {
-      problems.push({
-        path: `params.${name}`,
-        message: `unknown param; ${owner} accepts ${known.length ? known.join(', ') : 'no params'}`,
-      });
-    }
-  }
-  for (const [name, spec] of Object.entries(declared)) {
-    if (!spec) continue;
-    const specProblems = paramSpecProblems(spec);
-    for (const [field, message] of specProblems) {
-      problems.push({ path: `params.${name}.${field}`, message });
-    }
-    const value = given[name] ?? spec.default;
-    if (value === undefined) {
-      if (spec.required !== false) {
-        problems.push({
-          path: `params.${name}`,
-          message: `missing required param${spec.description ? ` (${spec.description})` : ''}; pass --param ${name}=<value>`,
-        });
-      }
-      continue;
-    }
-    const coerced = coerceParam(name, spec, value);
-    if (coerced.problem) problems.push(coerced.problem);
-    else if (coerced.value !== undefined) {
-      const broken = specProblems.length ? undefined : paramRuleProblem(spec, coerced.value);
-      if (broken) {
-        const source = given[name] === undefined ? ' (the default)' : '';
-        problems.push({ path: `params.${name}`, message: `${broken}${source}` });
-      } else resolved[name] = coerced.value;
-    }
-  }
-  return resolved;
-}
-
 function checkPhases(definition: DefinitionView, options: ValidateOptions, problems: Problem[]): void {
   const ids = definition.phases.map((p) => p.id);
   const seen = new Set<string>();
@@ -315,61 +243,6 @@ function checkPhases(definition: DefinitionView, options: ValidateOptions, probl
 /** `365d`, `24h`: the limits are whole days or hours. */
 function formatLimit(ms: number): string {
   return ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : `${Math.round(ms / 3_600_000)}h`;
-}
-
-const DEPTH_HINT = `nests deeper than ${LIMITS.nestingDepth} levels of objects and arrays; flatten it`;
-
-/**
- * The bounds checked before anything else, each cheap and iterative: a definition nested 100,000
- * levels deep or of 100,000 phases must be refused without walking it recursively or listing a
- * problem per phase. When one is broken, it is the only kind of problem reported.
- */
-function boundsProblems(raw: unknown, params: Record<string, unknown>): Problem[] {
-  const problems: Problem[] = [];
-  const nested = Object.entries(params).filter(([, v]) => v !== null && typeof v === 'object');
-  for (const [name, value] of nested.slice(0, 20)) {
-    problems.push({
-      path: `params.${name.slice(0, LIMITS.nameChars)}`,
-      message: `expected a string, number or boolean, got ${Array.isArray(value) ? 'an array' : 'an object'}`,
-    });
-  }
-  if (nested.length === 0 && jsonBytes(params) > LIMITS.paramsBytes) {
-    problems.push({
-      path: 'params',
-      message: `the params are ${formatBytes(jsonBytes(params))} as JSON; at most ${formatBytes(LIMITS.paramsBytes)}`,
-    });
-  }
-  if (!isRecord(raw)) return problems;
-  // definition → phases → [i] → input: three levels above the input's own.
-  if (nestsDeeperThan(raw, LIMITS.nestingDepth + 3)) {
-    const phases = Array.isArray(raw.phases) ? (raw.phases as unknown[]) : [];
-    const deep = phases.flatMap((phase, i) => {
-      const input = isRecord(phase) ? phase.input : undefined;
-      if (!nestsDeeperThan(input, LIMITS.nestingDepth)) return [];
-      const id = isRecord(phase) && typeof phase.id === 'string' ? phase.id.slice(0, LIMITS.phaseIdChars) : i;
-      return [{ path: `phases[${id}].input`, message: `the input ${DEPTH_HINT}` }];
-    });
-    problems.push(
-      ...(deep.length
-        ? deep.slice(0, 20)
-        : [{ path: '(definition)', message: `the definition ${DEPTH_HINT}` }]),
-    );
-    return problems;
-  }
-  const bytes = jsonBytes(raw);
-  if (bytes > LIMITS.definitionBytes) {
-    problems.push({
-      path: '(definition)',
-      message: `the definition is ${formatBytes(bytes)} as JSON; at most ${formatBytes(LIMITS.definitionBytes)}. Keep large content in files the agents read`,
-    });
-  }
-  if (Array.isArray(raw.phases) && raw.phases.length > LIMITS.phases) {
-    problems.push({
-      path: 'phases',
-      message: `${raw.phases.length} phases; at most ${LIMITS.phases}. Split the pipeline`,
-    });
-  }
-  return problems;
 }
 
 /**
