@@ -14,9 +14,8 @@ const mtime = (file) => (existsSync(file) ? statSync(file).mtimeMs : 0);
 const lockfile = join(root, 'package-lock.json');
 const installed = join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(installed) || mtime(installed) < mtime(lockfile)) {
-  // Not `npm ci`: the lockfile holds only this platform's optional binaries (some registries
-  // lack the others), which `npm ci` refuses; `npm install` honours the lockfile and tolerates that.
-  const status = run('npm', ['install', '--no-audit', '--no-fund']);
+  // The lockfile holds every platform's optional binaries, so `npm ci` installs exactly it.
+  const status = run('npm', ['ci', '--no-audit', '--no-fund']);
   if (status !== 0) process.exit(status);
 }
 
