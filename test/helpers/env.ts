@@ -89,7 +89,7 @@ export function useWorker(options: Omit<TestWorkerOptions, 'taskQueue'> & { pref
 export async function waitFor<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
