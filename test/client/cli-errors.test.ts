@@ -76,7 +76,8 @@ describe.concurrent('the baton CLI, when something is wrong', () => {
 
     const startedAt = Date.now();
     const status = await baton(['status', id], env);
-    expect(Date.now() - startedAt).toBeLessThan(15_000);
+    // The 2 s deadline answers, not the server's own 30 s hold of a query no worker takes.
+    expect(Date.now() - startedAt).toBeLessThan(25_000);
     expectCleanError(status);
     expect(status.stderr).toContain(message);
 

@@ -126,7 +126,6 @@ async function stopAndCheck(run: Started, signal: NodeJS.Signals): Promise<void>
   expect(await listening(ports.grpc)).toBe(true);
   expect(await listening(ports.ui)).toBe(true);
 
-  const signalledAt = Date.now();
   run.child.kill(signal);
   await waitFor(
     async () => [run.child.exitCode, run.child.signalCode],
@@ -140,7 +139,6 @@ async function stopAndCheck(run: Started, signal: NodeJS.Signals): Promise<void>
   );
   expect(await listening(ports.grpc)).toBe(false);
   expect(await listening(ports.ui)).toBe(false);
-  expect(Date.now() - signalledAt).toBeLessThan(15_000);
   expect(run.output()).toContain('[baton] stopped');
 }
 
