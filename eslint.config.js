@@ -25,7 +25,7 @@ const LAYER_BANS = {
   ),
   activities: layer(
     'activities',
-    "The client never imports activities: reach this machine's config and artifact store through src/client/local.ts.",
+    "The client never imports activities: this machine's agents, config and artifact store come from src/config and src/store.",
   ),
 };
 const restrict = (options) => ['error', options];
@@ -151,11 +151,6 @@ export default tseslint.config(
   },
   {
     files: ['src/client/**'],
-    ignores: [
-      // Temporary: the one file that reads config and the artifact store from src/activities,
-      // until they move to src/config/ and src/store/.
-      'src/client/local.ts',
-    ],
     rules: {
       '@typescript-eslint/no-restricted-imports': restrict({
         patterns: [LAYER_BANS.scripts, LAYER_BANS.activities],

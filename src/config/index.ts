@@ -2,6 +2,7 @@
  * This machine's Baton configuration: providers, models, prices and command agents, from
  * `baton.config.*` and the environment. Both the client and the workers read it.
  */
+export { agentCatalog } from './agents';
 export { ConfigError } from './errors';
 export { batonHome } from './home';
 export { type LoadConfigOptions, loadConfig } from './load';

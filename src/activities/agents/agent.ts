@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { type AgentInputSchema, JSON_TYPES } from '../../shared/input-schema';
+import { type z } from 'zod';
+import { type AgentInputSchema, describeInput } from '../../shared/input-schema';
 import type { ArtifactRef } from '../../shared/status';
 import type { Llm, UsageRecord } from '../llm';
 
@@ -60,58 +60,9 @@ export function defineAgent<IS extends z.ZodType, OS extends z.ZodType>(agent: {
 
 export type AgentRegistry = ReadonlyMap<string, Agent>;
 
-type JsonType = (typeof JSON_TYPES)[number];
-const isJsonType = (t: unknown): t is JsonType => JSON_TYPES.includes(t as JsonType);
-
-/** A property's JSON types: `type`, or the types of an `anyOf` whose every branch names one. */
-function typesOf(property: unknown): JsonType[] | undefined {
-  const p = property as { type?: unknown; anyOf?: unknown[] } | undefined;
-  if (typeof p?.type === 'string') return isJsonType(p.type) ? [p.type] : undefined;
-  if (Array.isArray(p?.type)) return p.type.every(isJsonType) ? p.type : undefined;
-  if (Array.isArray(p?.anyOf)) {
-    const all = p.anyOf.map(typesOf);
-    return all.every((t) => t !== undefined) ? [...new Set(all.flat())] : undefined;
-  }
-  return undefined;
-}
-
-/**
- * The top-level shape of an agent's input, from its zod schema's JSON Schema (input side): the
- * fields, their types, the required ones, and whether others are taken. A plain `z.object` drops
- * unknown keys silently, so it counts as taking none: a key it would drop is a typo. Undefined when
- * the schema is not an object of known fields (a union, a transform): then nothing is checked.
- */
+/** The top-level shape of an agent's input (see `describeInput`), as workers serve it with `checkAgents`. */
 export function agentInputSchema(agent: Agent): AgentInputSchema | undefined {
-  let json: {
-    type?: unknown;
-    properties?: Record<string, unknown>;
-    required?: unknown;
-    additionalProperties?: unknown;
-  };
-  try {
-    json = z.toJSONSchema(agent.input, { io: 'input', unrepresentable: 'any' });
-  } catch {
-    return undefined;
-  }
-  if (json.type !== 'object' || json.properties === undefined) {
-    return json.type === 'object' &&
-      json.additionalProperties !== undefined &&
-      json.additionalProperties !== false
-      ? { properties: {}, required: [], additionalProperties: true }
-      : undefined;
-  }
-  return {
-    properties: Object.fromEntries(
-      Object.entries(json.properties).map(([key, property]) => {
-        const type = typesOf(property);
-        return [key, type ? { type } : {}];
-      }),
-    ),
-    required: Array.isArray(json.required)
-      ? json.required.filter((r): r is string => typeof r === 'string')
-      : [],
-    additionalProperties: json.additionalProperties !== undefined && json.additionalProperties !== false,
-  };
+  return describeInput(agent.input);
 }
 
 export function createAgentRegistry(agents: readonly Agent[]): AgentRegistry {

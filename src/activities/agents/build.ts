@@ -1,18 +1,14 @@
+import { AGENT_INPUTS } from '../../shared/agent-inputs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { agentFailure, badInput } from '../failures';
 import { type AgentContext, defineAgent } from './agent';
-import { TargetSchema } from './codegen/target';
 import { isDirectory, listFiles, resolveInside, toPosix } from './toolbox/files';
 import { type ProcessResult, runProcess } from './toolbox/process';
 import { firstLines, stripAnsi } from './toolbox/text';
 
-const BuildInputSchema = z.object({
-  target: TargetSchema,
-  /** The project directory, relative to the workspace (codegen's output `dir`). */
-  dir: z.string().default('app'),
-});
+const BuildInputSchema = AGENT_INPUTS.build;
 
 const BuildOutputSchema = z.object({
   compiled: z.boolean(),

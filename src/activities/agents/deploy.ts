@@ -1,3 +1,4 @@
+import { AGENT_INPUTS } from '../../shared/agent-inputs';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,11 +21,7 @@ type ManifestEntry = { path: string; sha256: string; bytes: number };
 export const deployAgent = defineAgent({
   name: 'deploy',
   description: 'Packs the generated sources into deploy/<environment>/ with a sha256 manifest.',
-  input: z.object({
-    /** The project directory, relative to the workspace (codegen's `dir`). */
-    dir: z.string().default('app'),
-    environment: z.string().default('staging'),
-  }),
+  input: AGENT_INPUTS.deploy,
   output: z.object({
     environment: z.string(),
     manifestPath: z.string(),

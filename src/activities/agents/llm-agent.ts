@@ -1,3 +1,4 @@
+import { AGENT_INPUTS } from '../../shared/agent-inputs';
 import { z } from 'zod';
 import { type Agent, type AgentContext, defineAgent } from './agent';
 import { askLlm, hasLlm } from './toolbox/llm';
@@ -53,7 +54,7 @@ export function defineLlmAgent<IS extends z.ZodType, OS extends z.ZodType>(
 export const llmAgent = defineLlmAgent({
   name: 'llm',
   description: 'asks the configured LLM a question and returns its answer',
-  input: z.object({ prompt: z.string().min(1), system: z.string().optional() }),
+  input: AGENT_INPUTS.llm,
   output: z.object({ answer: z.string() }),
   system: (input) => input.system ?? 'You are a careful software engineer. Answer precisely.',
   prompt: (input) => input.prompt,

@@ -1,3 +1,4 @@
+import { AGENT_INPUTS } from '../../shared/agent-inputs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -216,10 +217,7 @@ export function createResearchAgent(deps: ResearchDeps = {}) {
     description:
       'Searches GitHub repositories for a query (with GITHUB_TOKEN), or the workspace and templates offline; ' +
       'writes research/results.md.',
-    input: z.object({
-      query: z.string(),
-      limit: z.number().int().min(1).max(100).default(10),
-    }),
+    input: AGENT_INPUTS.research,
     output: z.object({
       query: z.string(),
       source: z.enum(['github', 'offline']),

@@ -1,3 +1,4 @@
+import { AGENT_INPUTS } from '../../../shared/agent-inputs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -52,7 +53,7 @@ export const codegenAgent = defineAgent({
   description:
     'Generates an Express, Spring Boot or plain Node module project, with tests, from a spec or design; ' +
     'an LLM, when configured, writes the implementation.',
-  input: z.object({ specPath: z.string(), target: TargetSchema, outDir: z.string().default('app') }),
+  input: AGENT_INPUTS.codegen,
   output: z.object({
     files: z.array(z.string()),
     target: TargetSchema,

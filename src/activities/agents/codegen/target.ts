@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import { type z } from 'zod';
 
 /** The projects the built-in codegen writes and the build agent knows how to check. */
-export const TargetSchema = z.enum(['node-express', 'java-springboot', 'node-module']);
+export { CodegenTargetSchema as TargetSchema } from '../../../shared/agent-inputs';
+import { type CodegenTargetSchema as TargetSchema } from '../../../shared/agent-inputs';
 export type Target = z.infer<typeof TargetSchema>;

@@ -5,7 +5,7 @@ import { CommandAgentConfigSchema } from '../../../config';
 export const CommandAgentSpecSchema = CommandAgentConfigSchema.extend({ name: z.string().min(1) });
 export type CommandAgentSpec = z.input<typeof CommandAgentSpecSchema>;
 
-export const CommandAgentInputSchema = z.object({ prompt: z.string().optional() }).catchall(z.unknown());
+export { CommandAgentInputSchema } from '../../../shared/agent-inputs';
 
 const ArtifactRefSchema = z.object({
   uri: z.string(),

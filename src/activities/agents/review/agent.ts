@@ -1,3 +1,4 @@
+import { AGENT_INPUTS } from '../../../shared/agent-inputs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -25,13 +26,7 @@ export const reviewAgent = defineAgent({
   description:
     'Reviews files: node --check, TypeScript diagnostics, ESLint, Java structure, TODO/FIXME, long lines, ' +
     'hard-coded secrets; an LLM, when configured, adds its findings.',
-  input: z.object({
-    /** Workspace-relative files to review, e.g. codegen's `files`. */
-    files: z.array(z.string()).optional(),
-    /** Or a directory to review, relative to the workspace; the whole workspace when neither is given. */
-    dir: z.string().optional(),
-    maxLineLength: z.number().int().positive().default(120),
-  }),
+  input: AGENT_INPUTS.review,
   output: z.object({
     findings: z.array(FindingSchema),
     errors: z.number().int(),

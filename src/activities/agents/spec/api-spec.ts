@@ -1,3 +1,4 @@
+import { AGENT_INPUTS } from '../../../shared/agent-inputs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -17,14 +18,7 @@ import { singular } from './naming';
 
 const NAME = /^[a-z][a-z0-9-]*$/;
 
-const ApiSpecInputSchema = z.object({
-  /** The service name, e.g. `todo-service`; becomes the spec title. */
-  service: z.string(),
-  /** Plural resource names, as a list or comma-separated: `todos,users`. */
-  resources: z.union([z.string(), z.array(z.string())]),
-  version: z.string().min(1).default('1.0.0'),
-  outDir: z.string().default('spec'),
-});
+const ApiSpecInputSchema = AGENT_INPUTS['api-spec'];
 
 const ApiSpecOutputSchema = z.object({
   specPath: z.string(),

@@ -1,3 +1,4 @@
+import { AGENT_INPUTS } from '../../../shared/agent-inputs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -198,11 +199,7 @@ export const designAgent = defineAgent({
   name: 'design',
   description:
     'Derives a text-utilities module design (docs/DESIGN.md, docs/design.json) from a requirement.',
-  input: z.object({
-    requirement: z.string(),
-    /** The module name; defaults to `text-utils`. */
-    module: z.string().default('text-utils'),
-  }),
+  input: AGENT_INPUTS.design,
   output: z.object({
     designPath: z.string(),
     /** The machine-readable design, read by codegen with target `node-module`. */

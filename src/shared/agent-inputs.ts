@@ -1,0 +1,62 @@
+/**
+ * The input schemas of Baton's agents, apart from their code: the agents parse their input with
+ * these, and the client checks a definition's static inputs against them before a run starts,
+ * without loading any agent (the client never imports activities). Sandbox-safe.
+ */
+import { z } from 'zod';
+
+export const CodegenTargetSchema = z.enum(['node-express', 'java-springboot', 'node-module']);
+
+export const AGENT_INPUTS = {
+  'api-spec': z.object({
+    /** The service name, e.g. `todo-service`; becomes the spec title. */
+    service: z.string(),
+    /** Plural resource names, as a list or comma-separated: `todos,users`. */
+    resources: z.union([z.string(), z.array(z.string())]),
+    version: z.string().min(1).default('1.0.0'),
+    outDir: z.string().default('spec'),
+  }),
+  codegen: z.object({ specPath: z.string(), target: CodegenTargetSchema, outDir: z.string().default('app') }),
+  review: z.object({
+    /** Workspace-relative files to review, e.g. codegen's `files`. */
+    files: z.array(z.string()).optional(),
+    /** Or a directory to review, relative to the workspace; the whole workspace when neither is given. */
+    dir: z.string().optional(),
+    maxLineLength: z.number().int().positive().default(120),
+  }),
+  build: z.object({
+    target: CodegenTargetSchema,
+    /** The project directory, relative to the workspace (codegen's output `dir`). */
+    dir: z.string().default('app'),
+  }),
+  design: z.object({
+    requirement: z.string(),
+    /** The module name; defaults to `text-utils`. */
+    module: z.string().default('text-utils'),
+  }),
+  deploy: z.object({
+    /** The project directory, relative to the workspace (codegen's `dir`). */
+    dir: z.string().default('app'),
+    environment: z.string().default('staging'),
+  }),
+  research: z.object({
+    query: z.string(),
+    limit: z.number().int().min(1).max(100).default(10),
+  }),
+  /** The generic LLM agent, offered when a config is loaded. */
+  llm: z.object({ prompt: z.string().min(1), system: z.string().optional() }),
+} as const;
+
+/** Every command agent (an external CLI) takes an optional prompt and any other fields its args name. */
+export const CommandAgentInputSchema = z.object({ prompt: z.string().optional() }).catchall(z.unknown());
+
+/** The built-in agents every worker offers, by name (the `llm` agent comes with a config). */
+export const BUILTIN_AGENTS = [
+  'api-spec',
+  'codegen',
+  'review',
+  'build',
+  'design',
+  'deploy',
+  'research',
+] as const;
