@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Signals a whole `npm start` process tree: run alone (`npm run test:stopping`), not beside other files.
+    exclude: process.env.BATON_TEST_STOPPING ? [] : ['test/dev/npm-start.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 180_000,
     hookTimeout: 120_000,

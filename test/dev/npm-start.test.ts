@@ -113,7 +113,10 @@ async function demoRunId(run: Started): Promise<string> {
     70_000,
   ).catch(() => undefined);
   const match = /baton approve (\S+) spec/.exec(run.output().split(GATE_LINE)[1] ?? '');
-  if (!match) throw new Error(`no approve hint in the output:\n${run.output()}`);
+  if (!match)
+    throw new Error(
+      `no approve hint in the output (exit code ${run.child.exitCode}, signal ${run.child.signalCode}):\n${run.output()}`,
+    );
   return match[1] as string;
 }
 
