@@ -11,10 +11,9 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Not `npm ci`: the lockfile holds only the committing machine's optional native binaries (swc,
-# esbuild, Temporal's core bridge); `npm install` honours the lockfile and fetches this platform's.
+# The lockfile holds every platform's optional native binaries, so `npm ci` installs exactly it.
 COPY package.json package-lock.json ./
-RUN npm install --no-audit --no-fund && npm cache clean --force
+RUN npm ci --no-audit --no-fund && npm cache clean --force
 
 COPY . .
 
