@@ -10,6 +10,7 @@ import { ensureSearchAttributes, missingSearchAttributes } from '../workers/sear
 import { connectWithin, errorMessage, HOST, sleep, tcpOpen } from './net';
 import { childPidsMatching, guardWithWatchdog, readText, terminate } from './processes';
 import { cacheDir, cachedCliPath, CLI_VERSION, ensureTemporalCli, lastLines } from './temporal-cli';
+import { HintedError } from '../shared/hinted-error';
 
 /** Starting (or finding) the Temporal server for `npm start`, `npm test` and `baton dev`. */
 
@@ -40,15 +41,8 @@ export interface DevServerOptions {
 }
 
 /** No server could be started or reached; `hint` says what to do. */
-export class DevServerError extends Error {
+export class DevServerError extends HintedError {
   override name = 'DevServerError';
-  constructor(
-    message: string,
-    readonly hint: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** Starts `temporal server start-dev` (or, without the CLI, the SDK's downloaded dev server) and waits until it serves. */

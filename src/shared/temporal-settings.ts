@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from './messages';
+import { HintedError } from './hinted-error';
 
 /**
  * Where Temporal is and how to talk to it, for the client, the worker and the dev tooling alike.
@@ -43,15 +44,8 @@ export const TemporalSettingsSchema = z.object({
 export type TemporalSettings = z.infer<typeof TemporalSettingsSchema>;
 
 /** A setting that cannot work as given; `hint` says what to change. */
-export class TemporalSettingsError extends Error {
+export class TemporalSettingsError extends HintedError {
   override name = 'TemporalSettingsError';
-  constructor(
-    message: string,
-    readonly hint: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 const DEFAULTS = { address: 'localhost:7233', namespace: 'default', taskQueue: DEFAULT_TASK_QUEUE } as const;

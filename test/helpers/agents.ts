@@ -113,6 +113,15 @@ export const spendAgent = defineAgent({
   },
 });
 
+/** Takes a tone and a length, and nothing else (a plain object: unknown keys would be dropped). */
+export const strictAgent = defineAgent({
+  name: 'strict',
+  description: 'takes a tone and a length',
+  input: z.object({ tone: z.enum(['casual', 'formal']), length: z.number().int().default(3) }),
+  output: z.object({ tone: z.string() }),
+  run: async ({ tone }) => ({ tone }),
+});
+
 export const testAgents = (): Agent[] => [
   echoAgent,
   flakyAgent(2),

@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineAgent } from '../../src/activities/agents/agent';
 import { DecisionRejectedError } from '../../src/client/errors';
 import { decide, startRun, waitForResult } from '../../src/client/runs';
 import type { OpenGate } from '../../src/shared/status';
-import { testAgents } from '../helpers/agents';
+import { strictAgent, testAgents } from '../helpers/agents';
 import { definition, queryStatus, useWorker, waitFor, waitForGate } from '../helpers/env';
-
-/** Takes a tone and a length, and nothing else (a plain object: unknown keys would be dropped). */
-const strictAgent = defineAgent({
-  name: 'strict',
-  description: 'takes a tone and a length',
-  input: z.object({ tone: z.enum(['casual', 'formal']), length: z.number().int().default(3) }),
-  output: z.object({ tone: z.string() }),
-  run: async ({ tone }) => ({ tone }),
-});
 
 const shared = useWorker({ prefix: 'gate-typos', agents: [...testAgents(), strictAgent] });
 const agents = [...testAgents(), strictAgent].map((a) => a.name);

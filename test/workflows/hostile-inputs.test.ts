@@ -1,24 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { defineAgent } from '../../src/activities/agents/agent';
 import { DecisionRejectedError } from '../../src/client/errors';
 import { decide, startRun, waitForResult } from '../../src/client/runs';
 import { LIMITS } from '../../src/shared/limits';
-import { testAgents } from '../helpers/agents';
+import { strictAgent, testAgents } from '../helpers/agents';
 import { definition, queryStatus, uniqueId, useWorker, waitFor, waitForGate } from '../helpers/env';
 import { eventTypeName } from './event-types';
-
-/** Takes a tone and a length, and nothing else (a plain object: unknown keys would be dropped). */
-const strictAgent = defineAgent({
-  name: 'strict',
-  description: 'takes a tone and a length',
-  input: z.object({ tone: z.enum(['casual', 'formal']), length: z.number().int().default(3) }),
-  output: z.object({ tone: z.string() }),
-  run: async ({ tone }) => ({ tone }),
-});
 
 const shared = useWorker({ prefix: 'hostile', agents: [...testAgents(), strictAgent] });
 const agents = [...testAgents(), strictAgent].map((a) => a.name);
