@@ -8,6 +8,7 @@ import { llmAgent } from './agents/llm-agent';
 import { createLlm, type Llm } from './llm';
 import { createCheckAgents, createRunAgent } from './run-agent';
 import { createWorkspaceActivities } from './workspace';
+import { createMergeActivities } from './merge';
 
 export interface ActivityDeps {
   /** The agents this worker offers; defaults to the built-ins. */
@@ -53,6 +54,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     }),
     checkAgents: createCheckAgents({ agents }),
     ...createWorkspaceActivities({ workspaceRoot }),
+    ...createMergeActivities({ workspaceRoot }),
   };
 }
 

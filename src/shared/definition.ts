@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { LIMITS } from './limits';
+import { ApprovalSchema, DurationSchema, PHASE_ID } from './definition-core';
+import { MergeSchema, ParallelSchema } from './parallel';
 
-/** A duration: milliseconds, or a string like `30s`. Checked in detail by `validateDefinition`. */
-export const DurationSchema = z.union([z.string(), z.number()]);
+export { ApprovalSchema, DurationSchema, PHASE_ID, type Approval } from './definition-core';
+import type { Approval } from './definition-core';
 
 export const ParamSpecSchema = z
   .object({
@@ -50,17 +52,6 @@ export const RetrySchema = z
   .strict();
 export type Retry = z.infer<typeof RetrySchema>;
 
-export const ApprovalSchema = z
-  .object({
-    /** How long the gate waits for a human; without it the gate waits for ever. */
-    timeout: DurationSchema.optional(),
-    onTimeout: z.enum(['reject', 'approve']).default('reject'),
-    /** What the human should check, shown in `status` and `inbox`. */
-    instructions: z.string().optional(),
-  })
-  .strict();
-export type Approval = z.infer<typeof ApprovalSchema>;
-
 /** A spending limit in LLM tokens (input + output) and/or US dollars. */
 export const BudgetSchema = z
   .object({
@@ -70,8 +61,6 @@ export const BudgetSchema = z
   .strict();
 export type Budget = z.infer<typeof BudgetSchema>;
 
-export const PHASE_ID = /^[a-z][a-z0-9_-]*$/i;
-
 export const PhaseSchema = z
   .object({
     id: z
@@ -79,7 +68,12 @@ export const PhaseSchema = z
       .max(LIMITS.phaseIdChars, `at most ${LIMITS.phaseIdChars} characters`)
       .regex(PHASE_ID, 'must start with a letter and hold only letters, digits, "-" and "_"'),
     title: z.string().optional(),
-    agent: z.string().min(1).max(LIMITS.nameChars, `at most ${LIMITS.nameChars} characters`),
+    /** The agent the phase runs (kind `agent`); a `parallel` phase names none. */
+    agent: z.string().min(1).max(LIMITS.nameChars, `at most ${LIMITS.nameChars} characters`).optional(),
+    /** Kind `parallel`: tasks run side by side, each in its own worktree, then merged one by one. */
+    parallel: ParallelSchema.optional(),
+    /** How a parallel phase merges its tasks' branches (only with `parallel`). */
+    merge: MergeSchema.optional(),
     needs: z.array(z.string()).default([]),
     /** The agent's input. Strings may bind `${params.name}` and `${phases.<id>.output.<path>}`. */
     input: z.record(z.string(), z.unknown()).default({}),
@@ -93,7 +87,26 @@ export const PhaseSchema = z
     /** The most this phase may spend over all its runs; the run also reserves it before starting the phase. */
     budget: BudgetSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((phase, ctx) => {
+    if (phase.agent === undefined && phase.parallel === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agent'],
+        message: 'a phase names an agent (kind agent) or has parallel: { tasks } (kind parallel)',
+      });
+    }
+    if (phase.agent !== undefined && phase.parallel !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['parallel'],
+        message: 'a phase has either agent or parallel, not both; put the agent in each task',
+      });
+    }
+    if (phase.merge !== undefined && phase.parallel === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['merge'], message: 'merge settings need parallel: { tasks }' });
+    }
+  });
 export type Phase = z.infer<typeof PhaseSchema>;
 export type PhaseInput = z.input<typeof PhaseSchema>;
 
@@ -137,4 +150,30 @@ export function gateOf(phase: Phase): Approval | undefined {
   if (phase.approval === undefined || phase.approval === false) return undefined;
   if (phase.approval === true) return { onTimeout: 'reject' };
   return phase.approval;
+}
+
+/** What `status` names as a phase's agent: its agent, or `parallel` for a parallel phase. */
+export const phaseAgent = (phase: Phase): string => phase.agent ?? 'parallel';
+
+/**
+ * Every agent a definition names where it can be known before the run: the phases' agents, the
+ * tasks of literal task lists, the verify and resolver agents. Tasks bound from an output are checked
+ * when the phase starts.
+ */
+export function agentsOf(definition: Definition): string[] {
+  const names = new Set<string>();
+  for (const phase of definition.phases) {
+    if (phase.agent !== undefined) names.add(phase.agent);
+    if (Array.isArray(phase.parallel?.tasks)) {
+      for (const task of phase.parallel.tasks) {
+        const agent = (task as { agent?: unknown } | null)?.agent;
+        if (typeof agent === 'string') names.add(agent);
+      }
+    }
+    const verify = phase.merge?.verify;
+    if (verify !== undefined) names.add(typeof verify === 'string' ? verify : verify.agent);
+    const resolver = phase.merge?.conflicts.file.resolver;
+    if (resolver !== undefined) names.add(resolver);
+  }
+  return [...names];
 }

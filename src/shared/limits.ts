@@ -41,6 +41,8 @@ export const LIMITS = {
   patternValueChars: 1000,
   /** A phase's input after a `modify` merged its changes (it goes into the activity's payload). */
   phaseInputBytes: 256 * 1024,
+  /** Tasks in one parallel phase. */
+  parallelTasks: 100,
   /** Temporal's payload limit: a start request larger than this is refused before it is sent. */
   payloadBytes: 2 * 1024 * 1024,
 } as const;

@@ -1,6 +1,7 @@
 import type { ArtifactRef } from './activity-contract';
 import type { ApprovalMode } from './definition';
 import type { OpenGate } from './gate-kinds';
+import type { ParallelStatus } from './parallel';
 import type { Decision, DecisionAction } from './messages';
 
 export type { ArtifactRef, OpenGate };
@@ -57,6 +58,8 @@ export interface PhaseStatus {
   artifacts?: ArtifactRef[];
   /** LLM usage over every run of the phase. */
   usage: Usage;
+  /** A parallel phase's tasks, conflicts and merge queue. */
+  parallel?: ParallelStatus;
 }
 
 export interface DecisionRecord extends Decision {

@@ -1,6 +1,6 @@
 import { proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { PipelineInputSchema, type Definition, type PipelineInput } from '../shared/definition';
+import { agentsOf, PipelineInputSchema, type Definition, type PipelineInput } from '../shared/definition';
 import { type AgentInputSchemas, inputProblems, readAgentSchemas } from '../shared/input-schema';
 import { validateDefinition } from '../shared/validate';
 import { internal, invalid } from './failures';
@@ -39,25 +39,29 @@ function checkInput(raw: PipelineInput) {
  * it before running. Returns the agents' input schemas (none from workers that predate them).
  */
 export async function checkAgentsKnown(definition: Definition): Promise<AgentInputSchemas> {
-  const names = [...new Set(definition.phases.map((p) => p.agent))];
-  const agents = await checkAgents({ names });
+  const agents = await checkAgents({ names: agentsOf(definition) });
   if (agents.unknown.length > 0) {
-    const problems = definition.phases
-      .filter((p) => agents.unknown.includes(p.agent))
-      .map((p) => ({
-        path: `phases[${p.id}].agent`,
-        message: `unknown agent "${p.agent}"; known agents: ${agents.known.join(', ')}`,
-      }));
+    const problems = agents.unknown.map((name) => ({
+      path: `phases[${usersOf(definition, name).join(',')}].agent`,
+      message: `unknown agent "${name}"; known agents: ${agents.known.join(', ')}`,
+    }));
     throw invalid(definition.name, problems);
   }
   const schemas = readAgentSchemas(agents.schemas);
   const problems = definition.phases.flatMap((p) => {
-    const schema = schemas[p.agent];
-    return (schema ? inputProblems(p.agent, p.input, schema) : []).map(([key, message]) => ({
+    const schema = p.agent === undefined ? undefined : schemas[p.agent];
+    return (schema ? inputProblems(p.agent as string, p.input, schema) : []).map(([key, message]) => ({
       path: `phases[${p.id}].input.${key}`,
       message,
     }));
   });
   if (problems.length > 0) throw invalid(definition.name, problems);
   return schemas;
+}
+
+/** The phases that name an agent, themselves or in a literal task, verify or resolver. */
+function usersOf(definition: Definition, agent: string): string[] {
+  return definition.phases
+    .filter((p) => agentsOf({ ...definition, phases: [p] }).includes(agent))
+    .map((p) => p.id);
 }

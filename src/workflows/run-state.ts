@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { ApprovalMode, Definition, Params, Phase } from '../shared/definition';
+import { phaseAgent, type ApprovalMode, type Definition, type Params, type Phase } from '../shared/definition';
 import { gateId, type GateCommon, type GateKind, type GateShows, type OpenGate } from '../shared/gate-kinds';
 import type { AgentInputSchemas } from '../shared/input-schema';
 import { DecisionSchema, sanitizeSignalDecision, type Decision, type DecideResult } from '../shared/messages';
@@ -36,7 +36,7 @@ export function createRunState(
       {
         id: p.id,
         title: p.title ?? p.id,
-        agent: p.agent,
+        agent: phaseAgent(p),
         needs: p.needs,
         state: 'pending',
         attempts: 0,

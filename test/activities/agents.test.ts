@@ -72,7 +72,7 @@ async function runTemplate(name: string) {
     for (const need of phase.needs) expect(phases[need]?.state, `${phase.id} needs ${need}`).toBe('done');
     const input = bindInput(phase.input, { params, phases });
     const before = heartbeats;
-    phases[phase.id] = { output: await runAgent(phase.agent, input, workspace), state: 'done' };
+    phases[phase.id] = { output: await runAgent(phase.agent as string, input, workspace), state: 'done' };
     expect(heartbeats, `${phase.id} heartbeats`).toBeGreaterThan(before);
   }
   const outputs = Object.fromEntries(Object.entries(phases).map(([id, phase]) => [id, phase.output])) as Json;

@@ -1,6 +1,6 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { Retry } from '../../shared/definition';
+import { phaseAgent, type Retry } from '../../shared/definition';
 import { durationMs } from '../../shared/duration';
 import { LIMITS } from '../../shared/limits';
 import type { PhaseExecutor } from './executor';
@@ -10,6 +10,7 @@ const DEFAULT_HEARTBEAT_MS = 30_000;
 
 /** Kind `agent`: one `runAgent` activity, with the phase's timeout, heartbeat and retry policy. */
 export const runAgentPhase: PhaseExecutor = async ({ phase, input, run, worktree }) => {
+  const agent = phaseAgent(phase);
   const retry = phase.retry ?? DEFAULT_RETRY;
   const timeoutMs = durationMs(phase.timeout, LIMITS.attemptTimeoutMs);
   const { runAgent } = proxyActivities<Activities>({
@@ -25,14 +26,14 @@ export const runAgentPhase: PhaseExecutor = async ({ phase, input, run, worktree
         retry.maxInterval === undefined ? undefined : durationMs(retry.maxInterval, LIMITS.retryIntervalMs),
       nonRetryableErrorTypes: retry.nonRetryable,
     },
-    summary: `${phase.id}: ${phase.agent}`,
+    summary: `${phase.id}: ${agent}`,
   });
   const { workflowId, runId } = workflowInfo();
   const result = await runAgent({
     workflowId,
     runId,
     phase: phase.id,
-    agent: phase.agent,
+    agent,
     input,
     run,
     // Runs from before worktrees send the old input: the activity then finds the run's workspace.
@@ -45,6 +46,6 @@ export const runAgentPhase: PhaseExecutor = async ({ phase, input, run, worktree
     artifacts: result.artifacts,
     // Results recorded before usage existed have none.
     usage: result.usage ?? {},
-    withoutLlm: result.withoutLlm ? [phase.agent] : [],
+    withoutLlm: result.withoutLlm ? [agent] : [],
   };
 };
