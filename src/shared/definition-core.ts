@@ -17,4 +17,3 @@ export type Approval = z.infer<typeof ApprovalSchema>;
 
 /** Phase ids (and task ids): they become branch names and gate ids. */
 export const PHASE_ID = /^[a-z][a-z0-9_-]*$/i;
-

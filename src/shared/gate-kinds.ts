@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { BudgetSchema } from './definition';
 import { acceptedFields, type AgentInputSchema, typeProblem, unknownFields } from './input-schema';
 import { DECISION_ACTIONS, type DecisionAction } from './messages';
+import { ResolutionsSchema } from './merge-contract';
+import { CONFLICT_CLASSES } from './parallel';
 
 /** A failure as a gate shows it. */
 const FailureSchema = z.object({ type: z.string().optional(), message: z.string() });
@@ -17,6 +19,11 @@ export const BudgetChangeSchema = z
   .object({ budget: BudgetSchema.optional(), phaseBudget: BudgetSchema.optional() })
   .strict()
   .refine((c) => c.budget !== undefined || c.phaseBudget !== undefined, 'give budget or phaseBudget');
+
+/** The `changes` of a modify at a conflict gate. */
+export const ConflictChangeSchema = z.object({ resolutions: ResolutionsSchema }).strict();
+/** The `changes` of a modify at a verify gate: tasks to leave out of the merge. */
+export const VerifyChangeSchema = z.object({ drop: z.array(z.string().min(1)).min(1) }).strict();
 
 const issues = (error: z.ZodError) =>
   error.issues.map((i) => `${i.path.join('.') || 'changes'}: ${i.message}`).join('; ');
@@ -102,6 +109,83 @@ export const GATE_KINDS = {
     autoApproves: false,
     headline: (gate) => `Budget gate before **${gate.title}** (\`${gate.id}\`): ${gate.reason ?? ''}`,
   },
+  /**
+   * A parallel phase's merge queue met a conflict its rules send to a human. It belongs to the
+   * parallel phase (decisions name that phase). One task's merge waits; nothing is merged until it is
+   * decided.
+   */
+  conflict: {
+    actions: ['approve', 'modify', 'retry', 'skip', 'reject'],
+    changes: ConflictChangeSchema,
+    refuseChanges(changes) {
+      const change = ConflictChangeSchema.safeParse(changes);
+      return change.success
+        ? undefined
+        : `modify at a conflict gate takes changes like {"resolutions":{"src/router.js":"backend"}} (a task's side) or {"resolutions":{"src/router.js":{"content":"..."}}}: ${issues(change.error)}`;
+    },
+    instructions:
+      'Resolve each file: modify with changes {"resolutions":{"<path>":"<task id>"}} to take a task\'s side, or {"resolutions":{"<path>":{"content":"..."}}}; or merge the task branch yourself in the integration worktree, commit, and approve. Skip leaves the task out of the merge; retry tries the merge again; reject ends the run.',
+    shows: z.object({
+      /** The task whose branch is being merged. */
+      task: z.string(),
+      /** The task's branch. */
+      branch: z.string(),
+      /** The integration worktree, where a person may merge and commit by hand. */
+      worktree: z.string(),
+      /** Each conflicted file with its three sides. */
+      conflicts: z.array(
+        z.object({
+          path: z.string(),
+          class: z.enum(CONFLICT_CLASSES),
+          base: z.string().optional(),
+          ours: z.string().optional(),
+          theirs: z.string().optional(),
+          truncated: z.boolean().optional(),
+        }),
+      ),
+      reason: z.string(),
+      /** Why the last decision could not be taken (a resolution that did not apply, nothing committed). */
+      error: FailureSchema.optional(),
+    }),
+    autoApproves: false,
+    headline: (gate) => `Merge conflict in **${gate.title}** (\`${gate.id}\`): ${gate.reason ?? ''}`,
+  },
+  /** A task of a parallel phase failed and the phase's `onTaskFailure` is `gate`. Keyed `<phase>.<task>`. */
+  'task-failed': {
+    actions: ['retry', 'skip', 'reject'],
+    changes: z.object({}).strict(),
+    refuseChanges: () => 'a task-failed gate takes retry, skip or reject',
+    instructions: 'Retry runs the task again; skip leaves it out of the merge; reject ends the run.',
+    shows: z.object({ task: z.string(), reason: z.string(), error: FailureSchema }),
+    autoApproves: false,
+    headline: (gate) => `Task failed: **${gate.title}** (\`${gate.id}\`): ${gate.reason ?? ''}`,
+  },
+  /**
+   * The merged tree of a parallel phase failed its `verify` agent; the integration branch is back at
+   * its recovery ref and the task branches are kept.
+   */
+  verify: {
+    actions: ['retry', 'modify', 'reject'],
+    changes: VerifyChangeSchema,
+    refuseChanges(changes) {
+      const change = VerifyChangeSchema.safeParse(changes);
+      return change.success
+        ? undefined
+        : `modify at a verify gate takes changes like {"drop":["frontend"]} (tasks to leave out of the merge): ${issues(change.error)}`;
+    },
+    instructions:
+      'Retry merges the tasks again and re-runs verify; modify with changes {"drop":["<task id>"]} merges without those tasks; reject ends the run.',
+    shows: z.object({
+      reason: z.string(),
+      error: FailureSchema,
+      /** The tasks that were merged: the ones a modify may drop. */
+      tasks: z.array(z.string()),
+      /** The integration branch was reset to this commit. */
+      recovery: z.string(),
+    }),
+    autoApproves: false,
+    headline: (gate) => `Verify failed in **${gate.title}** (\`${gate.id}\`): ${gate.reason ?? ''}`,
+  },
 } as const satisfies Record<string, GateKindSpec>;
 
 export type GateKind = keyof typeof GATE_KINDS;
@@ -133,5 +217,5 @@ export type GateShows<K extends GateKind> = z.infer<(typeof GATE_KINDS)[K]['show
 
 export const gateId = (phase: string, n: number): string => `${phase}#${n}`;
 
-/** A gate id as a decision names it: `<phase>#<n>`. */
-export const GATE_ID = /^([A-Za-z][A-Za-z0-9_-]*)#([1-9][0-9]{0,8})$/;
+/** A gate id as a decision names it: `<phase>#<n>`, or `<phase>.<task>#<n>` for a task's gate. */
+export const GATE_ID = /^([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z][A-Za-z0-9_-]*)?)#([1-9][0-9]{0,8})$/;

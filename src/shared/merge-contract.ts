@@ -129,3 +129,4 @@ export const ResolverInputSchema = z.object({
   conflicts: z.array(ConflictSidesSchema),
 });
 export const ResolverOutputSchema = z.object({ resolutions: z.record(z.string(), z.string()) });
+export type Resolutions = z.infer<typeof ResolutionsSchema>;

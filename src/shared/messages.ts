@@ -25,8 +25,11 @@ export const DecisionSchema = z.object({
    */
   gate: z
     .string()
-    .max(LIMITS.phaseIdChars + 10, 'gate is an id such as "spec#1"')
-    .regex(/^[A-Za-z][A-Za-z0-9_-]*#[1-9][0-9]{0,8}$/, 'gate is an id such as "spec#1" (<phase>#<n>)')
+    .max(2 * LIMITS.phaseIdChars + 11, 'gate is an id such as "spec#1"')
+    .regex(
+      /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)?#[1-9][0-9]{0,8}$/,
+      'gate is an id such as "spec#1" (<phase>#<n>), or "implement.backend#1" for a task of a parallel phase',
+    )
     .optional(),
   action: z.enum(DECISION_ACTIONS, {
     error: (issue) =>

@@ -13,6 +13,7 @@ import { DURATION_HINT, parseDuration } from './duration';
 import { type AgentInputSchemas, inputProblems } from './input-schema';
 import { LIMITS } from './limits';
 import { quote } from './param-rules';
+import { parallelProblems } from './validate-parallel';
 import { boundsProblems } from './validate-bounds';
 import { checkParams } from './validate-params';
 import type { Problem } from './validate-params';
@@ -82,6 +83,9 @@ interface PhaseView {
   heartbeatTimeout?: unknown;
   retry?: { initialInterval?: unknown; maxInterval?: unknown };
   approval?: boolean | { timeout?: unknown };
+  /** A parallel phase's settings, as given: `checkParallel` reads what it can of them. */
+  parallel?: unknown;
+  merge?: unknown;
 }
 
 interface DefinitionView {
@@ -118,6 +122,8 @@ function bestEffortView(raw: Record<string, unknown>): DefinitionView {
       agent: typeof agent === 'string' && agent ? agent : undefined,
       needs: Array.isArray(needs) && needs.every((n) => typeof n === 'string') ? needs : [],
       input: isRecord(input) ? input : {},
+      parallel: phase.parallel,
+      merge: phase.merge,
       timeout: durationField(phase.timeout),
       heartbeatTimeout: durationField(phase.heartbeatTimeout),
       retry: isRecord(retry)
@@ -216,6 +222,11 @@ function checkPhases(definition: DefinitionView, options: ValidateOptions, probl
       });
     }
     const upstream = ancestors(definition.phases, phase.id);
+    if (phase.parallel !== undefined) {
+      problems.push(
+        ...parallelProblems(phase, { upstream, defined: seen, params: definition.params, agents }),
+      );
+    }
     for (const expression of collectBindings(phase.input)) {
       const ref = parseReference(expression);
       if (ref.kind === 'invalid') problems.push({ path: `${at}.input`, message: ref.reason });

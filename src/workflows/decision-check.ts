@@ -14,6 +14,8 @@ export interface DecisionScope {
   /** How many gates each phase has opened so far. */
   opened: ReadonlyMap<string, number>;
   agentSchemas: AgentInputSchemas;
+  /** Tasks of parallel phases, by `<phase>.<task>`: their gates take decisions too. */
+  tasks?: ReadonlyMap<string, { agent: string; state: string }>;
 }
 
 /**
@@ -26,9 +28,10 @@ export function refusalOf(scope: DecisionScope, raw: unknown): string | undefine
   const decision = parsed.data;
   const { phase, gate: named } = decision;
   if (scope.state !== 'running') return `the run has ended (${scope.state}); it takes no more decisions`;
-  const status = scope.phases.get(phase);
+  const status = scope.phases.get(phase) ?? scope.tasks?.get(phase);
   if (!status) {
-    return `phase "${phase}" is not in this run; phases are: ${[...scope.phases.keys()].join(', ')}`;
+    const tasks = scope.tasks?.size ? `; tasks (<phase>.<task>): ${[...scope.tasks.keys()].join(', ')}` : '';
+    return `phase "${phase}" is not in this run; phases are: ${[...scope.phases.keys()].join(', ')}${tasks}`;
   }
   const match = named === undefined ? undefined : GATE_ID.exec(named);
   if (named !== undefined && match?.[1] !== phase) return `gate ${named} is not a gate of phase "${phase}"`;
@@ -47,7 +50,7 @@ export function refusalOf(scope: DecisionScope, raw: unknown): string | undefine
   }
   if (scope.inbox.has(phase)) return `the gate of "${phase}" has already been decided`;
   const kind = GATE_KINDS[gate.kind];
-  if (!kind.actions.includes(decision.action)) {
+  if (!(kind.actions as readonly string[]).includes(decision.action)) {
     return `a ${gate.kind} gate takes ${kind.actions.join(', ')}, not ${decision.action}`;
   }
   if (decision.action === 'modify') {

@@ -4,11 +4,11 @@ import { gateOf, type Phase } from '../shared/definition';
 import type { GateShows } from '../shared/gate-kinds';
 import { formatBytes, jsonBytes, LIMITS } from '../shared/limits';
 import type { Decision, DecisionAction } from '../shared/messages';
-import type { ArtifactRef } from '../shared/status';
+import type { ArtifactRef, PhaseState } from '../shared/status';
 import { withinBudget } from './budget-gate';
 import { attemptsOf, describeFailure } from './failures';
 import { awaitDecision } from './gate';
-import { kindOf, PHASE_EXECUTORS } from './kinds';
+import { kindOf, PHASE_EXECUTORS, type PhaseRunContext, type RunLocks } from './kinds';
 import type { RunStateObject } from './run-state';
 import type { RunWorkspace } from './workspace';
 import { BATON_FAILURES } from '../shared/failure-types';
@@ -24,6 +24,8 @@ export interface PhaseScope {
   run: RunStateObject;
   scopes: Map<string, CancellationScope>;
   workspace: RunWorkspace;
+  /** Cross-run resource locks (parallel tasks declare them). */
+  locks?: RunLocks;
 }
 
 function mergeArtifacts(kept: ArtifactRef[] = [], added: ArtifactRef[] = []): ArtifactRef[] {
@@ -42,7 +44,7 @@ export function runPhase(scope: PhaseScope, phase: Phase): Promise<void> {
   return scope.workspace.perPhase ? done.finally(() => scope.workspace.release(phase)) : done;
 }
 
-async function phaseLoop({ run, scopes, workspace }: PhaseScope, phase: Phase): Promise<void> {
+async function phaseLoop({ run, scopes, workspace, locks }: PhaseScope, phase: Phase): Promise<void> {
   const status = run.phase(phase.id);
   const execute = PHASE_EXECUTORS[kindOf(phase)];
   let input = bindInput(phase.input, {
@@ -54,13 +56,15 @@ async function phaseLoop({ run, scopes, workspace }: PhaseScope, phase: Phase): 
     run.stop(final, why);
     for (const other of scopes.values()) other.cancel();
   };
-  const reject = (decision: Decision) => {
+  const reject = (decision: Decision, where = phase.id) => {
     status.state = 'rejected';
     stopRun(
       'rejected',
-      `Rejected at "${phase.id}" by ${decision.by}${decision.comment ? `: ${decision.comment}` : ''}`,
+      `Rejected at "${where}" by ${decision.by}${decision.comment ? `: ${decision.comment}` : ''}`,
     );
   };
+  /** What a kind with gates of its own (parallel) needs of the run. */
+  const context: PhaseRunContext = { run, workspace, locks, reject };
   const settle = (state: 'done' | 'skipped') => {
     status.state = state;
     if (state === 'done') status.error = undefined;
@@ -155,7 +159,7 @@ async function phaseLoop({ run, scopes, workspace }: PhaseScope, phase: Phase): 
     const cancel = new CancellationScope();
     scopes.set(phase.id, cancel);
     try {
-      const request = { phase, input, run: status.runs };
+      const request = { phase, input, run: status.runs, context };
       const result = await cancel.run(
         workspace.perPhase
           ? async () => execute({ ...request, worktree: await workspace.worktreeFor(phase) })
@@ -173,7 +177,8 @@ async function phaseLoop({ run, scopes, workspace }: PhaseScope, phase: Phase): 
       status.attempts += attemptsOf(error) ?? 1;
       status.endedAt = run.now();
       if (run.stopped) {
-        status.state = 'cancelled';
+        // A parallel phase's task gate may have rejected the run: the phase says so.
+        if ((status.state as PhaseState) !== 'rejected') status.state = 'cancelled';
         return false;
       }
       status.error = describeFailure(error);

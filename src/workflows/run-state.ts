@@ -1,5 +1,11 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { phaseAgent, type ApprovalMode, type Definition, type Params, type Phase } from '../shared/definition';
+import {
+  phaseAgent,
+  type ApprovalMode,
+  type Definition,
+  type Params,
+  type Phase,
+} from '../shared/definition';
 import { gateId, type GateCommon, type GateKind, type GateShows, type OpenGate } from '../shared/gate-kinds';
 import type { AgentInputSchemas } from '../shared/input-schema';
 import { DecisionSchema, sanitizeSignalDecision, type Decision, type DecideResult } from '../shared/messages';
@@ -15,6 +21,7 @@ import { createBudgetLedger } from './budget-ledger';
 import { refusalOf } from './decision-check';
 import { createDecisionLog } from './decision-log';
 import { createWebUi, type RunView } from './web-ui';
+import { withTimings } from './kinds/parallel/view';
 import { BATON_FAILURES } from '../shared/failure-types';
 
 const now = (): string => new Date().toISOString();
@@ -78,7 +85,10 @@ export function createRunState(
     reason,
   });
   const publish = () => ui.publish(view());
-  const refusal = (raw: unknown) => refusalOf({ state, phases, gates, inbox, opened, agentSchemas }, raw);
+  /** Tasks of parallel phases whose gates take decisions, by `<phase>.<task>`. */
+  const tasks = new Map<string, { agent: string; state: string }>();
+  const refusal = (raw: unknown) =>
+    refusalOf({ state, phases, gates, inbox, opened, agentSchemas, tasks }, raw);
   const accept = (decision: Decision, via: DecisionRecord['via'], sanitized: string[] = []) => {
     const gate = decision.gate ?? gates.get(decision.phase)?.id;
     inbox.set(decision.phase, {
@@ -109,7 +119,9 @@ export function createRunState(
       startedAt,
       endedAt,
       reason,
-      phases: [...phases.values()],
+      phases: [...phases.values()].map((p) =>
+        p.parallel ? { ...p, parallel: withTimings(p.parallel, Date.now()) } : p,
+      ),
       gates: [...gates.values()],
       progress: progress(),
       decisions: log.decisions,
@@ -153,6 +165,11 @@ export function createRunState(
       };
     },
 
+    /** What phase inputs bind: the run's params and every phase's output so far. */
+    bindings: () => ({
+      params,
+      phases: Object.fromEntries(definition.phases.map((p) => [p.id, { output: phase(p.id).output }])),
+    }),
     /** The id the phase's next gate gets. */
     nextGate(id: string): string {
       const n = (opened.get(id) ?? 0) + 1;
@@ -180,7 +197,9 @@ export function createRunState(
         deadline: end && Number.isFinite(end.getTime()) ? end.toISOString() : undefined,
         onTimeout: timeoutMs ? gate.onTimeout : undefined,
       } as OpenGate);
-      if (kind === 'approval') phase(p.id).state = 'awaiting-approval';
+      // A task's gate (`<phase>.<task>`) has no phase row of its own: its task row says it waits.
+      const row = phases.get(p.id);
+      if (kind === 'approval' && row) row.state = 'awaiting-approval';
       publish();
     },
     openGateOf: (id: string): OpenGate | undefined => gates.get(id),
@@ -193,6 +212,10 @@ export function createRunState(
       publish();
     },
     record: (decision: DecisionRecord): void => log.record(decision),
+    /** Lets decisions reach the gates of a parallel phase's task (`<phase>.<task>`). */
+    addTask(key: string, task: { agent: string; state: string }): void {
+      tasks.set(key, task);
+    },
     setAgentSchemas(schemas: AgentInputSchemas): void {
       agentSchemas = schemas;
     },

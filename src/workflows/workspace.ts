@@ -21,6 +21,8 @@ const { prepareWorkspace, createWorktree, mergeWorktree, removeWorktree } = prox
 export interface RunWorkspace {
   /** False in runs from before worktrees: every phase works in the run's one working tree. */
   perPhase: boolean;
+  /** The run's repository (undefined in runs from before worktrees). */
+  root?: string;
   /** Where the phase works: its worktree, created from its needs' work on first use. */
   worktreeFor(phase: Phase): Promise<string | undefined>;
   /** Merges the phase's branch into the run's main branch; throws (Baton.MergeConflict) on a conflict. */
@@ -49,6 +51,8 @@ export function phasesAlone(definition: Definition): Set<string> {
   const ordered = (a: string, b: string) => before.get(a)?.has(b) === true || before.get(b)?.has(a) === true;
   return new Set(
     definition.phases
+      // A parallel phase merges its tasks in a worktree of its own: it is the integration branch.
+      .filter((p) => p.parallel === undefined)
       .filter((p) => definition.phases.every((q) => q.id === p.id || ordered(p.id, q.id)))
       .map((p) => p.id),
   );
@@ -75,6 +79,7 @@ export async function openWorkspace(run: RunStateObject, perPhase: boolean): Pro
 
   return {
     perPhase: true,
+    root: workspace,
     async worktreeFor(phase) {
       if (alone.has(phase.id)) return workspace;
       let tree = trees.get(phase.id);

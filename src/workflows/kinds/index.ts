@@ -1,8 +1,9 @@
 import type { Phase } from '../../shared/definition';
 import { runAgentPhase } from './agent';
+import { runParallelPhase } from './parallel';
 import type { PhaseExecutor } from './executor';
 
-export type { PhaseExecutor, PhaseRunRequest, PhaseRunResult } from './executor';
+export type { PhaseExecutor, PhaseRunContext, PhaseRunRequest, PhaseRunResult, RunLocks } from './executor';
 
 /**
  * One executor per phase kind. The scheduler and the gate and budget loops never look at the kind:
@@ -10,9 +11,10 @@ export type { PhaseExecutor, PhaseRunRequest, PhaseRunResult } from './executor'
  */
 export const PHASE_EXECUTORS = {
   agent: runAgentPhase,
+  parallel: runParallelPhase,
 } as const satisfies Record<string, PhaseExecutor>;
 
 export type PhaseKind = keyof typeof PHASE_EXECUTORS;
 
-/** A phase's kind, from the field that names it; every phase today names an `agent`. */
-export const kindOf = (_phase: Phase): PhaseKind => 'agent';
+/** A phase's kind, from the field that names it: `parallel`, or else `agent`. */
+export const kindOf = (phase: Phase): PhaseKind => (phase.parallel ? 'parallel' : 'agent');
