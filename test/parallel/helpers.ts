@@ -14,7 +14,7 @@ export const writes = (
 ): TaskInput => ({
   id,
   agent: 'write-files',
-  input: { files, ...((extra.input as object | undefined) ?? {}) },
+  input: { files, ...((extra.input) ?? {}) },
   ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'input')),
 });
 
@@ -31,7 +31,7 @@ export function seeded(
       { id: 'seed', agent: 'write-files', input: { files } },
       { id: 'work', needs: ['seed'], parallel: { tasks, maxConcurrent: 4, ...parallel }, merge },
     ],
-  } as DefinitionInput;
+  };
 }
 
 export const parallelOf = (status: RunStatus, phase = 'work'): ParallelStatus => {
