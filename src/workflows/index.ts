@@ -1,1 +1,2 @@
 export { pipeline } from './pipeline';
+export { resourceLock } from './lock';
