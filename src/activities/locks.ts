@@ -1,7 +1,7 @@
 import { activityInfo, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import {
-  DEFAULT_HOLDER_CHECK_MS,
+  LOCK_DEFAULTS,
   LOCK_WORKFLOW_TYPE,
   LockHolderOpenInputSchema,
   lockRequestSignal,
@@ -12,16 +12,21 @@ import {
   type RequestLockInput,
 } from '../shared/lock-contract';
 
+/** The settings a lock this worker starts runs with (tests shorten them). */
 export interface LockActivityDeps {
-  /** How often a lock with waiters checks its holder is still open (tests shorten it). */
+  /** How often a lock with waiters checks its holder is still open. */
   holderCheckMs?: number;
+  /** Grants per run of the lock before it continues as new. */
+  grantsPerRun?: number;
 }
 
 /**
  * The lock activities, run with the worker's own client. A lock workflow runs on the task queue of
  * the owner that started it, so every Baton worker serves both sides.
  */
-export function createLockActivities({ holderCheckMs = DEFAULT_HOLDER_CHECK_MS }: LockActivityDeps = {}) {
+export function createLockActivities(settings: LockActivityDeps = {}) {
+  const holderCheckMs = settings.holderCheckMs ?? LOCK_DEFAULTS.holderCheckMs;
+  const grantsPerRun = settings.grantsPerRun ?? LOCK_DEFAULTS.grantsPerRun;
   return {
     /**
      * Queues the request at the resource's lock workflow, starting it when no run of it is open.
@@ -29,7 +34,7 @@ export function createLockActivities({ holderCheckMs = DEFAULT_HOLDER_CHECK_MS }
      */
     async requestLock(raw: RequestLockInput): Promise<void> {
       const { resource, ...request } = RequestLockInputSchema.parse(raw);
-      const initial: LockStateInput = { resource, holderCheckMs };
+      const initial: LockStateInput = { resource, holderCheckMs, grantsPerRun };
       await Context.current().client.workflow.signalWithStart(LOCK_WORKFLOW_TYPE, {
         workflowId: lockWorkflowId(resource),
         taskQueue: activityInfo().taskQueue,

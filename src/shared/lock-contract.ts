@@ -10,8 +10,11 @@ import { LOCK_NAME } from './parallel';
 export const LOCK_WORKFLOW_TYPE = 'resourceLock';
 export const lockWorkflowId = (resource: string): string => `baton-lock:${resource}`;
 
-/** How often a lock with waiters checks that its holder's run is still open, by default. */
-export const DEFAULT_HOLDER_CHECK_MS = 60_000;
+/**
+ * The lock chain's settings, by default: how often a lock with waiters checks that its holder's
+ * run is still open, and after how many grants one run of it continues as new.
+ */
+export const LOCK_DEFAULTS = { holderCheckMs: 60_000, grantsPerRun: 300 } as const;
 
 const id = z.string().min(1).max(1000);
 export const ResourceSchema = z.string().min(1).max(200).regex(LOCK_NAME, 'a lock name such as "db-schema"');
@@ -38,9 +41,13 @@ export const LockStateSchema = z.object({
   holder: LockRequestSchema.optional(),
   /** First in, first granted. */
   queue: z.array(LockRequestSchema).default([]),
-  /** Grants delivered over the lock's whole life (every run of the chain); a closed owner's is not one. */
+  /**
+   * Grants delivered since the lock was last idle (it completes then, and the next request starts a
+   * new chain at 0), carried over continue-as-new. A grant to an owner that had closed is not one.
+   */
   grants: z.number().int().min(0).default(0),
-  holderCheckMs: z.number().int().min(100).default(DEFAULT_HOLDER_CHECK_MS),
+  holderCheckMs: z.number().int().min(100).default(LOCK_DEFAULTS.holderCheckMs),
+  grantsPerRun: z.number().int().min(1).default(LOCK_DEFAULTS.grantsPerRun),
 });
 export type LockState = z.infer<typeof LockStateSchema>;
 export type LockStateInput = z.input<typeof LockStateSchema>;

@@ -33,8 +33,7 @@ import {
   type LockStateInput,
 } from '../shared/lock-contract';
 
-/** Past this many grants or history events in one run, the lock continues as new. */
-const GRANTS_PER_RUN = 300;
+/** Past this many history events in one run (or its `grantsPerRun` grants), the lock continues as new. */
 const EVENTS_PER_RUN = 2_000;
 
 const { lockHolderOpen } = proxyActivities<Activities>({
@@ -65,7 +64,7 @@ export async function resourceLock(input: LockStateInput): Promise<LockState> {
     }
     const info = workflowInfo();
     if (
-      lock.state.grants - grantsAtStart >= GRANTS_PER_RUN ||
+      lock.state.grants - grantsAtStart >= lock.state.grantsPerRun ||
       info.historyLength >= EVENTS_PER_RUN ||
       info.continueAsNewSuggested
     ) {
