@@ -9,6 +9,7 @@ import { createLlm, type Llm } from './llm';
 import { createCheckAgents, createRunAgent } from './run-agent';
 import { createWorkspaceActivities } from './workspace';
 import { createMergeActivities } from './merge';
+import { createLockActivities } from './locks';
 
 export interface ActivityDeps {
   /** The agents this worker offers; defaults to the built-ins. */
@@ -55,6 +56,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     checkAgents: createCheckAgents({ agents }),
     ...createWorkspaceActivities({ workspaceRoot }),
     ...createMergeActivities({ workspaceRoot }),
+    ...createLockActivities(),
   };
 }
 

@@ -1,2 +1,3 @@
 export { pipeline } from './pipeline';
 export { task } from './task';
+export { resourceLock } from './lock';
