@@ -12,7 +12,13 @@ import { type MergeTaskInput, MergeTaskInputSchema } from '../../src/shared/merg
 export const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, {
     cwd,
-    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@t',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@t',
+    },
   })
     .toString()
     .trim();
@@ -54,7 +60,13 @@ export async function setup(base: Files = { 'README.md': 'hello\n' }) {
   const tasks = new Map<string, { worktree: string; branch: string }>();
   /** A task's branch from the phase's base, with one commit per `files` given. */
   const task = async (id: string, ...commits: Files[]) => {
-    const made = await activities.createTaskWorktree({ workspace, runId: 'run-1', phase: 'impl', task: id, base: start });
+    const made = await activities.createTaskWorktree({
+      workspace,
+      runId: 'run-1',
+      phase: 'impl',
+      task: id,
+      base: start,
+    });
     tasks.set(id, made);
     for (const files of commits) await commit(made.worktree, files, `task ${id}`);
     return made.branch;

@@ -16,7 +16,10 @@ describe('merge queue: worktrees, clean merges, retries, recovery and clean-up',
     // The checkout lost, the branch kept (a crash): the branch is checked out again.
     git(workspace, 'worktree', 'remove', '--force', made!.worktree);
     expect(await a.createTaskWorktree(key)).toEqual(made);
-    expect(await a.worktreeHead({ worktree: made!.worktree })).toEqual({ head: start, branch: 'baton/run-1/impl/api' });
+    expect(await a.worktreeHead({ worktree: made!.worktree })).toEqual({
+      head: start,
+      branch: 'baton/run-1/impl/api',
+    });
     await expect(a.createTaskWorktree({ ...key, task: 'a/../b' })).rejects.toThrow(/not a valid id/);
     await expect(a.createTaskWorktree({ ...key, runId: 'r..1' })).rejects.toThrow(/branch name/);
     await expect(a.worktreeHead({ worktree: '/etc' })).rejects.toThrow(/outside the workspace root/);
@@ -79,12 +82,16 @@ describe('merge queue: worktrees, clean merges, retries, recovery and clean-up',
     const merged = await merge('api');
     // A retry after the queue began returns the ref as it was.
     expect(await a.beginMergeQueue({ worktree, phase: 'impl', run: 1, pass: 1 })).toEqual(begun);
-    expect((await a.beginMergeQueue({ worktree, phase: 'impl', run: 1, pass: 2 })).recovery).toBe(merged.commit);
+    expect((await a.beginMergeQueue({ worktree, phase: 'impl', run: 1, pass: 2 })).recovery).toBe(
+      merged.commit,
+    );
     await writeFile(join(worktree, 'junk.txt'), 'junk');
     expect(await a.resetIntegration({ worktree, to: begun.recovery })).toEqual({ head });
     expect(existsSync(join(worktree, 'api.js'))).toBe(false);
     expectTidy(worktree);
-    await expect(a.resetIntegration({ worktree, to: 'f'.repeat(40) })).rejects.toThrow(/not in the run's repository/);
+    await expect(a.resetIntegration({ worktree, to: 'f'.repeat(40) })).rejects.toThrow(
+      /not in the run's repository/,
+    );
   });
 
   it('cleans up task worktrees and branches, idempotently, and only baton branches', async () => {
@@ -93,14 +100,23 @@ describe('merge queue: worktrees, clean merges, retries, recovery and clean-up',
     await task('ui', { 'u.js': 'u\n' });
     const worktrees = [...tasks.values()].map((t) => t.worktree);
     const branches = [...tasks.values()].map((t) => t.branch);
-    expect(await a.cleanupTasks({ workspace, worktrees, branches, deleteBranches: false })).toEqual({ removed: 2, deleted: 0 });
+    expect(await a.cleanupTasks({ workspace, worktrees, branches, deleteBranches: false })).toEqual({
+      removed: 2,
+      deleted: 0,
+    });
     expect(git(workspace, 'branch', '--list', 'baton/run-1/*')).toContain('baton/run-1/impl/api');
-    expect(await a.cleanupTasks({ workspace, worktrees, branches, deleteBranches: true })).toEqual({ removed: 0, deleted: 2 });
-    expect(await a.cleanupTasks({ workspace, worktrees, branches, deleteBranches: true })).toEqual({ removed: 0, deleted: 0 });
+    expect(await a.cleanupTasks({ workspace, worktrees, branches, deleteBranches: true })).toEqual({
+      removed: 0,
+      deleted: 2,
+    });
+    expect(await a.cleanupTasks({ workspace, worktrees, branches, deleteBranches: true })).toEqual({
+      removed: 0,
+      deleted: 0,
+    });
     expect(worktrees.some((w) => existsSync(w))).toBe(false);
     expect(git(workspace, 'branch', '--list', 'baton/run-1/*')).toBe('');
-    await expect(a.cleanupTasks({ workspace, worktrees: [], branches: ['main'], deleteBranches: true })).rejects.toThrow(
-      /only Baton's task branches/,
-    );
+    await expect(
+      a.cleanupTasks({ workspace, worktrees: [], branches: ['main'], deleteBranches: true }),
+    ).rejects.toThrow(/only Baton's task branches/);
   });
 });

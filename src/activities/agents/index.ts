@@ -15,5 +15,14 @@ import { designAgent } from './spec/design';
  * deterministically without.
  */
 export function builtinAgents(): Agent[] {
-  return [apiSpecAgent, codegenAgent, reviewAgent, buildAgent, designAgent, deployAgent, researchAgent, mergeResolverAgent];
+  return [
+    apiSpecAgent,
+    codegenAgent,
+    reviewAgent,
+    buildAgent,
+    designAgent,
+    deployAgent,
+    researchAgent,
+    mergeResolverAgent,
+  ];
 }

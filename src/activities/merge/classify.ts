@@ -12,7 +12,10 @@ export function classify(conflict: Conflicted): ConflictClass {
   const [base, ours, theirs] = [textOf(conflict.base), textOf(conflict.ours), textOf(conflict.theirs)];
   if (conflict.binary || ours === undefined || theirs === undefined) return 'file';
   if (manifestOf(conflict.path)?.touchesDependencies(base, ours, theirs)) return 'dependency';
-  if (mayBeOpenApi(conflict.path) && (parseOpenApi(conflict.path, ours) || parseOpenApi(conflict.path, theirs))) {
+  if (
+    mayBeOpenApi(conflict.path) &&
+    (parseOpenApi(conflict.path, ours) || parseOpenApi(conflict.path, theirs))
+  ) {
     return 'api';
   }
   return conflict.base === undefined ? 'naming' : 'file';

@@ -31,16 +31,21 @@ export interface Recorded {
 const taskLine = (key: MergeKey) => `${TASK}: ${key.phase}/${key.task}`;
 
 function trailers(key: MergeKey, conflicts: readonly ConflictRecord[], renames: number): string {
-  return [taskLine(key), `${TIP}: ${key.tip}`, `${RENAMES}: ${renames}`, `${CONFLICTS}: ${JSON.stringify(conflicts)}`].join(
-    '\n',
-  );
+  return [
+    taskLine(key),
+    `${TIP}: ${key.tip}`,
+    `${RENAMES}: ${renames}`,
+    `${CONFLICTS}: ${JSON.stringify(conflicts)}`,
+  ].join('\n');
 }
 
 function summary(conflicts: readonly ConflictRecord[]): string {
   if (conflicts.length === 0) return '';
   // One line per record, control characters escaped: a detail cannot add a (forged) trailer line.
   const lines = conflicts.map((c) =>
-    escapeControlChars(`- ${c.class} ${c.files.join(', ')}: ${c.strategy}, ${c.outcome}${c.detail ? ` (${c.detail})` : ''}`),
+    escapeControlChars(
+      `- ${c.class} ${c.files.join(', ')}: ${c.strategy}, ${c.outcome}${c.detail ? ` (${c.detail})` : ''}`,
+    ),
   );
   return `${lines.join('\n')}\n\n`;
 }
@@ -63,7 +68,11 @@ export async function findMerged(dir: string, key: MergeKey): Promise<Recorded |
     if (!commit || !lines.includes(wanted) || !lines.includes(`${TIP}: ${key.tip}`)) continue;
     const value = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
     const parsed = z.array(ConflictRecordSchema).safeParse(parseJson(value(CONFLICTS) ?? '[]'));
-    return { commit, conflicts: parsed.success ? parsed.data : [], renames: Number(value(RENAMES) ?? 0) || 0 };
+    return {
+      commit,
+      conflicts: parsed.success ? parsed.data : [],
+      renames: Number(value(RENAMES) ?? 0) || 0,
+    };
   }
   return undefined;
 }
@@ -75,7 +84,11 @@ export async function missingCommits(dir: string, head: string, tip: string): Pr
 }
 
 const commitTree = async (dir: string, tree: string, parents: readonly string[], message: string) =>
-  (await gitOk(dir, ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-F', '-'], { input: message }))
+  (
+    await gitOk(dir, ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-F', '-'], {
+      input: message,
+    })
+  )
     .toString('utf8')
     .trim();
 
@@ -99,7 +112,10 @@ async function replay(dir: string, head: string, commits: readonly string[], tre
     if (i < commits.length - 1) {
       const step = await dryRun(dir, head, commit);
       const paths = step.conflicted.map((c) => c.path);
-      const final = await readObjects(dir, paths.map((p) => `${tree}:${p}`));
+      const final = await readObjects(
+        dir,
+        paths.map((p) => `${tree}:${p}`),
+      );
       const edits: Edit[] = paths.map((path) => ({ path, content: final.get(`${tree}:${path}`) ?? null }));
       stepTree = await editTree(dir, step.tree, edits);
     }

@@ -40,7 +40,10 @@ export async function dryRun(dir: string, ours: string, theirs: string): Promise
   }
   const fields = run.stdout.toString('utf8').split('\0');
   const tree = fields[0] ?? '';
-  const stages = new Map<string, Partial<Record<'base' | 'ours' | 'theirs', { mode: string; oid: string }>>>();
+  const stages = new Map<
+    string,
+    Partial<Record<'base' | 'ours' | 'theirs', { mode: string; oid: string }>>
+  >();
   for (let i = 1; i < fields.length && fields[i] !== ''; i++) {
     // `<mode> <oid> <stage>\t<path>`
     const entry = fields[i] as string;
@@ -55,7 +58,10 @@ export async function dryRun(dir: string, ours: string, theirs: string): Promise
   const blobs = await readObjects(dir, [...new Set(oids)]);
   const conflicted = [...stages].map(([path, sides]): Conflicted => {
     const withBytes = Object.fromEntries(
-      Object.entries(sides).map(([name, side]) => [name, { ...side, bytes: blobs.get(side.oid) ?? Buffer.alloc(0) }]),
+      Object.entries(sides).map(([name, side]) => [
+        name,
+        { ...side, bytes: blobs.get(side.oid) ?? Buffer.alloc(0) },
+      ]),
     ) as Pick<Conflicted, 'base' | 'ours' | 'theirs'>;
     const binary = Object.values(withBytes).some((side) => side && isBinary(side.bytes));
     return { path, ...withBytes, binary };

@@ -49,7 +49,9 @@ export async function gitOk(
 ): Promise<Buffer> {
   const run = await gitRun(dir, args, options);
   if (run.code !== 0) {
-    throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${run.code}): ${run.stderr.trim().slice(0, 2000)}`);
+    throw new Error(
+      `git ${args.slice(0, 2).join(' ')} failed (exit ${run.code}): ${run.stderr.trim().slice(0, 2000)}`,
+    );
   }
   return run.stdout;
 }

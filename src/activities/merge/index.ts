@@ -62,9 +62,15 @@ export function createMergeActivities({ workspaceRoot }: { workspaceRoot: string
       const input = CleanupTasksInputSchema.parse(raw);
       const bad = input.branches.filter((b) => !b.startsWith('baton/'));
       if (input.deleteBranches && bad.length) {
-        throw badInput(`only Baton's task branches (baton/…) are deleted here, not ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+        throw badInput(
+          `only Baton's task branches (baton/…) are deleted here, not ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
+        );
       }
-      return cleanup(workspaceIn(input.workspace), input.worktrees.map(worktreeIn), input.deleteBranches ? input.branches : []);
+      return cleanup(
+        workspaceIn(input.workspace),
+        input.worktrees.map(worktreeIn),
+        input.deleteBranches ? input.branches : [],
+      );
     },
   };
 }

@@ -16,7 +16,11 @@ export async function mergeFile(
 ): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), 'baton-merge-file-'));
   try {
-    const [ours, base, theirs] = ['ours', 'base', 'theirs'].map((name) => join(dir, name)) as [string, string, string];
+    const [ours, base, theirs] = ['ours', 'base', 'theirs'].map((name) => join(dir, name)) as [
+      string,
+      string,
+      string,
+    ];
     await Promise.all([
       writeFile(ours, sides.ours),
       writeFile(base, sides.base ?? ''),

@@ -39,7 +39,13 @@ async function locate(dir: string, branch: string) {
 async function untidy(dir: string, gitDir: string): Promise<{ merging: boolean; dirty: string[] }> {
   const merging = await exists(join(gitDir, 'MERGE_HEAD'));
   const status = await git(dir, ['status', '--porcelain', '-z', '--untracked-files=all']);
-  return { merging, dirty: status.split('\0').filter(Boolean).map((line) => line.slice(3)) };
+  return {
+    merging,
+    dirty: status
+      .split('\0')
+      .filter(Boolean)
+      .map((line) => line.slice(3)),
+  };
 }
 
 /** Back to HEAD: what a crash mid-checkout or a person's abandoned attempt left is dropped. */
@@ -53,7 +59,13 @@ async function tidy(dir: string, gitDir: string): Promise<void> {
 }
 
 /** Why a person's commit in the worktree cannot be taken as the merge (`contained`: HEAD has the tip). */
-async function acceptProblem(dir: string, gitDir: string, branch: string, tip: string, contained = false): Promise<string> {
+async function acceptProblem(
+  dir: string,
+  gitDir: string,
+  branch: string,
+  tip: string,
+  contained = false,
+): Promise<string> {
   const { merging, dirty } = await untidy(dir, gitDir);
   const missing: string[] = [];
   if (merging) missing.push(`the worktree ${dir} still has a merge in progress: commit it (git commit)`);
@@ -69,11 +81,21 @@ async function acceptProblem(dir: string, gitDir: string, branch: string, tip: s
   return missing.join('; ');
 }
 
-const result = (outcome: MergeTaskResult['outcome'], commit: string, plan?: Plan, problem?: string): MergeTaskResult => ({
+const result = (
+  outcome: MergeTaskResult['outcome'],
+  commit: string,
+  plan?: Plan,
+  problem?: string,
+): MergeTaskResult => ({
   outcome,
   commit,
   conflicts: plan?.records ?? [],
-  sides: outcome === 'needs-resolver' ? (plan?.forResolver ?? []) : outcome === 'conflict' ? [...(plan?.forResolver ?? []), ...(plan?.forHuman ?? [])] : [],
+  sides:
+    outcome === 'needs-resolver'
+      ? (plan?.forResolver ?? [])
+      : outcome === 'conflict'
+        ? [...(plan?.forResolver ?? []), ...(plan?.forHuman ?? [])]
+        : [],
   renames: plan?.renames ?? 0,
   ...(problem !== undefined && { problem }),
 });
@@ -90,7 +112,13 @@ export async function mergeTask(dir: string, input: MergeTaskInput): Promise<Mer
       // or a person merged it (an approve at the gate: then the worktree must be in order too).
       if (input.acceptCommitted && !done) {
         const { merging, dirty } = await untidy(dir, gitDir);
-        if (merging || dirty.length) return result('conflict', head, undefined, await acceptProblem(dir, gitDir, input.branch, tip, true));
+        if (merging || dirty.length)
+          return result(
+            'conflict',
+            head,
+            undefined,
+            await acceptProblem(dir, gitDir, input.branch, tip, true),
+          );
       } else await tidy(dir, gitDir);
       return done
         ? { outcome: 'merged', commit: head, conflicts: done.conflicts, sides: [], renames: done.renames }
@@ -103,13 +131,24 @@ export async function mergeTask(dir: string, input: MergeTaskInput): Promise<Mer
       return result('conflict', head, plan, await acceptProblem(dir, gitDir, input.branch, tip));
     }
     const problem = resolutionProblem(input, dry);
-    if (problem) return result('conflict', head, await planMerge(dir, { ...input, resolutions: undefined }, dry, { head, tip }), problem);
+    if (problem)
+      return result(
+        'conflict',
+        head,
+        await planMerge(dir, { ...input, resolutions: undefined }, dry, { head, tip }),
+        problem,
+      );
     const plan = await planMerge(dir, input, dry, { head, tip });
     if (plan.forResolver.length) return result('needs-resolver', head, plan);
     if (plan.forHuman.length) return result('conflict', head, plan);
 
     const tree = await editTree(dir, dry.tree, plan.edits);
-    const commit = await writeMerge(dir, input, { head, tip, tree, commits }, { conflicts: plan.records, renames: plan.renames });
+    const commit = await writeMerge(
+      dir,
+      input,
+      { head, tip, tree, commits },
+      { conflicts: plan.records, renames: plan.renames },
+    );
     await tidy(dir, gitDir);
     try {
       await git(dir, ['merge', '--ff-only', '-q', commit]);

@@ -9,7 +9,7 @@ import { git } from '../workspace/git';
 import { classify } from './classify';
 import type { Conflicted, DryRun } from './dry-run';
 import { readObjects, type Edit } from './git-io';
-import { isCode, rewriteImports, type Move } from './imports';
+import { isCode, rewriteImports } from './imports';
 import { hasMarkers, sidesOf } from './sides';
 import { type Decision, fallback, human, sideEdit, strategyFor, type StrategyContext } from './strategies';
 
@@ -37,17 +37,28 @@ export function resolutionProblem(input: MergeTaskInput, dry: DryRun): string | 
   const valid = [...paths].map((p) => JSON.stringify(p)).join(', ') || 'none';
   const sides = [input.task, ...input.merged].map((t) => JSON.stringify(t)).join(', ');
   for (const path of Object.keys(input.resolverResolutions ?? {})) {
-    if (!paths.has(path)) problems.push(`the resolver answered for ${JSON.stringify(path)}, which is not in conflict`);
+    if (!paths.has(path))
+      problems.push(`the resolver answered for ${JSON.stringify(path)}, which is not in conflict`);
   }
   for (const [path, resolution] of Object.entries(input.resolutions ?? {})) {
     if (!paths.has(path)) {
       problems.push(`${JSON.stringify(path)} is not in conflict; the conflicted files are ${valid}`);
-    } else if (typeof resolution === 'string' && resolution !== input.task && !input.merged.includes(resolution)) {
+    } else if (
+      typeof resolution === 'string' &&
+      resolution !== input.task &&
+      !input.merged.includes(resolution)
+    ) {
       problems.push(
         `${JSON.stringify(path)}: ${JSON.stringify(resolution)} is neither this task nor a merged one; give one of ${sides}, or { "content": "…" }`,
       );
-    } else if (typeof resolution === 'object' && hasMarkers(resolution.content) && !forResolverRule(input, dry, path)) {
-      problems.push(`${JSON.stringify(path)}: the content given still holds conflict markers (<<<<<<< / ======= / >>>>>>>)`);
+    } else if (
+      typeof resolution === 'object' &&
+      hasMarkers(resolution.content) &&
+      !forResolverRule(input, dry, path)
+    ) {
+      problems.push(
+        `${JSON.stringify(path)}: the content given still holds conflict markers (<<<<<<< / ======= / >>>>>>>)`,
+      );
     }
   }
   return problems.length ? problems.join('; ') : undefined;
@@ -59,12 +70,22 @@ function forResolverRule(input: MergeTaskInput, dry: DryRun, path: string): bool
   return conflict !== undefined && classify(conflict) === 'file' && input.rules.file.strategy === 'resolver';
 }
 
-async function decide(conflict: Conflicted, klass: ConflictClass, input: MergeTaskInput, ctx: StrategyContext): Promise<Step> {
+async function decide(
+  conflict: Conflicted,
+  klass: ConflictClass,
+  input: MergeTaskInput,
+  ctx: StrategyContext,
+): Promise<Step> {
   const given = input.resolutions?.[conflict.path];
   if (typeof given === 'string') {
     const which = given === input.task ? 'theirs' : 'ours';
     const edits = [sideEdit(conflict, which)];
-    return { conflict, klass, byHuman: true, decision: { kind: 'resolved', strategy: 'human', detail: `took ${given}'s version`, edits } };
+    return {
+      conflict,
+      klass,
+      byHuman: true,
+      decision: { kind: 'resolved', strategy: 'human', detail: `took ${given}'s version`, edits },
+    };
   }
   const content = given?.content ?? input.resolverResolutions?.[conflict.path];
   const byHuman = given !== undefined;
@@ -72,10 +93,15 @@ async function decide(conflict: Conflicted, klass: ConflictClass, input: MergeTa
   if (content !== undefined && !(resolverRule && hasMarkers(content))) {
     const mode = conflict.ours?.mode ?? conflict.theirs?.mode;
     const edits = [{ path: conflict.path, content: Buffer.from(content), ...(mode && { mode }) }];
-    const [strategy, detail] = byHuman ? ['human', 'a person gave the content'] : ['resolver', 'the resolver agent merged it'];
+    const [strategy, detail] = byHuman
+      ? ['human', 'a person gave the content']
+      : ['resolver', 'the resolver agent merged it'];
     return { conflict, klass, byHuman, decision: { kind: 'resolved', strategy, detail, edits } };
   }
-  if (resolverRule && (content !== undefined || input.resolverFailed !== undefined || input.resolverResolutions)) {
+  if (
+    resolverRule &&
+    (content !== undefined || input.resolverFailed !== undefined || input.resolverResolutions)
+  ) {
     const why =
       content !== undefined
         ? `${byHuman ? 'the content given' : 'the resolver'} left conflict markers in ${conflict.path}`
@@ -101,11 +127,20 @@ function overThreshold(steps: Step[], input: MergeTaskInput): void {
 }
 
 /** The task's own code that imported a renamed file now imports it at its new path. */
-async function fixImports(dir: string, at: { head: string; tip: string; tree: string }, steps: Step[], edits: Edit[]) {
-  const moves = steps.flatMap((s) => (s.decision.kind === 'resolved' && s.decision.move ? [s.decision.move] : []));
+async function fixImports(
+  dir: string,
+  at: { head: string; tip: string; tree: string },
+  steps: Step[],
+  edits: Edit[],
+) {
+  const moves = steps.flatMap((s) =>
+    s.decision.kind === 'resolved' && s.decision.move ? [s.decision.move] : [],
+  );
   if (moves.length === 0) return;
   const conflicted = new Set(steps.map((s) => s.conflict.path));
-  const changed = (await git(dir, ['diff', '--name-status', '-z', '--diff-filter=AM', `${at.head}...${at.tip}`])).split('\0');
+  const changed = (
+    await git(dir, ['diff', '--name-status', '-z', '--diff-filter=AM', `${at.head}...${at.tip}`])
+  ).split('\0');
   const files: { path: string; added: boolean }[] = [];
   for (let i = 0; i + 1 < changed.length; i += 2) {
     const path = changed[i + 1] as string;
@@ -143,8 +178,11 @@ export async function planMerge(
   dry: DryRun,
   at: { head: string; tip: string },
 ): Promise<Plan> {
-  const latestMerged = [...input.merged].sort((a, b) => input.finished.indexOf(b) - input.finished.indexOf(a))[0];
-  const theirsLater = latestMerged === undefined || input.finished.indexOf(input.task) > input.finished.indexOf(latestMerged);
+  const latestMerged = [...input.merged].sort(
+    (a, b) => input.finished.indexOf(b) - input.finished.indexOf(a),
+  )[0];
+  const theirsLater =
+    latestMerged === undefined || input.finished.indexOf(input.task) > input.finished.indexOf(latestMerged);
   const ctx: StrategyContext = {
     task: input.task,
     rules: input.rules,

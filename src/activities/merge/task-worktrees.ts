@@ -41,7 +41,9 @@ export async function createTaskWorktree(
 
 /** The worktree's HEAD commit and branch (`HEAD` when detached). */
 export async function headOf(worktree: string): Promise<{ head: string; branch: string }> {
-  const [head, branch] = (await git(worktree, ['rev-parse', 'HEAD', '--abbrev-ref', 'HEAD'])).trim().split('\n');
+  const [head, branch] = (await git(worktree, ['rev-parse', 'HEAD', '--abbrev-ref', 'HEAD']))
+    .trim()
+    .split('\n');
   return { head: head as string, branch: branch as string };
 }
 
@@ -66,7 +68,9 @@ export async function cleanup(
     if (removed < worktrees.length) await git(workspace, ['worktree', 'prune']);
     if (branches.length === 0) return { removed, deleted: 0 };
     const present = new Set(
-      (await git(workspace, ['for-each-ref', '--format=%(refname:lstrip=2)', 'refs/heads/baton/'])).split('\n'),
+      (await git(workspace, ['for-each-ref', '--format=%(refname:lstrip=2)', 'refs/heads/baton/'])).split(
+        '\n',
+      ),
     );
     const doomed = branches.filter((b) => present.has(b));
     if (doomed.length) await git(workspace, ['branch', '-D', '-q', '--', ...doomed]);

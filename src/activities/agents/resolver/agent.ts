@@ -28,11 +28,15 @@ export const mergeResolverAgent = defineAgent({
   async run(input, context) {
     const files = input.conflicts.filter(mergeable);
     if (files.length === 0) return { resolutions: {} };
-    if (hasLlm(context, MERGE_RESOLVER)) return { resolutions: await llmResolutions(input.task, files, context) };
+    if (hasLlm(context, MERGE_RESOLVER))
+      return { resolutions: await llmResolutions(input.task, files, context) };
     const resolutions: Record<string, string> = {};
     for (const file of files) {
       context.heartbeat({ resolving: file.path });
-      const merged = await mergeFile({ base: file.base, ours: file.ours as string, theirs: file.theirs as string }, 'union');
+      const merged = await mergeFile(
+        { base: file.base, ours: file.ours as string, theirs: file.theirs as string },
+        'union',
+      );
       resolutions[file.path] = merged.toString('utf8');
     }
     return { resolutions };

@@ -27,7 +27,12 @@ export async function llmResolutions(
     prompt: [
       `Merge the task "${task}" into the integration branch. ${files.length} file(s):`,
       ...files.map((f) =>
-        [`=== ${f.path} (${f.class}) ===`, fence('base', f.base), fence('ours', f.ours), fence('theirs', f.theirs)].join('\n'),
+        [
+          `=== ${f.path} (${f.class}) ===`,
+          fence('base', f.base),
+          fence('ours', f.ours),
+          fence('theirs', f.theirs),
+        ].join('\n'),
       ),
     ].join('\n\n'),
   });

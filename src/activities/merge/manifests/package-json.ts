@@ -18,9 +18,7 @@ function parse(text: string | undefined): Json | undefined {
 }
 
 const deps = (doc: Json, key: string): Map<string, string> =>
-  new Map(
-    Object.entries((doc[key] ?? {}) as Record<string, unknown>).map(([name, v]) => [name, String(v)]),
-  );
+  new Map(Object.entries((doc[key] ?? {}) as Record<string, unknown>).map(([name, v]) => [name, String(v)]));
 
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -32,14 +30,19 @@ function indentOf(text: string): string | number {
 
 function merge(baseText: string | undefined, oursText: string, theirsText: string): ManifestMerge {
   const [base, ours, theirs] = [parse(baseText), parse(oursText), parse(theirsText)];
-  if (!base || !ours || !theirs) return { problems: ['package.json does not parse as a JSON object on every side'] };
+  if (!base || !ours || !theirs)
+    return { problems: ['package.json does not parse as a JSON object on every side'] };
   const result: Json = {};
   const details: string[] = [];
   const problems: string[] = [];
   for (const key of new Set([...Object.keys(ours), ...Object.keys(theirs), ...Object.keys(base)])) {
     if (DEPENDENCY_KEYS.includes(key) && (key in ours || key in theirs)) {
-      const merged = mergeEntries(deps(base, key), deps(ours, key), deps(theirs, key), (a, b) => a === b, (name, o, t) =>
-        higherCompatible(`${key}.${name}`, o, t),
+      const merged = mergeEntries(
+        deps(base, key),
+        deps(ours, key),
+        deps(theirs, key),
+        (a, b) => a === b,
+        (name, o, t) => higherCompatible(`${key}.${name}`, o, t),
       );
       details.push(...merged.details);
       problems.push(...merged.problems);

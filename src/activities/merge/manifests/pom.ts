@@ -7,7 +7,8 @@ import { bothChanged, mergeEntries } from './entries';
 import { higherCompatible } from './versions';
 
 const BLOCK = /[ \t]*<dependency>[\s\S]*?<\/dependency>[ \t]*\r?\n?/g;
-const tag = (block: string, name: string) => new RegExp(`<${name}>\\s*([^<]*?)\\s*</${name}>`).exec(block)?.[1];
+const tag = (block: string, name: string) =>
+  new RegExp(`<${name}>\\s*([^<]*?)\\s*</${name}>`).exec(block)?.[1];
 const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 function blocks(text: string | undefined): Map<string, string> {
@@ -38,7 +39,10 @@ function writeInto(text: string, merged: ReadonlyMap<string, string>): string | 
   const close = out.indexOf('</dependencies>', after < 0 ? 0 : after);
   if (close < 0) return undefined;
   const lineStart = out.lastIndexOf('\n', close) + 1;
-  out = out.slice(0, lineStart) + added.map((b) => (b.endsWith('\n') ? b : `${b}\n`)).join('') + out.slice(lineStart);
+  out =
+    out.slice(0, lineStart) +
+    added.map((b) => (b.endsWith('\n') ? b : `${b}\n`)).join('') +
+    out.slice(lineStart);
   return out;
 }
 
@@ -51,7 +55,8 @@ function merge(baseText: string | undefined, oursText: string, theirsText: strin
   });
   if (merged.problems.length) return { problems: merged.problems };
   const [b, o, t] = [outside(baseText), outside(oursText), outside(theirsText)];
-  if (o !== b && t !== b && o !== t) return { problems: ['pom.xml changed on both sides outside its dependencies'] };
+  if (o !== b && t !== b && o !== t)
+    return { problems: ['pom.xml changed on both sides outside its dependencies'] };
   const content = writeInto(o === b ? theirsText : oursText, merged.merged);
   return content === undefined
     ? { problems: ['pom.xml has no <dependencies> to add the new dependencies to'] }

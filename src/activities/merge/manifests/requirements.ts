@@ -30,10 +30,16 @@ const specOf = (line: string) => /(===|==|~=|>=|<=|!=|>|<)\s*[0-9][^,;\s#]*/.exe
 
 function merge(baseText: string | undefined, oursText: string, theirsText: string): ManifestMerge {
   const [base, ours, theirs] = [entries(baseText), entries(oursText), entries(theirsText)];
-  const merged = mergeEntries(base, ours, theirs, (a, b) => a === b, (name, o, t) => {
-    const pick = higherCompatible(name, specOf(o), specOf(t));
-    return 'problem' in pick ? pick : { value: pick.value === specOf(o) ? o : t, detail: pick.detail };
-  });
+  const merged = mergeEntries(
+    base,
+    ours,
+    theirs,
+    (a, b) => a === b,
+    (name, o, t) => {
+      const pick = higherCompatible(name, specOf(o), specOf(t));
+      return 'problem' in pick ? pick : { value: pick.value === specOf(o) ? o : t, detail: pick.detail };
+    },
+  );
   if (merged.problems.length) return { problems: merged.problems };
   // Ours' lines in their order (comments and options kept), then theirs' new requirements.
   const lines: string[] = [];

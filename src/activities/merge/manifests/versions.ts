@@ -27,11 +27,18 @@ function compatible(a: semver.SemVer, b: semver.SemVer): boolean {
 export function higherCompatible(name: string, ours: string, theirs: string, show = (v: string) => v): Pick {
   const [o, t] = [versionOf(ours), versionOf(theirs)];
   if (!o || !t) {
-    return { problem: `${name}: ${show(ours)} and ${show(theirs)} are not both semver versions; a person must choose` };
+    return {
+      problem: `${name}: ${show(ours)} and ${show(theirs)} are not both semver versions; a person must choose`,
+    };
   }
   if (!compatible(o, t)) {
-    return { problem: `${name}: ${show(ours)} and ${show(theirs)} are incompatible (different majors); a person must choose` };
+    return {
+      problem: `${name}: ${show(ours)} and ${show(theirs)} are incompatible (different majors); a person must choose`,
+    };
   }
   const value = semver.gt(t, o) ? theirs : ours;
-  return { value, detail: `${name}: kept ${show(value)} (highest compatible of ${show(ours)} and ${show(theirs)})` };
+  return {
+    value,
+    detail: `${name}: kept ${show(value)} (highest compatible of ${show(ours)} and ${show(theirs)})`,
+  };
 }

@@ -17,7 +17,12 @@ const whole = (conflict: Conflicted, which: 'ours' | 'theirs', strategy: string,
  * What `fallback` does with a conflict a strategy could not resolve: a person, or the conflicting
  * hunks from one side (the clean hunks stay merged). Binary files and removals take the side whole.
  */
-export async function fallback(conflict: Conflicted, rules: ConflictRules, strategy: string, why: string): Promise<Decision> {
+export async function fallback(
+  conflict: Conflicted,
+  rules: ConflictRules,
+  strategy: string,
+  why: string,
+): Promise<Decision> {
   const side = rules.file.fallback;
   if (side === 'human') return human(strategy, `${why}; fallback: human`);
   if (conflict.binary || !conflict.ours || !conflict.theirs) {
@@ -40,6 +45,10 @@ export const FILE_STRATEGIES: Record<FileStrategy, Handler> = {
     fallback(conflict, rules, 'three-way', "git's three-way merge left conflicting changes"),
   ours: async (conflict) => whole(conflict, 'ours', 'ours', 'strategy ours'),
   theirs: async (conflict) => whole(conflict, 'theirs', 'theirs', 'strategy theirs'),
-  resolver: async () => ({ kind: 'resolver', strategy: 'resolver', detail: 'waiting for the resolver agent' }),
+  resolver: async () => ({
+    kind: 'resolver',
+    strategy: 'resolver',
+    detail: 'waiting for the resolver agent',
+  }),
   human: async () => human('human', 'the rules send file conflicts to a person'),
 };

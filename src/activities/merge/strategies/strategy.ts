@@ -32,7 +32,9 @@ export type Handler = (conflict: Conflicted, context: StrategyContext) => Promis
 /** The file as one side has it: its content and mode, or removed when that side has no file. */
 export function sideEdit(conflict: Conflicted, which: 'ours' | 'theirs'): Edit {
   const side: Side | undefined = conflict[which];
-  return side ? { path: conflict.path, content: side.bytes, mode: side.mode } : { path: conflict.path, content: null };
+  return side
+    ? { path: conflict.path, content: side.bytes, mode: side.mode }
+    : { path: conflict.path, content: null };
 }
 
 export const human = (strategy: string, detail: string): Decision => ({ kind: 'human', strategy, detail });

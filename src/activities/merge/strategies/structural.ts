@@ -27,9 +27,14 @@ const highestCompatible: Handler = async (conflict) => {
 
 const latestWins: Handler = async (conflict, { latest, rules }) => {
   const [ours, theirs] = [textOf(conflict.ours), textOf(conflict.theirs)];
-  if (ours === undefined || theirs === undefined) return human('latest-wins', 'the document is missing on a side');
+  if (ours === undefined || theirs === undefined)
+    return human('latest-wins', 'the document is missing on a side');
   const base = textOf(conflict.base);
-  const merged = mergeOpenApi(conflict.path, { ...(base !== undefined && { base }), ours, theirs }, latest.side);
+  const merged = mergeOpenApi(
+    conflict.path,
+    { ...(base !== undefined && { base }), ours, theirs },
+    latest.side,
+  );
   if (!merged) return human('latest-wins', 'a side does not parse as an OpenAPI document');
   if (rules.api.validate) {
     const problem = await openApiProblem(conflict.path, merged.content);
