@@ -4,6 +4,7 @@
  * without loading any agent (the client never imports activities). Sandbox-safe.
  */
 import { z } from 'zod';
+import { ResolverInputSchema } from './merge-contract';
 
 export const CodegenTargetSchema = z.enum(['node-express', 'java-springboot', 'node-module']);
 
@@ -43,6 +44,8 @@ export const AGENT_INPUTS = {
     query: z.string(),
     limit: z.number().int().min(1).max(100).default(10),
   }),
+  /** The `resolver` strategy's agent: a merge's conflicted files with their three sides. */
+  'merge-resolver': ResolverInputSchema,
   /** The generic LLM agent, offered when a config is loaded. */
   llm: z.object({ prompt: z.string().min(1), system: z.string().optional() }),
 } as const;
@@ -59,4 +62,5 @@ export const BUILTIN_AGENTS = [
   'design',
   'deploy',
   'research',
+  'merge-resolver',
 ] as const;

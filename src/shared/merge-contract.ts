@@ -85,6 +85,14 @@ export const MergeTaskInputSchema = z.object({
   resolutions: ResolutionsSchema.optional(),
   /** From a conflict gate's approve: the person merged the task in the worktree; check and take it. */
   acceptCommitted: z.boolean().optional(),
+  /**
+   * The resolver agent's answer (`ResolverOutput.resolutions`): per file, the merged content. Kept
+   * apart from a person's `resolutions` (which win for a file named in both) so the records say who
+   * resolved what. A file it left out, or left markers in, goes to `rules.file.fallback`.
+   */
+  resolverResolutions: z.record(z.string().min(1), z.string()).optional(),
+  /** The resolver agent failed (the reason): its files go to `rules.file.fallback`. */
+  resolverFailed: z.string().optional(),
 });
 export type MergeTaskInput = z.infer<typeof MergeTaskInputSchema>;
 

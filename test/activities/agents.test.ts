@@ -105,11 +105,12 @@ describe('templates', () => {
       'codegen',
       'deploy',
       'design',
+      'merge-resolver',
       'research',
       'review',
     ]);
     const capable = [...agents.values()].filter((agent) => agent.llm === 'optional').map((a) => a.name);
-    expect(capable.sort()).toEqual(['api-spec', 'codegen', 'review']);
+    expect(capable.sort()).toEqual(['api-spec', 'codegen', 'merge-resolver', 'review']);
   });
 });
 

@@ -3,6 +3,7 @@ import { buildAgent } from './build';
 import { codegenAgent } from './codegen/agent';
 import { deployAgent } from './deploy';
 import { researchAgent } from './research';
+import { mergeResolverAgent } from './resolver/agent';
 import { reviewAgent } from './review/agent';
 import { apiSpecAgent } from './spec/api-spec';
 import { designAgent } from './spec/design';
@@ -14,5 +15,14 @@ import { designAgent } from './spec/design';
  * deterministically without.
  */
 export function builtinAgents(): Agent[] {
-  return [apiSpecAgent, codegenAgent, reviewAgent, buildAgent, designAgent, deployAgent, researchAgent];
+  return [
+    apiSpecAgent,
+    codegenAgent,
+    reviewAgent,
+    buildAgent,
+    designAgent,
+    deployAgent,
+    researchAgent,
+    mergeResolverAgent,
+  ];
 }

@@ -18,7 +18,7 @@ export async function locked<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   return next;
 }
 
-const GIT_ENV = {
+export const GIT_ENV = {
   GIT_TERMINAL_PROMPT: '0',
   GIT_AUTHOR_NAME: 'Baton',
   GIT_AUTHOR_EMAIL: 'baton@localhost',
