@@ -15,6 +15,7 @@ import { runPhase, type PhaseScope } from './phase';
 import { checkAgentsKnown, prepare } from './prepare';
 import { createRunState, type RunStateObject } from './run-state';
 import { openWorkspace, WORKTREE_PER_PHASE } from './workspace';
+import { createLocks } from './locks';
 import { BATON_FAILURES } from '../shared/failure-types';
 
 /**
@@ -31,11 +32,13 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   setHandler(statusQuery, () => run.status());
   setHandler(approvalSignal, (payload) => run.signal(payload));
   setHandler(decideUpdate, (decision) => run.decide(decision), { validator: (d) => run.validate(d) });
+  // Parallel tasks' resource locks: registers the grant handler only (no command).
+  const locks = createLocks();
 
   run.setAgentSchemas(await checkAgentsKnown(definition));
   run.start();
   const workspace = await openWorkspace(run, perPhase);
-  const scope: PhaseScope = { run, scopes: new Map(), workspace };
+  const scope: PhaseScope = { run, scopes: new Map(), workspace, locks };
 
   try {
     await schedule(scope, definition.phases);

@@ -7,7 +7,7 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { createArtifactStore } from '../../src/store/artifacts';
 import { defaultWorkerLogger } from '../../src/workers/log';
-import { testAgents } from './agents';
+import { parallelAgents } from '../parallel/agents';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -23,7 +23,7 @@ const worker = await Worker.create({
   taskQueue: env('TASK_QUEUE'),
   workflowBundle: { codePath: env('WORKFLOW_BUNDLE') },
   activities: createActivities({
-    agents: testAgents(),
+    agents: parallelAgents(),
     workspaceRoot: env('WORKSPACE_ROOT'),
     artifacts: createArtifactStore(join(env('WORKSPACE_ROOT'), '.artifacts')),
   }),

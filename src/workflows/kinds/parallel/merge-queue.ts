@@ -2,7 +2,7 @@ import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio
 import type { Activities } from '../../../activities';
 import type { Phase } from '../../../shared/definition';
 import type { Resolutions, MergeTaskResult } from '../../../shared/merge-contract';
-import { verifyOf, type Merge, type MergeQueueEntry } from '../../../shared/parallel';
+import { verifyOf, type ConflictRecord, type Merge, type MergeQueueEntry } from '../../../shared/parallel';
 import { describeFailure } from '../../failures';
 import { awaitDecision } from '../../gate';
 import type { PhaseRunContext } from '../executor';
@@ -143,15 +143,17 @@ async function mergeOne(
   renames: number,
 ): Promise<MergeTaskResult | 'dropped' | 'stopped'> {
   const task = done.task.id;
-  let resolutions: Resolutions | undefined;
+  /** A person's resolutions, kept over gate rounds: mergeTask does not remember them. */
+  let resolutions: Resolutions = {};
+  let resolver: { resolverResolutions: Record<string, string> } | { resolverFailed: string } | undefined;
   let acceptCommitted = false;
-  let byHuman = false;
-  let resolverRuns = 0;
+  /** What the last conflict showed: an approve's merge reports none, so these are what a person settled. */
+  let lastConflicts: ConflictRecord[] = [];
   for (;;) {
     entry.state = 'merging';
     ctx.run.publish();
     const started = Date.now();
-    let result = await mergeTask({
+    const result = await mergeTask({
       worktree,
       phase: phase.id,
       task,
@@ -161,51 +163,28 @@ async function mergeOne(
       finished,
       merged: [...merged],
       renames,
-      ...(resolutions ? { resolutions } : {}),
+      ...(Object.keys(resolutions).length ? { resolutions } : {}),
+      ...(resolver ?? {}),
       ...(acceptCommitted ? { acceptCommitted } : {}),
     });
-    if (result.outcome === 'needs-resolver' && resolverRuns === 0 && !result.problem) {
-      resolverRuns += 1;
-      const resolver = merge.conflicts.file.resolver ?? DEFAULT_RESOLVER;
-      const answer = await agentRun(
-        phase,
-        '30m',
-      )({
-        workflowId: workflowInfo().workflowId,
-        runId: workflowInfo().runId,
-        phase: `${phase.id}+resolve-${task}${phaseRun}`,
-        agent: resolver,
-        input: { task, conflicts: result.sides },
-        run: resolverRuns,
-        worktree,
-      }).then(
-        (r) => ({ resolutions: (r.output as { resolutions?: Record<string, string> }).resolutions ?? {} }),
-        (failure: unknown) => ({ error: describeFailure(failure).message }),
-      );
-      if ('resolutions' in answer) {
-        resolutions = Object.fromEntries(
-          Object.entries(answer.resolutions).map(([path, content]) => [path, { content }]),
-        );
-        continue;
-      }
-      result = {
-        ...result,
-        outcome: 'conflict',
-        problem: `the resolver "${resolver}" failed: ${answer.error}`,
-      };
+    if (result.outcome === 'needs-resolver' && resolver === undefined) {
+      resolver = await runResolver(phase, merge, task, result, worktree, phaseRun);
+      continue;
     }
     if (result.outcome === 'merged') {
       entry.state = 'merged';
       entry.commit = result.commit;
       entry.ms = Date.now() - started;
-      view.recordConflicts(
-        task,
-        result.conflicts.map((c) => (byHuman && c.outcome !== 'resolved' ? { ...c, outcome: 'human' } : c)),
-      );
+      const records =
+        acceptCommitted && result.conflicts.length === 0
+          ? lastConflicts.map((c) => ({ ...c, outcome: 'human' as const }))
+          : result.conflicts;
+      view.recordConflicts(task, records);
       ctx.run.publish();
       return result;
     }
     entry.state = 'conflict';
+    lastConflicts = result.conflicts;
     view.recordConflicts(task, result.conflicts);
     const files = result.sides.map((s) => s.path);
     const decision = await awaitDecision(ctx.run, phase, 'conflict', NO_TIMEOUT, {
@@ -217,17 +196,18 @@ async function mergeOne(
       ...(result.problem ? { error: { message: result.problem } } : {}),
     });
     if (!decision) return 'stopped';
-    byHuman = true;
     acceptCommitted = false;
-    resolutions = undefined;
     switch (decision.action) {
       case 'approve':
         acceptCommitted = true;
         break;
       case 'modify':
-        resolutions = (decision.changes as { resolutions: Resolutions }).resolutions;
+        resolutions = { ...resolutions, ...(decision.changes as { resolutions: Resolutions }).resolutions };
         break;
       case 'retry':
+        // Start over: the rules and the resolver get another go, and earlier resolutions are dropped.
+        resolutions = {};
+        resolver = undefined;
         break;
       case 'skip':
         entry.state = 'dropped';
@@ -238,4 +218,35 @@ async function mergeOne(
         return 'stopped';
     }
   }
+}
+
+/** Runs the `resolver` agent on the files its rule sends it; its answer goes back to mergeTask as it is. */
+async function runResolver(
+  phase: Phase,
+  merge: Merge,
+  task: string,
+  result: MergeTaskResult,
+  worktree: string,
+  phaseRun: number,
+): Promise<{ resolverResolutions: Record<string, string> } | { resolverFailed: string }> {
+  const agent = merge.conflicts.file.resolver ?? DEFAULT_RESOLVER;
+  return agentRun(
+    phase,
+    '30m',
+  )({
+    workflowId: workflowInfo().workflowId,
+    runId: workflowInfo().runId,
+    phase: `${phase.id}+resolve-${task}${phaseRun}`,
+    agent,
+    input: { task, conflicts: result.sides },
+    run: 1,
+    worktree,
+  }).then(
+    (r) => ({
+      resolverResolutions: (r.output as { resolutions?: Record<string, string> }).resolutions ?? {},
+    }),
+    (failure: unknown) => ({
+      resolverFailed: `the resolver "${agent}" failed: ${describeFailure(failure).message}`,
+    }),
+  );
 }

@@ -1,0 +1,114 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { Worker } from '@temporalio/worker';
+import { afterEach, describe, expect, it, inject } from 'vitest';
+import { workspaceOf } from '../../src/activities/workspace';
+import { startRun, waitForResult } from '../../src/client/runs';
+import type { DefinitionInput } from '../../src/shared/definition';
+import { queryStatus, testBaton, uniqueId, waitFor } from '../helpers/env';
+import { killHard, spawnWorker } from '../helpers/processes';
+import { git, parallelOf, taskWorktrees } from '../parallel/helpers';
+
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  await Promise.all(children.splice(0).map(killHard));
+});
+
+describe('a worker SIGKILLed during a parallel phase', () => {
+  it(
+    'mid-fan-out and at a merge-queue gate: the run completes with one commit per task run and no duplicate merge',
+    { timeout: 240_000 },
+    async () => {
+      const taskQueue = uniqueId('parallel-crash');
+      const workspaceRoot = await mkdtemp(join(tmpdir(), 'baton-pcrash-'));
+      const release = join(await mkdtemp(join(tmpdir(), 'baton-prelease-')), 'go');
+      const env = { address: inject('temporalAddress'), taskQueue, workspaceRoot, bundlePath: inject('workflowBundlePath') };
+      const baton = await testBaton(taskQueue);
+      const spawnOne = async () => {
+        const child = await spawnWorker(env);
+        children.push(child);
+        return child;
+      };
+      const hold = (id: string, files: Record<string, string>) => ({
+        id,
+        agent: 'write-files',
+        input: { files, holdUntil: release },
+      });
+      const definition = {
+        name: 'parallel-crash',
+        phases: [
+          { id: 'seed', agent: 'write-files', input: { files: { 'src/app.js': 'a\nb\nc\n' } } },
+          {
+            id: 'work',
+            needs: ['seed'],
+            heartbeatTimeout: '2s',
+            retry: { maxAttempts: 5, initialInterval: '100ms' },
+            parallel: {
+              tasks: [
+                hold('one', { 'one.txt': '1\n', 'src/app.js': 'a\none\nc\n' }),
+                hold('two', { 'two.txt': '2\n', 'src/app.js': 'a\ntwo\nc\n' }),
+                hold('three', { 'three.txt': '3\n' }),
+              ],
+            },
+          },
+        ],
+      } as DefinitionInput;
+      const { workflowId, firstRunId } = await startRun(baton, { definition });
+      const workspace = workspaceOf(workspaceRoot, workflowId, firstRunId);
+
+      // 1. Kill the worker while all three tasks' agents run; release them while no worker is up.
+      const first = await spawnOne();
+      await waitFor(
+        () => queryStatus(baton, workflowId),
+        (s) => (s.phases[1]?.parallel?.tasks ?? []).filter((t) => t.state === 'running').length === 3,
+      );
+      await killHard(first);
+      await writeFile(release, '');
+
+      // 2. A new worker: the tasks finish (their agents retried after the heartbeat timeout) and the
+      // queue stops at the conflict of "two" with "one". Kill it there too.
+      const second = await spawnOne();
+      await waitFor(
+        () => queryStatus(baton, workflowId),
+        (s) => s.gates.some((g) => g.kind === 'conflict'),
+        120_000,
+      );
+      await killHard(second);
+      await baton.client.workflow.getHandle(workflowId).signal('approval', {
+        phase: 'work',
+        action: 'modify',
+        by: 'ana',
+        changes: { resolutions: { 'src/app.js': 'two' } },
+      });
+      await spawnOne();
+      const summary = await waitForResult(baton, workflowId);
+      expect(summary.state).toBe('completed');
+      expect(parallelOf(summary).tasks.map((t) => [t.id, t.state, t.runs])).toEqual([
+        ['one', 'done', 1],
+        ['two', 'done', 1],
+        ['three', 'done', 1],
+      ]);
+
+      // Exactly one commit per task run, whatever the retries: their Baton-Key trailers are unique.
+      const keys = git(workspace, 'log', '--all', '--format=%(trailers:key=Baton-Key,valueonly)')
+        .split('\n')
+        .filter((k) => /\/work\.(one|two|three)\//.test(k));
+      expect(keys).toHaveLength(3);
+      expect(new Set(keys).size).toBe(3);
+      // And each task merged once into the integration branch.
+      const merges = git(workspace, 'log', 'main', '--format=%(trailers:key=Baton-Merged-Task,valueonly)')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+      expect(merges.sort()).toEqual(['work/one', 'work/three', 'work/two']);
+      expect(git(workspace, 'show', 'main:src/app.js')).toBe('a\ntwo\nc\n');
+      expect(await taskWorktrees(workspace)).toEqual([]);
+
+      const history = await baton.client.workflow.getHandle(workflowId).fetchHistory();
+      await Worker.runReplayHistory({ workflowBundle: { codePath: env.bundlePath } }, history);
+      await baton.close();
+    },
+  );
+});
