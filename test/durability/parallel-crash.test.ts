@@ -9,6 +9,7 @@ import { startRun, waitForResult } from '../../src/client/runs';
 import type { DefinitionInput } from '../../src/shared/definition';
 import { queryStatus, testBaton, uniqueId, waitFor } from '../helpers/env';
 import { killHard, spawnWorker } from '../helpers/processes';
+import { parallelAgents } from '../parallel/agents';
 import { git, parallelOf, taskWorktrees } from '../parallel/helpers';
 
 const children: ChildProcess[] = [];
@@ -55,7 +56,7 @@ describe('a worker SIGKILLed during a parallel phase', () => {
           },
         ],
       } as DefinitionInput;
-      const { workflowId, firstRunId } = await startRun(baton, { definition });
+      const { workflowId, firstRunId } = await startRun(baton, { definition, agents: parallelAgents().map((a) => a.name) });
       const workspace = workspaceOf(workspaceRoot, workflowId, firstRunId);
 
       // 1. Kill the worker while all three tasks' agents run; release them while no worker is up.

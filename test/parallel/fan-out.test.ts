@@ -15,7 +15,7 @@ import { branches, parallelOf, seeded, taskWorktrees, writes } from './helpers';
 const shared = useWorker({ prefix: 'fan-out', agents: parallelAgents() });
 
 async function start(definition: DefinitionInput) {
-  const { workflowId, firstRunId } = await startRun(shared.baton, { definition });
+  const { workflowId, firstRunId } = await startRun(shared.baton, { definition, agents: parallelAgents().map((a) => a.name) });
   return { id: workflowId, workspace: workspaceOf(shared.workspaceRoot, workflowId, firstRunId) };
 }
 /** Each task's [start, end] in wall-clock ms, from the agent's own output. */
