@@ -1,11 +1,15 @@
+import type { Specialist } from '../../config';
 import type { Agent } from './agent';
 import { buildAgent } from './build';
 import { codegenAgent } from './codegen/agent';
+import { createDecomposeAgent } from './decompose/agent';
+import { createRequirementsAgent } from './decompose/requirements';
 import { deployAgent } from './deploy';
 import { researchAgent } from './research';
 import { reviewAgent } from './review/agent';
 import { apiSpecAgent } from './spec/api-spec';
 import { designAgent } from './spec/design';
+import { backendDevAgent, docsWriterAgent, frontendDevAgent, testWriterAgent } from './specialist/agents';
 
 /**
  * The built-in agents every worker offers. They do real work in the run's workspace (write and
@@ -13,6 +17,21 @@ import { designAgent } from './spec/design';
  * use the LLM in their context for their part when it has a model for them, and work
  * deterministically without.
  */
-export function builtinAgents(): Agent[] {
-  return [apiSpecAgent, codegenAgent, reviewAgent, buildAgent, designAgent, deployAgent, researchAgent];
+export function builtinAgents(specialists?: Record<string, Specialist>): Agent[] {
+  return [
+    apiSpecAgent,
+    codegenAgent,
+    reviewAgent,
+    buildAgent,
+    designAgent,
+    deployAgent,
+    researchAgent,
+    // `decompose` and `requirements` map specialists to agents: the config's specialists, when given.
+    createRequirementsAgent(specialists),
+    createDecomposeAgent(specialists),
+    backendDevAgent,
+    frontendDevAgent,
+    testWriterAgent,
+    docsWriterAgent,
+  ];
 }
