@@ -5,7 +5,7 @@ import { builtinAgents } from './agents';
 import { createAgentRegistry, type Agent } from './agents/agent';
 import { defineCommandAgents } from './agents/command/agent';
 import { llmAgent } from './agents/llm-agent';
-import { limitCommandAgents } from './agents/specialist/limits';
+import { findPrlimit, limitCommandAgents } from './agents/specialist/limits';
 import { createLlm, type Llm } from './llm';
 import { createCheckAgents, createRunAgent } from './run-agent';
 import { createWorkspaceActivities } from './workspace';
@@ -33,7 +33,9 @@ export function configuredAgents(config?: BatonConfig): Agent[] {
   return [
     ...builtinAgents(config?.specialists),
     ...(config ? [llmAgent] : []),
-    ...defineCommandAgents(limitCommandAgents(config?.commandAgents ?? {}, config?.specialists ?? {})),
+    ...defineCommandAgents(
+      limitCommandAgents(config?.commandAgents ?? {}, config?.specialists ?? {}, findPrlimit()),
+    ),
   ];
 }
 

@@ -31,7 +31,8 @@ export function findPrlimit(env: Record<string, string | undefined> = process.en
 export function limitCommandAgents(
   commandAgents: Readonly<Record<string, CommandAgentConfig>>,
   specialists: Readonly<Record<string, Specialist>>,
-  prlimit: string | undefined = findPrlimit(),
+  /** `findPrlimit()`; undefined where the worker has none (memory is then not limited). */
+  prlimit: string | undefined,
 ): Record<string, CommandAgentConfig> {
   const limited: Record<string, CommandAgentConfig> = { ...commandAgents };
   for (const [name, config] of Object.entries(commandAgents)) {
