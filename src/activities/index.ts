@@ -5,6 +5,7 @@ import { builtinAgents } from './agents';
 import { createAgentRegistry, type Agent } from './agents/agent';
 import { defineCommandAgents } from './agents/command/agent';
 import { llmAgent } from './agents/llm-agent';
+import { findPrlimit, limitCommandAgents } from './agents/specialist/limits';
 import { createLlm, type Llm } from './llm';
 import { createCheckAgents, createRunAgent } from './run-agent';
 import { createWorkspaceActivities } from './workspace';
@@ -31,9 +32,11 @@ export interface ActivityDeps {
  */
 export function configuredAgents(config?: BatonConfig): Agent[] {
   return [
-    ...builtinAgents(),
+    ...builtinAgents(config?.specialists),
     ...(config ? [llmAgent] : []),
-    ...defineCommandAgents(config?.commandAgents ?? {}),
+    ...defineCommandAgents(
+      limitCommandAgents(config?.commandAgents ?? {}, config?.specialists ?? {}, findPrlimit()),
+    ),
   ];
 }
 

@@ -17,3 +17,4 @@ export type {
 } from './schema';
 export { CommandAgentConfigSchema } from './schema';
 export { redact } from './secrets';
+export { DEFAULT_SPECIALISTS, type Specialist, type SpecialistLimits, specialistsOf } from './specialists';

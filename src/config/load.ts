@@ -13,6 +13,7 @@ import {
   PriceSchema,
   ProviderSchema,
 } from './schema';
+import { SpecialistLimitsSchema, SpecialistSchema } from './specialists';
 import { keyProblems } from './secrets';
 
 const CONFIG_NAMES = ['baton.config.json', 'baton.config.yaml', 'baton.config.yml'] as const;
@@ -96,6 +97,8 @@ const ALLOWED_KEYS: Array<[RegExp, readonly string[]]> = [
   [/^agents\.[^.]+$/, Object.keys(AgentSettingsSchema.shape)],
   [/^commandAgents\.[^.]+$/, Object.keys(CommandAgentConfigSchema.shape)],
   [/^prices\.[^.]+$/, Object.keys(PriceSchema.shape)],
+  [/^specialists\.[^.]+$/, Object.keys(SpecialistSchema.shape)],
+  [/^specialists\.[^.]+\.limits$/, Object.keys(SpecialistLimitsSchema.shape)],
 ];
 
 function describeIssue(issue: z.core.$ZodIssue, reported: Set<string>): string[] {

@@ -12,6 +12,8 @@ import {
   type ProviderSettings,
 } from './schema';
 import { credentialUrl } from './secrets';
+import { BUILTIN_AGENTS } from '../shared/agent-inputs';
+import { mergeSpecialists } from './specialists';
 
 export function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
@@ -99,6 +101,10 @@ export function mergeEnv(
     agentModelEnv,
     commandAgents: file.commandAgents ?? {},
     prices: file.prices ?? {},
+    specialists: mergeSpecialists(file.specialists, problems, {
+      where: inFile,
+      agents: [...BUILTIN_AGENTS, 'llm', ...Object.keys(file.commandAgents ?? {})],
+    }),
   };
   const models = [
     defaultModel,

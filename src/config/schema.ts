@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DurationSchema as SharedDurationSchema } from '../shared/definition';
 import { DURATION_HINT, parseDuration } from '../shared/duration';
+import { type Specialist, SPECIALIST_NAME, SpecialistEntrySchema } from './specialists';
 
 export type Env = Record<string, string | undefined>;
 
@@ -102,6 +103,13 @@ export const ConfigFileSchema = z.strictObject({
   agents: z.record(z.string().min(1), AgentSettingsSchema).optional(),
   commandAgents: z.record(z.string().min(1), CommandAgentConfigSchema).optional(),
   prices: z.record(z.string().min(1), PriceSchema).optional(),
+  /** Seed 000's agent_specializations, merged over the built-in specialists. */
+  specialists: z
+    .record(
+      z.string().regex(SPECIALIST_NAME, { error: 'specialist names are lower-case letters, digits and "-"' }),
+      SpecialistEntrySchema,
+    )
+    .optional(),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
@@ -131,6 +139,8 @@ export interface BatonConfig {
   agentModelEnv: Record<string, ModelSetting>;
   commandAgents: Record<string, CommandAgentConfig>;
   prices: Record<string, Price>;
+  /** The specialists (built-ins with the file's entries merged over); absent means the built-ins. */
+  specialists?: Record<string, Specialist>;
 }
 
 export interface ResolvedModel {

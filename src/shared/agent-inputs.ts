@@ -8,6 +8,18 @@ import { ResolverInputSchema } from './merge-contract';
 
 export const CodegenTargetSchema = z.enum(['node-express', 'java-springboot', 'node-module']);
 
+/** What the offline specialist agents take; a decomposer's task input (`prompt` is for coding CLIs). */
+const SpecialistInputSchema = z.object({
+  feature: z.string(),
+  /** The plural resource name, lower-case: `books`. */
+  resource: z.string(),
+  dir: z.string().default('app'),
+  /** The layers the plan has (tests and docs cover those). */
+  layers: z.array(z.string()).default([]),
+  /** The task's brief, as a coding agent would be told it; the offline agents note it. */
+  prompt: z.string().optional(),
+});
+
 export const AGENT_INPUTS = {
   'api-spec': z.object({
     /** The service name, e.g. `todo-service`; becomes the spec title. */
@@ -46,6 +58,25 @@ export const AGENT_INPUTS = {
   }),
   /** The `resolver` strategy's agent: a merge's conflicted files with their three sides. */
   'merge-resolver': ResolverInputSchema,
+  requirements: z.object({
+    /** The feature, in plain words; the gate after the phase is where a person corrects it. */
+    feature: z.string(),
+    resource: z.string().optional(),
+  }),
+  decompose: z.object({
+    /** The feature, in plain words: "Add a books API with a web page listing books, and tests". */
+    feature: z.string(),
+    /** The specialists it may use (config names); all of them when omitted. */
+    specialists: z.array(z.string()).optional(),
+    /** The project directory, relative to the workspace; found from package.json when omitted. */
+    dir: z.string().optional(),
+    /** The resource the feature is about (`books`); read from the feature when omitted. */
+    resource: z.string().optional(),
+  }),
+  'backend-dev': SpecialistInputSchema,
+  'frontend-dev': SpecialistInputSchema,
+  'test-writer': SpecialistInputSchema,
+  'docs-writer': SpecialistInputSchema,
   /** The generic LLM agent, offered when a config is loaded. */
   llm: z.object({ prompt: z.string().min(1), system: z.string().optional() }),
 } as const;
@@ -63,4 +94,10 @@ export const BUILTIN_AGENTS = [
   'deploy',
   'research',
   'merge-resolver',
+  'requirements',
+  'decompose',
+  'backend-dev',
+  'frontend-dev',
+  'test-writer',
+  'docs-writer',
 ] as const;

@@ -101,16 +101,22 @@ describe('templates', () => {
     expect(agents.size).toBe(builtinAgents().length);
     expect([...agents.keys()].sort()).toEqual([
       'api-spec',
+      'backend-dev',
       'build',
       'codegen',
+      'decompose',
       'deploy',
       'design',
+      'docs-writer',
+      'frontend-dev',
       'merge-resolver',
+      'requirements',
       'research',
       'review',
+      'test-writer',
     ]);
     const capable = [...agents.values()].filter((agent) => agent.llm === 'optional').map((a) => a.name);
-    expect(capable.sort()).toEqual(['api-spec', 'codegen', 'merge-resolver', 'review']);
+    expect(capable.sort()).toEqual(['api-spec', 'codegen', 'decompose', 'merge-resolver', 'review']);
   });
 });
 

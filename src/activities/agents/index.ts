@@ -1,12 +1,16 @@
+import type { Specialist } from '../../config';
 import type { Agent } from './agent';
 import { buildAgent } from './build';
 import { codegenAgent } from './codegen/agent';
+import { createDecomposeAgent } from './decompose/agent';
+import { createRequirementsAgent } from './decompose/requirements';
 import { deployAgent } from './deploy';
 import { researchAgent } from './research';
 import { mergeResolverAgent } from './resolver/agent';
 import { reviewAgent } from './review/agent';
 import { apiSpecAgent } from './spec/api-spec';
 import { designAgent } from './spec/design';
+import { backendDevAgent, docsWriterAgent, frontendDevAgent, testWriterAgent } from './specialist/agents';
 
 /**
  * The built-in agents every worker offers. They do real work in the run's workspace (write and
@@ -14,7 +18,7 @@ import { designAgent } from './spec/design';
  * use the LLM in their context for their part when it has a model for them, and work
  * deterministically without.
  */
-export function builtinAgents(): Agent[] {
+export function builtinAgents(specialists?: Record<string, Specialist>): Agent[] {
   return [
     apiSpecAgent,
     codegenAgent,
@@ -24,5 +28,12 @@ export function builtinAgents(): Agent[] {
     deployAgent,
     researchAgent,
     mergeResolverAgent,
+    // `decompose` and `requirements` map specialists to agents: the config's specialists, when given.
+    createRequirementsAgent(specialists),
+    createDecomposeAgent(specialists),
+    backendDevAgent,
+    frontendDevAgent,
+    testWriterAgent,
+    docsWriterAgent,
   ];
 }
