@@ -125,6 +125,8 @@ export const InboxItemSchema = z.object({
   workflowId: z.string(),
   template: z.string().optional(),
   phase: z.string(),
+  /** The gate's kind (`approval`, `budget`, `conflict`, …), from the run's status. */
+  kind: z.string().optional(),
   startTime: z.date(),
   openedAt: z.string().optional(),
   instructions: z.string().optional(),

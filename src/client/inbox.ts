@@ -34,6 +34,7 @@ export async function inbox(baton: Baton): Promise<InboxItem[]> {
         workflowId: run.workflowId,
         template,
         phase,
+        kind: gate?.kind,
         startTime: run.startTime,
         openedAt: gate?.openedAt,
         instructions: gate?.instructions,

@@ -1,59 +1,40 @@
-import { formatDuration } from '../../shared/duration';
-import { escapeControlChars } from '../../shared/limits';
 import type { RunStatus } from '../../shared/status';
 import type { ArtifactListing, InboxItem, RunListing, TemplateInfo } from '../api-schemas';
 import { batonCommand } from '../errors';
+import { nextCommand, parallelSummary, renderParallelGate, renderParallelPhase } from './parallel-format';
+import { brief, elapsed, indent, safe, table } from './text';
 
-/**
- * Text from a run's history, made safe to print: anyone who can signal a run writes there, and a
- * newline or an escape code in a name or comment could fake a line or clear the reader's terminal.
- * Every value these renderers print from a run goes through here.
- */
-const safe = (value: string | undefined): string => escapeControlChars(value ?? '');
+export { table } from './text';
 
-/** A plain text table: a header row and left-aligned columns. Cells are made safe here. */
-export function table(header: string[], rows: string[][]): string {
-  const cells = rows.map((r) => r.map(safe));
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (row: string[]) =>
-    row
-      .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...cells.map(line)].join('\n');
-}
-
-function elapsed(from?: string, to?: string): string {
-  if (!from) return '';
-  return formatDuration((to ? Date.parse(to) : Date.now()) - Date.parse(from));
-}
-
-function brief(value: unknown, max = 60): string {
-  if (value === undefined) return '';
-  const text = safe(typeof value === 'string' ? value : JSON.stringify(value));
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+/** Under a parallel phase's row: its tasks, conflicts and merge queue, indented. */
+const UNDER_ROW = '    ';
 
 export function renderStatus(id: string, status: RunStatus): string {
   const { done, total, percent } = status.progress;
   const run = safe(id);
+  const phaseRows = table(
+    ['PHASE', 'AGENT', 'STATE', 'ATTEMPTS', 'RUNS', 'TIME', 'COMMIT', 'TOKENS', 'OUTPUT'],
+    status.phases.map((p) => [
+      p.id,
+      p.agent,
+      p.state,
+      String(p.attempts),
+      String(p.runs),
+      elapsed(p.startedAt, p.endedAt),
+      p.commit?.slice(0, 10) ?? '',
+      p.usage?.calls ? String(p.usage.inputTokens + p.usage.outputTokens) : '',
+      p.error ? `error: ${brief(p.error.message)}` : brief(p.output),
+    ]),
+  ).split('\n');
   const out = [
     `Run ${run} (${safe(status.template ?? status.name)})  ${safe(status.state).toUpperCase()}  ${done}/${total} phases, ${percent}%${status.approvalMode === 'auto' ? '  [auto-approve]' : ''}`,
+    ...parallelSummary(status.phases),
     '',
-    table(
-      ['PHASE', 'AGENT', 'STATE', 'ATTEMPTS', 'RUNS', 'TIME', 'COMMIT', 'TOKENS', 'OUTPUT'],
-      status.phases.map((p) => [
-        p.id,
-        p.agent,
-        p.state,
-        String(p.attempts),
-        String(p.runs),
-        elapsed(p.startedAt, p.endedAt),
-        p.commit?.slice(0, 10) ?? '',
-        p.usage?.calls ? String(p.usage.inputTokens + p.usage.outputTokens) : '',
-        p.error ? `error: ${brief(p.error.message)}` : brief(p.output),
-      ]),
-    ),
+    // Row i + 1 is phase i (row 0 is the header); a parallel phase's block goes right under its row.
+    ...phaseRows.flatMap((row, i) => {
+      const parallel = i > 0 ? status.phases[i - 1]?.parallel : undefined;
+      return parallel ? [row, indent(renderParallelPhase(parallel), UNDER_ROW)] : [row];
+    }),
   ];
   const usage = status.usage;
   if (usage?.calls || status.budget) {
@@ -69,6 +50,11 @@ export function renderStatus(id: string, status: RunStatus): string {
     out.push('', `Ran without an LLM (none configured): ${safe(status.agentsWithoutLlm.join(', '))}`);
   }
   for (const gate of status.gates) {
+    const parallelGate = renderParallelGate(gate, id, status);
+    if (parallelGate) {
+      out.push(...parallelGate);
+      continue;
+    }
     const phase = safe(gate.phase);
     if (gate.kind === 'budget') {
       out.push('', `Budget gate before ${safe(gate.title)} (${phase}): ${safe(gate.reason)}`);
@@ -107,13 +93,14 @@ export function renderStatus(id: string, status: RunStatus): string {
 export function renderInbox(items: InboxItem[]): string {
   if (items.length === 0) return 'No open gates.';
   const rows = table(
-    ['RUN', 'TEMPLATE', 'PHASE', 'WAITING', 'APPROVE WITH'],
+    ['RUN', 'TEMPLATE', 'PHASE', 'KIND', 'WAITING', 'DECIDE WITH'],
     items.map((i) => [
       i.workflowId,
       i.template ?? '',
       i.phase,
+      i.kind ?? '',
       i.unanswered ? '?' : elapsed(i.openedAt),
-      batonCommand(`approve ${i.workflowId} ${i.phase}`),
+      nextCommand(i.kind, i.workflowId, i.phase),
     ]),
   );
   return items.some((i) => i.unanswered)
