@@ -25,7 +25,12 @@ describe('a worker SIGKILLed during a parallel phase', () => {
       const taskQueue = uniqueId('parallel-crash');
       const workspaceRoot = await mkdtemp(join(tmpdir(), 'baton-pcrash-'));
       const release = join(await mkdtemp(join(tmpdir(), 'baton-prelease-')), 'go');
-      const env = { address: inject('temporalAddress'), taskQueue, workspaceRoot, bundlePath: inject('workflowBundlePath') };
+      const env = {
+        address: inject('temporalAddress'),
+        taskQueue,
+        workspaceRoot,
+        bundlePath: inject('workflowBundlePath'),
+      };
       const baton = await testBaton(taskQueue);
       const spawnOne = async () => {
         const child = await spawnWorker(env);
@@ -56,7 +61,10 @@ describe('a worker SIGKILLed during a parallel phase', () => {
           },
         ],
       } as DefinitionInput;
-      const { workflowId, firstRunId } = await startRun(baton, { definition, agents: parallelAgents().map((a) => a.name) });
+      const { workflowId, firstRunId } = await startRun(baton, {
+        definition,
+        agents: parallelAgents().map((a) => a.name),
+      });
       const workspace = workspaceOf(workspaceRoot, workflowId, firstRunId);
 
       // 1. Kill the worker while all three tasks' agents run; release them while no worker is up.

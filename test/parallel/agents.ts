@@ -51,7 +51,7 @@ export const writeFilesAgent = defineAgent({
         const before = current[key];
         merged[key] =
           before && typeof before === 'object' && value && typeof value === 'object'
-            ? { ...(before), ...(value) }
+            ? { ...before, ...value }
             : value;
       }
       await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`);

@@ -14,7 +14,7 @@ export const writes = (
 ): TaskInput => ({
   id,
   agent: 'write-files',
-  input: { files, ...((extra.input) ?? {}) },
+  input: { files, ...(extra.input ?? {}) },
   ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'input')),
 });
 

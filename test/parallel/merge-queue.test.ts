@@ -12,7 +12,10 @@ import { branches, git, parallelOf, seeded, taskWorktrees, writes } from './help
 const shared = useWorker({ prefix: 'merge-queue', agents: parallelAgents() });
 
 async function start(definition: DefinitionInput) {
-  const { workflowId, firstRunId } = await startRun(shared.baton, { definition, agents: parallelAgents().map((a) => a.name) });
+  const { workflowId, firstRunId } = await startRun(shared.baton, {
+    definition,
+    agents: parallelAgents().map((a) => a.name),
+  });
   return { id: workflowId, workspace: workspaceOf(shared.workspaceRoot, workflowId, firstRunId) };
 }
 const conflictGate = (id: string) =>
