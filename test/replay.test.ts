@@ -20,6 +20,12 @@ describe('committed histories replay without non-determinism', () => {
 
   it.each(files)('%s', async (file) => {
     const history = historyFromJSON(JSON.parse(await readFile(join(DIR, file), 'utf8')));
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history);
+    // <name>.<tag>.json ran as record-<name>-<tag>: child workflow ids are made from it.
+    const [, name, tag] = /^(.+)\.([^.]+)\.json$/.exec(file) as RegExpExecArray;
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      history,
+      `record-${name}-${tag}`,
+    );
   });
 });

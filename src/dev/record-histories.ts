@@ -79,6 +79,41 @@ const parallel = {
   ],
 };
 
+/** Writes the given content to a file in its worktree: parallel tasks using it can conflict. */
+const putAgent = defineAgent({
+  name: 'put',
+  description: 'writes a file with the given content',
+  input: z.object({ file: z.string(), content: z.string() }),
+  output: z.object({ wrote: z.string() }),
+  async run({ file, content }, ctx) {
+    await writeFile(join(ctx.workspace, file), content);
+    return { wrote: file };
+  },
+});
+
+/**
+ * A parallel phase whose task `a` has a gate of its own and whose tasks `a` and `b` change the same
+ * line: the merge queue opens a conflict gate, settled by a modify that picks b's side.
+ */
+const parallelConflict = {
+  name: 'parallel-conflict',
+  phases: [
+    { id: 'seed', agent: 'put', input: { file: 'shared.txt', content: 'x\n' } },
+    {
+      id: 'work',
+      needs: ['seed'],
+      parallel: {
+        tasks: [
+          { id: 'a', agent: 'put', input: { file: 'shared.txt', content: 'a\n' }, approval: true },
+          { id: 'b', agent: 'put', input: { file: 'shared.txt', content: 'b\n' } },
+          { id: 'c', agent: 'put', input: { file: 'c.txt', content: 'c\n' }, locks: ['record-lock'] },
+        ],
+      },
+      merge: { verify: { agent: 'put', input: { file: 'verified.txt', content: 'ok\n' } } },
+    },
+  ],
+};
+
 type Step = { action: DecisionAction; changes?: Record<string, unknown> };
 
 /** Records every history into files `<name>.<tag>.json`; older files are kept. */
@@ -102,7 +137,7 @@ export async function recordHistories(tag: string): Promise<void> {
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities({
-      agents: [...builtinAgents(), spendAgent, noteAgent],
+      agents: [...builtinAgents(), spendAgent, noteAgent, putAgent],
       workspaceRoot: join(dir, 'workspaces'),
     }),
   });
@@ -124,6 +159,10 @@ export async function recordHistories(tag: string): Promise<void> {
       { action: 'modify', changes: { budget: { tokens: 1_000_000 } } },
     ]);
     await record('parallel-merge', { definition: parallel, agents: ['note'] });
+    await record('parallel-conflict', { definition: parallelConflict, agents: ['put'] }, [
+      { action: 'approve' },
+      { action: 'modify', changes: { resolutions: { 'shared.txt': 'b' } } },
+    ]);
   });
   await baton.close();
   await connection.close();
@@ -141,14 +180,18 @@ async function recordOne(
   steps: Step[],
 ): Promise<void> {
   const { baton, cli, address, tag } = ctx;
-  const { workflowId } = await startRun(baton, { ...start, id: `record-${name}-${tag}` });
+  const { workflowId } = await startRun(baton, { ...start, id: recordedWorkflowId(name, tag) });
   let via: 'update' | 'signal' = 'update';
   let decided = 0;
   for (;;) {
     const status = await getStatus(baton, workflowId);
     if (isFinalState(status.state)) break;
     const gate = status.gates[0];
-    if (gate && status.phases.find((p) => p.id === gate.phase)?.state !== 'running') {
+    // An approval gate of a phase that is running again is stale; every other kind opens while its
+    // phase runs (a parallel phase's conflict gate, a task's gate).
+    const stale =
+      gate?.kind === 'approval' && status.phases.find((p) => p.id === gate.phase)?.state === 'running';
+    if (gate && !stale) {
       const step = steps[decided] ?? { action: 'approve' };
       // Every other decision names its gate; the others go to the phase's open gate.
       const named = decided % 2 === 0 ? { gate: gate.id } : {};
@@ -175,3 +218,9 @@ async function recordOne(
     `${name}: ${summary.state}, ${(JSON.parse(stdout) as { events: unknown[] }).events.length} events`,
   );
 }
+
+/**
+ * The workflow id a recorded history ran under, from its file's name and tag: replay must use it,
+ * since a parallel phase names its child workflows after the run.
+ */
+export const recordedWorkflowId = (name: string, tag: string): string => `record-${name}-${tag}`;

@@ -116,7 +116,7 @@ describe('a worker SIGKILLed during a parallel phase', () => {
       expect(await taskWorktrees(workspace)).toEqual([]);
 
       const history = await baton.client.workflow.getHandle(workflowId).fetchHistory();
-      await Worker.runReplayHistory({ workflowBundle: { codePath: env.bundlePath } }, history);
+      await Worker.runReplayHistory({ workflowBundle: { codePath: env.bundlePath } }, history, workflowId);
       await baton.close();
     },
   );
