@@ -114,6 +114,12 @@ const parallelConflict = {
   ],
 };
 
+/** Params for the templates that have required ones. */
+const EXAMPLE_PARAMS: Record<string, Record<string, string>> = {
+  'feature-parallel': { feature: 'Add a books API with a web page listing books, and tests' },
+  'hybrid-feature': { feature: 'Add a books API with a web page listing books, and tests' },
+};
+
 type Step = { action: DecisionAction; changes?: Record<string, unknown> };
 
 /** Records every history into files `<name>.<tag>.json`; older files are kept. */
@@ -146,7 +152,9 @@ export async function recordHistories(tag: string): Promise<void> {
     recordOne({ baton, cli, address: server.address, tag }, name, start, steps);
 
   await worker.runUntil(async () => {
-    for (const template of await listTemplates()) await record(template.name, { template: template.name });
+    for (const template of await listTemplates()) {
+      await record(template.name, { template: template.name, params: EXAMPLE_PARAMS[template.name] ?? {} });
+    }
     // The other gate paths, so command-order changes on them are caught too.
     await record('node-express-api-decisions', { template: 'node-express-api' }, [
       { action: 'modify', changes: { resources: 'orders' } },

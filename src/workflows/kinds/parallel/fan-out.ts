@@ -238,6 +238,10 @@ export async function fanOut(
   const all = await inner.run(() => Promise.all(tasks.map(start)));
   const done = all.filter((d): d is TaskDone => d !== undefined);
   const wall = Date.now() - startedAt;
-  const busy = done.reduce((sum, d) => sum + (Date.parse(d.endedAt) - Date.parse(d.startedAt)), 0);
+  // Each task's time as the run saw it (its child workflow, worktree included), like its ELAPSED.
+  const busy = done.reduce((sum, d) => {
+    const row = view.row(d.task.id);
+    return sum + (row.startedAt && row.endedAt ? Date.parse(row.endedAt) - Date.parse(row.startedAt) : 0);
+  }, 0);
   return { done, failure, finished, ...(wall > 0 && done.length ? { speedup: busy / wall } : {}) };
 }
