@@ -55,7 +55,7 @@ describe('a worker SIGKILLed during a parallel phase', () => {
               tasks: [
                 hold('one', { 'one.txt': '1\n', 'src/app.js': 'a\none\nc\n' }),
                 hold('two', { 'two.txt': '2\n', 'src/app.js': 'a\ntwo\nc\n' }),
-                hold('three', { 'three.txt': '3\n' }),
+                { ...hold('three', { 'three.txt': '3\n' }), approval: true },
               ],
             },
           },
@@ -76,15 +76,29 @@ describe('a worker SIGKILLed during a parallel phase', () => {
       await killHard(first);
       await writeFile(release, '');
 
-      // 2. A new worker: the tasks finish (their agents retried after the heartbeat timeout) and the
-      // queue stops at the conflict of "two" with "one". Kill it there too.
+      // 2. A new worker: the tasks finish (their agents retried after the heartbeat timeout), and
+      // task "three" waits at its own gate. Kill the worker there and approve while none is up.
       const second = await spawnOne();
+      await waitFor(
+        () => queryStatus(baton, workflowId),
+        (s) => s.gates.some((g) => g.phase === 'work.three'),
+        120_000,
+      );
+      await killHard(second);
+      await baton.client.workflow.getHandle(workflowId).signal('approval', {
+        phase: 'work.three',
+        action: 'approve',
+        by: 'ana',
+      });
+
+      // 3. The queue stops at the conflict of "two" with "one". Kill the worker there too.
+      const third = await spawnOne();
       await waitFor(
         () => queryStatus(baton, workflowId),
         (s) => s.gates.some((g) => g.kind === 'conflict'),
         120_000,
       );
-      await killHard(second);
+      await killHard(third);
       await baton.client.workflow.getHandle(workflowId).signal('approval', {
         phase: 'work',
         action: 'modify',
@@ -112,6 +126,10 @@ describe('a worker SIGKILLed during a parallel phase', () => {
         .map((l) => l.trim())
         .filter(Boolean);
       expect(merges.sort()).toEqual(['work/one', 'work/three', 'work/two']);
+      expect(summary.decisions.map((d) => [d.phase, d.action, d.via])).toEqual([
+        ['work.three', 'approve', 'signal'],
+        ['work', 'modify', 'signal'],
+      ]);
       expect(git(workspace, 'show', 'main:src/app.js')).toBe('a\ntwo\nc\n');
       expect(await taskWorktrees(workspace)).toEqual([]);
 
