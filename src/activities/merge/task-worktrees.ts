@@ -25,7 +25,9 @@ export async function createTaskWorktree(
 ): Promise<{ worktree: string; branch: string }> {
   const branch = taskBranch(key.runId, key.phase, key.task);
   const worktree = worktreeOf(workspace, `${key.phase}.${key.task}`);
-  return locked(workspace, async () => {
+  // Locked per worktree, not per repository: adds of distinct branches and folders do not touch
+  // each other's files in git, and queueing 16 of them one after another was most of a fan-out's start.
+  return locked(worktree, async () => {
     if (await hasCheckout(worktree)) return { worktree, branch };
     await mkdir(dirname(worktree), { recursive: true });
     const made = await gitRun(workspace, ['worktree', 'add', '-q', '-b', branch, worktree, key.base]);
