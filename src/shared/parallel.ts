@@ -309,7 +309,7 @@ export interface TaskStatus {
   /** Estimated milliseconds left: the mean duration of the finished tasks, less this one's elapsed. */
   etaMs?: number;
   locks: string[];
-  output?: unknown;
+  // A task's output is in the phase's output (`tasks.<id>`), once: rows stay small at 100 tasks.
   error?: { type?: string; message: string };
   /** Why the task was left out of the merge (`drop-task`, a skip, a drop at the verify gate). */
   droppedBecause?: string;

@@ -1,5 +1,6 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { defineAgent, type Agent } from '../../src/activities/agents/agent';
 import { testAgents } from '../helpers/agents';
@@ -73,4 +74,20 @@ export const sloppyResolver = defineAgent({
   }),
 });
 
-export const parallelAgents = (): Agent[] => [...testAgents(), writeFilesAgent, sloppyResolver];
+/** A verify agent that fails while `file` is in the tree it checks. */
+export const absentAgent = defineAgent({
+  name: 'check-absent',
+  description: 'fails when the file exists',
+  input: z.object({ file: z.string() }),
+  output: z.object({ checked: z.string() }),
+  async run({ file }, ctx) {
+    const present = await readFile(join(ctx.workspace, file)).then(
+      () => true,
+      () => false,
+    );
+    if (present) throw ApplicationFailure.nonRetryable(`${file} must not be there`, 'Agent.BuildFailed');
+    return { checked: file };
+  },
+});
+
+export const parallelAgents = (): Agent[] => [...testAgents(), writeFilesAgent, sloppyResolver, absentAgent];

@@ -6,7 +6,7 @@ import { workspaceOf } from '../../src/activities/workspace';
 import { decide } from '../../src/client/decide';
 import { startRun, waitForResult } from '../../src/client/runs';
 import type { DefinitionInput } from '../../src/shared/definition';
-import type { TaskStatus } from '../../src/shared/parallel';
+import type { RunSummary } from '../../src/shared/status';
 import { queryStatus, useWorker, waitFor } from '../helpers/env';
 import { parallelAgents } from './agents';
 import { branches, parallelOf, seeded, taskWorktrees, writes } from './helpers';
@@ -20,14 +20,14 @@ async function start(definition: DefinitionInput) {
   });
   return { id: workflowId, workspace: workspaceOf(shared.workspaceRoot, workflowId, firstRunId) };
 }
-/** Each task's [start, end] in wall-clock ms, from the agent's own output. */
-const spans = (tasks: TaskStatus[]) =>
-  Object.fromEntries(
-    tasks.map((t) => {
-      const out = t.output as { startedAt: number; endedAt: number };
-      return [t.id, [out.startedAt, out.endedAt] as const];
-    }),
+/** Each task's [start, end] in wall-clock ms, from the agent's own output (in the phase's output). */
+const spans = (summary: RunSummary) => {
+  const tasks = (summary.outputs.work as { tasks: Record<string, { startedAt: number; endedAt: number }> })
+    .tasks;
+  return Object.fromEntries(
+    Object.entries(tasks).map(([id, out]) => [id, [out.startedAt, out.endedAt] as const]),
   );
+};
 /** The most spans open at one moment. */
 function mostAtOnce(intervals: ReadonlyArray<readonly [number, number]>): number {
   const edges = intervals.flatMap(([s, e]) => [[s, 1] as const, [e, -1] as const]);
@@ -47,7 +47,7 @@ describe('the fan-out of a parallel phase', () => {
     const { id } = await start(seeded({ 'README.md': 'x\n' }, sleepers(5, 700), { maxConcurrent: 2 }));
     const summary = await waitForResult(shared.baton, id);
     expect(summary.state).toBe('completed');
-    const intervals = Object.values(spans(parallelOf(summary).tasks));
+    const intervals = Object.values(spans(summary));
     expect(mostAtOnce(intervals)).toBe(2);
   });
 
@@ -70,10 +70,7 @@ describe('the fan-out of a parallel phase', () => {
       waitForResult(shared.baton, b.id),
     ]);
     expect([sa.state, sb.state]).toEqual(['completed', 'completed']);
-    const intervals = [
-      ...Object.values(spans(parallelOf(sa).tasks)),
-      ...Object.values(spans(parallelOf(sb).tasks)),
-    ];
+    const intervals = [...Object.values(spans(sa)), ...Object.values(spans(sb))];
     expect(intervals).toHaveLength(4);
     expect(mostAtOnce(intervals)).toBe(1);
     // The lock workflow is free again.

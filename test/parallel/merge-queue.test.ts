@@ -242,4 +242,40 @@ describe('the merge queue of a parallel phase', () => {
     await waitForResult(shared.baton, id).catch(() => undefined);
     expect(await taskWorktrees(workspace)).toEqual([]);
   });
+  it('merges again without the tasks a verify gate drops, and verify then passes', async () => {
+    const { id, workspace } = await start(
+      seeded(
+        { 'README.md': 'x\n' },
+        [writes('a', { 'a.txt': 'a\n' }), writes('b', { 'b.txt': 'b\n' }), writes('c', { 'c.txt': 'c\n' })],
+        { keepBranches: true },
+        { verify: { agent: 'check-absent', input: { file: 'b.txt' } } },
+      ),
+    );
+    await waitFor(
+      () => queryStatus(shared.baton, id),
+      (s) => s.gates.some((g) => g.kind === 'verify'),
+    );
+    await decide(
+      shared.baton,
+      id,
+      { phase: 'work', action: 'modify', by: 'ana', changes: { drop: ['b'] } },
+      { via: 'update' },
+    );
+    const summary = await waitForResult(shared.baton, id);
+    expect(summary.state).toBe('completed');
+    const parallel = parallelOf(summary);
+    expect(parallel.verify).toMatchObject({ state: 'passed' });
+    expect(parallel.tasks.find((t) => t.id === 'b')).toMatchObject({ state: 'dropped' });
+    expect(parallel.queue.map((q) => [q.task, q.state])).toEqual([
+      ['a', 'merged'],
+      ['c', 'merged'],
+    ]);
+    const tree = git(workspace, 'ls-tree', '-r', '--name-only', 'main');
+    expect(tree).toContain('a.txt');
+    expect(tree).toContain('c.txt');
+    expect(tree).not.toContain('b.txt');
+    // keepBranches: the task branches stay after the run, the worktrees do not.
+    expect(branches(workspace).filter((b) => b.split('/').length > 2)).toHaveLength(3);
+    expect(await taskWorktrees(workspace)).toEqual([]);
+  });
 });

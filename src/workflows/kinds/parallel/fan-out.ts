@@ -119,7 +119,6 @@ export async function fanOut(
       row.endedAt = run.now();
       row.branch = result.branch;
       row.commit = result.commit;
-      row.output = result.output;
       return { ...result, task };
     } catch (error) {
       row.endedAt = run.now();
