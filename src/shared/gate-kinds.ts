@@ -8,8 +8,7 @@ import { z } from 'zod';
 import { BudgetSchema } from './definition';
 import { acceptedFields, type AgentInputSchema, typeProblem, unknownFields } from './input-schema';
 import { DECISION_ACTIONS, type DecisionAction } from './messages';
-import { ResolutionsSchema } from './merge-contract';
-import { CONFLICT_CLASSES } from './parallel';
+import { ConflictSidesSchema, ResolutionsSchema } from './merge-contract';
 
 /** A failure as a gate shows it. */
 const FailureSchema = z.object({ type: z.string().optional(), message: z.string() });
@@ -133,16 +132,7 @@ export const GATE_KINDS = {
       /** The integration worktree, where a person may merge and commit by hand. */
       worktree: z.string(),
       /** Each conflicted file with its three sides. */
-      conflicts: z.array(
-        z.object({
-          path: z.string(),
-          class: z.enum(CONFLICT_CLASSES),
-          base: z.string().optional(),
-          ours: z.string().optional(),
-          theirs: z.string().optional(),
-          truncated: z.boolean().optional(),
-        }),
-      ),
+      conflicts: z.array(ConflictSidesSchema),
       reason: z.string(),
       /** Why the last decision could not be taken (a resolution that did not apply, nothing committed). */
       error: FailureSchema.optional(),

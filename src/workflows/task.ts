@@ -1,9 +1,8 @@
 import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { durationMs } from '../shared/duration';
-import { LIMITS } from '../shared/limits';
 import { taskKey } from '../shared/parallel';
 import type { TaskWorkflowInput, TaskWorkflowResult } from '../shared/task-workflow';
+import { retryPolicyOf } from './kinds/agent';
 
 const { createTaskWorktree } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '2m',
@@ -23,18 +22,10 @@ export async function task(input: TaskWorkflowInput): Promise<TaskWorkflowResult
     task: input.task,
     base: input.base,
   });
-  const { retry } = input;
   const { runAgent } = proxyActivities<Activities>({
     startToCloseTimeout: input.timeoutMs,
     heartbeatTimeout: Math.min(input.heartbeatMs, input.timeoutMs),
-    retry: {
-      maximumAttempts: retry.maxAttempts,
-      initialInterval: durationMs(retry.initialInterval, LIMITS.retryIntervalMs),
-      backoffCoefficient: retry.backoff,
-      maximumInterval:
-        retry.maxInterval === undefined ? undefined : durationMs(retry.maxInterval, LIMITS.retryIntervalMs),
-      nonRetryableErrorTypes: retry.nonRetryable,
-    },
+    retry: retryPolicyOf(input.retry),
     summary: `${input.phase}/${input.task}: ${input.agent}`,
   });
   const { workflowId, runId } = workflowInfo();

@@ -1,4 +1,4 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { phaseAgent, type Retry } from '../../shared/definition';
 import { durationMs } from '../../shared/duration';
@@ -7,6 +7,18 @@ import type { PhaseExecutor } from './executor';
 
 const DEFAULT_RETRY: Retry = { maxAttempts: 3, initialInterval: '1s', backoff: 2, nonRetryable: [] };
 const DEFAULT_HEARTBEAT_MS = 30_000;
+
+/** A definition's retry settings as Temporal's retry policy (a phase's, or a parallel phase's tasks'). */
+export function retryPolicyOf(retry: Retry): RetryPolicy {
+  return {
+    maximumAttempts: retry.maxAttempts,
+    initialInterval: durationMs(retry.initialInterval, LIMITS.retryIntervalMs),
+    backoffCoefficient: retry.backoff,
+    maximumInterval:
+      retry.maxInterval === undefined ? undefined : durationMs(retry.maxInterval, LIMITS.retryIntervalMs),
+    nonRetryableErrorTypes: retry.nonRetryable,
+  };
+}
 
 /** Kind `agent`: one `runAgent` activity, with the phase's timeout, heartbeat and retry policy. */
 export const runAgentPhase: PhaseExecutor = async ({ phase, input, run, worktree }) => {
@@ -18,14 +30,7 @@ export const runAgentPhase: PhaseExecutor = async ({ phase, input, run, worktree
     heartbeatTimeout: phase.heartbeatTimeout
       ? durationMs(phase.heartbeatTimeout, LIMITS.attemptTimeoutMs)
       : Math.min(DEFAULT_HEARTBEAT_MS, timeoutMs),
-    retry: {
-      maximumAttempts: retry.maxAttempts,
-      initialInterval: durationMs(retry.initialInterval, LIMITS.retryIntervalMs),
-      backoffCoefficient: retry.backoff,
-      maximumInterval:
-        retry.maxInterval === undefined ? undefined : durationMs(retry.maxInterval, LIMITS.retryIntervalMs),
-      nonRetryableErrorTypes: retry.nonRetryable,
-    },
+    retry: retryPolicyOf(retry),
     summary: `${phase.id}: ${agent}`,
   });
   const { workflowId, runId } = workflowInfo();
