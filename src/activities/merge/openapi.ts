@@ -51,7 +51,7 @@ function merge3(
   if (same(o, t) || same(t, b)) return o;
   if (same(o, b)) return t;
   if (depth > 0 && isObject(o) && isObject(t) && (b === undefined || isObject(b))) {
-    const base = (b ?? {});
+    const base = b ?? {};
     const out: Doc = {};
     for (const key of new Set([...Object.keys(o), ...Object.keys(t)])) {
       const child = merge3([...keys, key], depth - 1, base[key], o[key], t[key], winner, taken);
