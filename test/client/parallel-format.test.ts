@@ -352,3 +352,24 @@ describe('the gates of a parallel phase', () => {
     );
   });
 });
+
+describe('a plan gate', () => {
+  it('shows the predicted conflicts its output lists, and nothing extra for other outputs', () => {
+    const plan = {
+      kind: 'approval',
+      id: 'decompose#1',
+      phase: 'decompose',
+      title: 'Plan',
+      openedAt: '2026-12-02T00:00:00.000Z',
+      output: {
+        tasks: [],
+        predictedConflicts: [{ tasks: ['alpha', 'beta'], paths: ['app/package.json', 'app/src/router.js'] }],
+      },
+    } as unknown as GateView;
+    const text = renderStatus(RUN, statusWith([plan]));
+    expect(text).toContain('  Predicted conflicts (overlapping paths, no order between the tasks):');
+    expect(text).toContain('    alpha and beta: app/package.json, app/src/router.js');
+    const other = { ...plan, output: { predictedConflicts: 'not a list' } } as unknown as GateView;
+    expect(renderStatus(RUN, statusWith([other]))).not.toContain('alpha and beta');
+  });
+});

@@ -1,7 +1,14 @@
 import type { RunStatus } from '../../shared/status';
 import type { ArtifactListing, InboxItem, RunListing, TemplateInfo } from '../api-schemas';
 import { batonCommand } from '../errors';
-import { nextCommand, parallelSummary, renderParallelGate, renderParallelPhase } from './parallel-format';
+import type { PredictedConflict } from '../../shared/parallel';
+import {
+  nextCommand,
+  parallelSummary,
+  predictedLines,
+  renderParallelGate,
+  renderParallelPhase,
+} from './parallel-format';
 import { brief, elapsed, indent, safe, table } from './text';
 
 export { table } from './text';
@@ -69,6 +76,11 @@ export function renderStatus(id: string, status: RunStatus): string {
       `Gate open: ${safe(gate.title)} (${phase}) since ${safe(gate.openedAt)}${gate.deadline ? `, ${safe(gate.onTimeout)} at ${safe(gate.deadline)}` : ''}`,
     );
     if (gate.instructions) out.push(`  ${safe(gate.instructions)}`);
+    // A plan gate (a decompose phase's) shows where the tasks it plans will meet.
+    const predicted = (gate as { output?: { predictedConflicts?: unknown } }).output?.predictedConflicts;
+    if (Array.isArray(predicted) && predicted.every(isPredictedConflict)) {
+      out.push(...predictedLines(predicted).map((line) => `  ${line}`));
+    }
     out.push(
       `  Decide: ${batonCommand(`approve|reject|retry|skip ${run} ${phase}`)}   or   ${batonCommand(`modify ${run} ${phase} --set key=value`)}`,
     );
@@ -170,4 +182,16 @@ export function renderTemplates(templates: TemplateInfo[]): string {
     out.push(rows.replace(/^/gm, '  '));
   }
   return out.join('\n');
+}
+
+function isPredictedConflict(value: unknown): value is PredictedConflict {
+  const v = value as PredictedConflict | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray(v.tasks) &&
+    v.tasks.length === 2 &&
+    Array.isArray(v.paths) &&
+    [...v.tasks, ...v.paths].every((x) => typeof x === 'string')
+  );
 }

@@ -8,6 +8,7 @@ import {
   splitTaskKey,
   type ConflictSides,
   type ParallelStatus,
+  type PredictedConflict,
   type TaskStatus,
 } from '../../shared/parallel';
 import type { PhaseStatus, RunStatus } from '../../shared/status';
@@ -47,13 +48,18 @@ function taskRows(tasks: readonly TaskStatus[]): string {
 }
 
 /** The block printed under a parallel phase's row: tasks, conflicts, the queue, integration and verify. */
+/** Predicted conflicts, under the parallel phase and at a plan gate whose output lists them. */
+export function predictedLines(predicted: readonly PredictedConflict[]): string[] {
+  if (predicted.length === 0) return [];
+  return [
+    'Predicted conflicts (overlapping paths, no order between the tasks):',
+    ...predicted.map((p) => `  ${safe(p.tasks[0])} and ${safe(p.tasks[1])}: ${safe(p.paths.join(', '))}`),
+  ];
+}
+
 export function renderParallelPhase(parallel: ParallelStatus): string {
   const out = [taskRows(parallel.tasks)];
-  if (parallel.predictedConflicts.length) {
-    out.push('Predicted conflicts (overlapping paths, no order between the tasks):');
-    for (const p of parallel.predictedConflicts)
-      out.push(`  ${safe(p.tasks[0])} and ${safe(p.tasks[1])}: ${safe(p.paths.join(', '))}`);
-  }
+  out.push(...predictedLines(parallel.predictedConflicts));
   if (parallel.conflicts.length) {
     out.push(
       'Conflicts:',
