@@ -107,12 +107,14 @@ const listening = (port: number) =>
 
 /** Waits for the demo's gate line and returns the run id from the approve hint. */
 async function demoRunId(run: Started): Promise<string> {
+  const hint = (text: string) => /baton approve (\S+) spec/.exec(text.split(GATE_LINE)[1] ?? '');
+  // The hint comes on the lines after the gate line, maybe in a later chunk of output: wait for it.
   await waitFor(
     async () => run.output(),
-    (text) => text.includes(GATE_LINE) || run.child.exitCode !== null,
+    (text) => hint(text) !== null || run.child.exitCode !== null,
     70_000,
   ).catch(() => undefined);
-  const match = /baton approve (\S+) spec/.exec(run.output().split(GATE_LINE)[1] ?? '');
+  const match = hint(run.output());
   if (!match)
     throw new Error(
       `no approve hint in the output (exit code ${run.child.exitCode}, signal ${run.child.signalCode}):\n${run.output()}`,
