@@ -222,9 +222,12 @@ export async function waitForResult(
   const { onStall } = options;
   let timer: NodeJS.Timeout | undefined;
   let waiting = true;
+  /** The stall check's query in flight: awaited before returning, so the caller may close the
+   * connection at once (a retry of that query on a closed channel would throw from a timer). */
+  let checking: Promise<unknown> = Promise.resolve();
   const check = () => {
     timer = setTimeout(() => {
-      getStatus(baton, id).then(
+      checking = getStatus(baton, id).then(
         () => waiting && check(),
         (error: unknown) => {
           if (!waiting) return;
@@ -251,5 +254,6 @@ export async function waitForResult(
   } finally {
     waiting = false;
     clearTimeout(timer);
+    await checking;
   }
 }
