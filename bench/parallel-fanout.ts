@@ -19,6 +19,7 @@ import { ensureServer, type DevServer } from '../src/dev/server';
 import type { DefinitionInput } from '../src/shared/definition';
 import type { PhaseStatus, RunStatus } from '../src/shared/status';
 import { workflowBundle } from '../src/workers/bundle';
+import { count } from './env';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
@@ -35,15 +36,6 @@ const FANOUTS = (process.env.BENCH_FANOUTS ?? '1,4,16').split(',').map((n) => {
 });
 /** The issue's goals, printed next to the figures. */
 const GOALS = { ratioAt16: 1.15, eventsAt16: 1000 };
-
-function count(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min)
-    throw new Error(`${name}=${raw}: expected an integer >= ${min}`);
-  return value;
-}
 
 /** Each agent run on this process's clock (the worker is in-process), by `<workflowId>/<file>`. */
 const agentRuns = new Map<string, { start: number; end: number }>();

@@ -21,6 +21,7 @@ import type { DefinitionInput } from '../src/shared/definition';
 import { statusQuery } from '../src/shared/messages';
 import type { RunSummary } from '../src/shared/status';
 import type { HandWrittenChainInput } from './workflows';
+import { count } from './env';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
@@ -29,15 +30,6 @@ const PAIRS = count('BENCH_PAIRS', 20, 1);
 const WARMUP_PAIRS = count('BENCH_WARMUP_PAIRS', 3, 0);
 const SIGNAL_RUNS = count('BENCH_SIGNAL_RUNS', 20, 1);
 const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows.ts', import.meta.url));
-
-function count(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min)
-    throw new Error(`${name}=${raw}: expected an integer >= ${min}`);
-  return value;
-}
 
 /** When each phase's agent started, by `workflowId/phase`, on this process's monotonic clock. */
 const agentStarts = new Map<string, number>();

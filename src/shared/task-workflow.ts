@@ -33,6 +33,4 @@ export interface TaskWorkflowResult {
   artifacts: ArtifactRef[];
   usage: Partial<PhaseUsage>;
   withoutLlm: boolean;
-  startedAt: string;
-  endedAt: string;
 }

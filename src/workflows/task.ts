@@ -47,7 +47,5 @@ export async function task(input: TaskWorkflowInput): Promise<TaskWorkflowResult
     artifacts: result.artifacts,
     usage: result.usage,
     withoutLlm: result.withoutLlm === true,
-    startedAt: result.startedAt,
-    endedAt: result.endedAt,
   };
 }

@@ -1,42 +1,26 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
-import { afterEach, describe, expect, it, inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { workspaceOf } from '../../src/activities/workspace';
 import { startRun, waitForResult } from '../../src/client/runs';
 import type { DefinitionInput } from '../../src/shared/definition';
-import { queryStatus, testBaton, uniqueId, waitFor } from '../helpers/env';
-import { killHard, spawnWorker } from '../helpers/processes';
+import { queryStatus, waitFor } from '../helpers/env';
+import { killHard, useWorkerProcesses } from '../helpers/processes';
 import { parallelAgents } from '../parallel/agents';
 import { git, parallelOf, taskWorktrees } from '../parallel/helpers';
 
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  await Promise.all(children.splice(0).map(killHard));
-});
+const workers = useWorkerProcesses();
 
 describe('a worker SIGKILLed during a parallel phase', () => {
   it(
     'mid-fan-out and at a merge-queue gate: the run completes with one commit per task run and no duplicate merge',
     { timeout: 240_000 },
     async () => {
-      const taskQueue = uniqueId('parallel-crash');
-      const workspaceRoot = await mkdtemp(join(tmpdir(), 'baton-pcrash-'));
+      const { env, baton, spawnOne } = await workers.start('parallel-crash');
+      const { workspaceRoot } = env;
       const release = join(await mkdtemp(join(tmpdir(), 'baton-prelease-')), 'go');
-      const env = {
-        address: inject('temporalAddress'),
-        taskQueue,
-        workspaceRoot,
-        bundlePath: inject('workflowBundlePath'),
-      };
-      const baton = await testBaton(taskQueue);
-      const spawnOne = async () => {
-        const child = await spawnWorker(env);
-        children.push(child);
-        return child;
-      };
       const hold = (id: string, files: Record<string, string>) => ({
         id,
         agent: 'write-files',

@@ -1,40 +1,23 @@
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { afterEach, describe, expect, it, inject } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import { decide, startRun, waitForResult } from '../../src/client/runs';
 import { testAgents } from '../helpers/agents';
-import { definition, queryStatus, testBaton, uniqueId, waitFor, waitForGate } from '../helpers/env';
-import { killHard, spawnWorker } from '../helpers/processes';
+import { definition, queryStatus, waitFor, waitForGate } from '../helpers/env';
+import { killHard, useWorkerProcesses } from '../helpers/processes';
 import { workspaceOf } from '../../src/activities/workspace';
 
 const agents = testAgents().map((a) => a.name);
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  await Promise.all(children.splice(0).map(killHard));
-});
+const workers = useWorkerProcesses();
 
 describe('a worker killed with SIGKILL', () => {
   it(
     'loses nothing: a running phase is retried and decisions sent meanwhile are kept',
     { timeout: 180_000 },
     async () => {
-      const taskQueue = uniqueId('crash');
-      const workspaceRoot = await mkdtemp(join(tmpdir(), 'baton-crash-'));
-      const env = {
-        address: inject('temporalAddress'),
-        taskQueue,
-        workspaceRoot,
-        bundlePath: inject('workflowBundlePath'),
-      };
-      const baton = await testBaton(taskQueue);
-      const spawnOne = async () => {
-        const child = await spawnWorker(env);
-        children.push(child);
-        return child;
-      };
+      const { env, baton, spawnOne } = await workers.start('crash');
+      const { workspaceRoot } = env;
 
       const { workflowId, firstRunId } = await startRun(baton, {
         agents,

@@ -1,5 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, inject } from 'vitest';
+import { testBaton, uniqueId } from './env';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 
@@ -41,4 +46,34 @@ export async function killHard(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await exited;
+}
+
+/**
+ * Worker processes for crash tests: `start(prefix)` gives a task queue and workspace of the test's
+ * own, a client on them, and `spawnOne` to start a worker there; every worker still up after a test
+ * is SIGKILLed.
+ */
+export function useWorkerProcesses() {
+  const children: ChildProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(children.splice(0).map(killHard));
+  });
+  return {
+    async start(prefix: string) {
+      const taskQueue = uniqueId(prefix);
+      const workspaceRoot = await mkdtemp(join(tmpdir(), `baton-${prefix}-`));
+      const env = {
+        address: inject('temporalAddress'),
+        taskQueue,
+        workspaceRoot,
+        bundlePath: inject('workflowBundlePath'),
+      };
+      const spawnOne = async (): Promise<ChildProcess> => {
+        const child = await spawnWorker(env);
+        children.push(child);
+        return child;
+      };
+      return { env, baton: await testBaton(taskQueue), spawnOne };
+    },
+  };
 }

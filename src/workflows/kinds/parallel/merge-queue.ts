@@ -22,7 +22,6 @@ export interface QueueResult {
   /** The integration branch's tip with every merged task. */
   commit: string;
   merged: string[];
-  dropped: string[];
 }
 
 interface Pass {
@@ -55,7 +54,6 @@ export async function mergeQueue(pass: Pass, tasks: TaskDone[]): Promise<QueueRe
   const { ctx, phase, merge, view, worktree, phaseRun } = pass;
   const verify = verifyOf(merge);
   let included = tasks;
-  const dropped: string[] = [];
   for (let round = 1; ; round++) {
     const { recovery } = await beginMergeQueue({ worktree, phase: phase.id, run: phaseRun, pass: round });
     const integration = view.status.integration;
@@ -69,10 +67,7 @@ export async function mergeQueue(pass: Pass, tasks: TaskDone[]): Promise<QueueRe
       const entry = view.status.queue[i] as MergeQueueEntry;
       const result = await mergeOne(pass, done, entry, merged, renames);
       if (result === 'stopped') return undefined;
-      if (result === 'dropped') {
-        dropped.push(done.task.id);
-        continue;
-      }
+      if (result === 'dropped') continue;
       head = result.commit;
       renames += result.renames;
       merged.push(done.task.id);
@@ -84,7 +79,7 @@ export async function mergeQueue(pass: Pass, tasks: TaskDone[]): Promise<QueueRe
         deleteBranches: false,
       });
     }
-    if (!verify) return { commit: head, merged, dropped };
+    if (!verify) return { commit: head, merged };
 
     view.status.verify = { agent: verify.agent, state: 'running' };
     ctx.run.publish();
@@ -109,7 +104,7 @@ export async function mergeQueue(pass: Pass, tasks: TaskDone[]): Promise<QueueRe
     if (!error) {
       view.status.verify = { agent: verify.agent, state: 'passed' };
       ctx.run.publish();
-      return { commit: head, merged, dropped };
+      return { commit: head, merged };
     }
     // Seed 000's automatic rollback: the integration branch goes back to where the queue began.
     await resetIntegration({ worktree, to: recovery });
