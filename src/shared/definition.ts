@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LIMITS } from './limits';
 import { ApprovalSchema, DurationSchema, PHASE_ID } from './definition-core';
 import { MergeSchema, ParallelSchema } from './parallel';
+import { OutTargetSchema, RepoTargetSchema } from './repo-target';
 
 export { ApprovalSchema, DurationSchema, PHASE_ID, type Approval } from './definition-core';
 import type { Approval } from './definition-core';
@@ -142,6 +143,10 @@ export const PipelineInputSchema = z.object({
   approvalMode: ApprovalModeSchema.default('manual'),
   /** The template the definition came from, if any; shown in lists. */
   template: z.string().max(LIMITS.nameChars, `at most ${LIMITS.nameChars} characters`).optional(),
+  /** Work on the user's repository (`--repo`): the run starts from its commit, publishes a branch. */
+  repo: RepoTargetSchema.optional(),
+  /** Export the final tree into a directory when the run completes (`--out`). */
+  out: OutTargetSchema.optional(),
 });
 export type PipelineInput = z.input<typeof PipelineInputSchema>;
 
