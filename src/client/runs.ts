@@ -134,16 +134,25 @@ export async function prepareRun(options: StartOptions): Promise<PreparedRun> {
 }
 
 /** `--repo`/`--base` and `--out`/`--force`, checked on this machine. */
-async function targetsOf(options: StartOptions, workflowId: string): Promise<Pick<PipelineInput, 'repo' | 'out'>> {
+async function targetsOf(
+  options: StartOptions,
+  workflowId: string,
+): Promise<Pick<PipelineInput, 'repo' | 'out'>> {
   if (options.base !== undefined && options.repo === undefined) {
-    throw new BatonError(`--base ${JSON.stringify(options.base)} needs --repo: it names a commit of that repository.`);
+    throw new BatonError(
+      `--base ${JSON.stringify(options.base)} needs --repo: it names a commit of that repository.`,
+    );
   }
   if (options.force && options.out === undefined) {
     throw new BatonError('--force needs --out: it lets the export write into a non-empty directory.');
   }
   return {
-    ...(options.repo !== undefined ? { repo: await resolveRepoTarget(options.repo, options.base, workflowId) } : {}),
-    ...(options.out !== undefined ? { out: await resolveOutTarget(options.out, options.force ?? false) } : {}),
+    ...(options.repo !== undefined
+      ? { repo: await resolveRepoTarget(options.repo, options.base, workflowId) }
+      : {}),
+    ...(options.out !== undefined
+      ? { out: await resolveOutTarget(options.out, options.force ?? false) }
+      : {}),
   };
 }
 

@@ -1,4 +1,9 @@
-import { ApplicationFailure, CancellationScope, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  proxyLocalActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CreateWorktreeResult, ExportTreeResult } from '../shared/activity-contract';
 import { ancestors } from '../shared/dag';

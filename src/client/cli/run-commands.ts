@@ -19,7 +19,10 @@ export function addStartCommands(program: Command): void {
     .option('--id <id>', 'workflow id for the run')
     .option('--auto-approve', 'approve every gate automatically (recorded as such)')
     .option('--skip-agent-check', SKIP_AGENT_CHECK)
-    .option('--repo <path>', "work on this git repository: the result is its branch baton/<run id>; the working copy is never touched")
+    .option(
+      '--repo <path>',
+      'work on this git repository: the result is its branch baton/<run id>; the working copy is never touched',
+    )
     .option('--base <ref>', 'with --repo: the branch, tag or commit the run starts from (default HEAD)')
     .option('--out <dir>', 'when the run completes, export its final tree into this (empty or new) directory')
     .option('--force', 'with --out: write into a non-empty directory')
