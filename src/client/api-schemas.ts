@@ -109,6 +109,10 @@ export const StartResultSchema = z.object({
   workflowId: z.string(),
   firstRunId: z.string(),
   params: ParamsOut,
+  /** `--repo`: where the run publishes its work (the branch appears when the run opens its workspace). */
+  branch: z.object({ name: z.string(), repo: z.string(), commit: z.string() }).optional(),
+  /** `--out`: where the final tree goes when the run completes. */
+  out: z.string().optional(),
 });
 export type StartResult = z.infer<typeof StartResultSchema>;
 

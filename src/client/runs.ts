@@ -186,7 +186,15 @@ export async function startPrepared(baton: Baton, prepared: PreparedRun): Promis
       staticSummary,
       staticDetails,
     });
-    return { workflowId, firstRunId: handle.firstExecutionRunId, params };
+    return {
+      workflowId,
+      firstRunId: handle.firstExecutionRunId,
+      params,
+      ...(input.repo
+        ? { branch: { name: input.repo.branch, repo: input.repo.path, commit: input.repo.commit } }
+        : {}),
+      ...(input.out ? { out: input.out.dir } : {}),
+    };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError)
       throw await alreadyExists(baton, workflowId, error);

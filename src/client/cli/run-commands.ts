@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { escapeControlChars, formatBytes } from '../../shared/limits';
-import { RUN_LIST_STATES, type RunListState } from '../api-schemas';
+import { RUN_LIST_STATES, type RunListState, type StartResult } from '../api-schemas';
 import { BatonError, batonCommand } from '../errors';
 import { renderArtifacts, renderInbox, renderRuns, renderStatus, renderTemplates } from './format';
 import { collect, definitionOptions, note, print, rejection, watchStatus, withApi } from './support';
@@ -46,7 +46,8 @@ export function addStartCommands(program: Command): void {
             opts.json,
             started,
             () =>
-              `Started ${id}\n  status:  ${batonCommand(`status ${id} --watch`)}\n  gates:   ${batonCommand('inbox')}`,
+              `Started ${id}\n  status:  ${batonCommand(`status ${id} --watch`)}\n  gates:   ${batonCommand('inbox')}` +
+              startedTargets(started),
           );
           return;
         }
@@ -64,6 +65,12 @@ export function addStartCommands(program: Command): void {
         if (summary.state === 'rejected') throw new BatonError(rejection(started.workflowId, summary));
       }),
     );
+
+  /** Where a `--repo` or `--out` run's work will be. */
+  const startedTargets = ({ branch, out }: StartResult): string =>
+    (branch
+      ? `\n  branch:  ${escapeControlChars(branch.name)} in ${escapeControlChars(branch.repo)} (from ${branch.commit.slice(0, 10)}; your working copy is not touched)`
+      : '') + (out ? `\n  export:  ${escapeControlChars(out)} (when the run completes)` : '');
 
   program
     .command('validate')
