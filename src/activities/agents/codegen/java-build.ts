@@ -23,7 +23,10 @@ export function javaBuildFiles(service: string, pkg: string, stack: JavaStack): 
   if (stack.buildTool === 'gradle') {
     const { groupId, javaVersion, springBootVersion } = values;
     return [
-      ['build.gradle', renderTemplate('java-springboot/build.gradle.tmpl', { groupId, javaVersion, springBootVersion })],
+      [
+        'build.gradle',
+        renderTemplate('java-springboot/build.gradle.tmpl', { groupId, javaVersion, springBootVersion }),
+      ],
       ['settings.gradle', renderTemplate('java-springboot/settings.gradle.tmpl', { service })],
       ignore,
     ];

@@ -29,8 +29,7 @@ const TS_TYPES: Record<Field['type'], string> = {
   boolean: 'boolean',
 };
 
-const member = (f: Field, required = f.required) =>
-  `  ${f.name}${required ? '' : '?'}: ${TS_TYPES[f.type]};`;
+const member = (f: Field, required = f.required) => `  ${f.name}${required ? '' : '?'}: ${TS_TYPES[f.type]};`;
 
 function handlerTs(r: Resource, specPath: string): string {
   const rules = r.input.map((f) => {
