@@ -109,6 +109,11 @@ describe('node-express-api with typescript=true', () => {
     // What npm install and tsc leave stays out of the phase's commit.
     expect(await read(dir, 'app/.gitignore')).toBe('node_modules/\ndist/\n');
 
+    // Review runs before npm install: it checks the syntax and says why it skipped the types.
+    const review = JSON.parse(await read(dir, 'reports/review.json'));
+    expect(review).toMatchObject({ errors: 0, passed: true });
+    expect(review.findings.map((f: { rule: string }) => f.rule)).toContain('ts-deps-missing');
+
     const build: Json = outputs.build;
     expect(build).toMatchObject({ compiled: true, notCompiled: [], tests: { passed: 8, failed: 0 } });
     expect(build.compiler).toMatch(/^tsc 5\.\d+\.\d+; node v/);
