@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { BatonApi } from '../client/api';
 import type { Baton } from '../client/connect';
 import { renderStatus } from '../client/cli/format';
@@ -9,7 +10,12 @@ import { findOnPath, temporalCommand } from './temporal-cli';
 export const say = (line: string) => console.log(`[baton] ${line}`);
 
 /** The demo's template, and the id prefix that marks the runs `baton dev --demo` starts. */
-const DEMO = { template: 'node-express-api', idPrefix: 'node-express-api-demo-' } as const;
+const DEMO = {
+  template: 'node-express-api',
+  idPrefix: 'node-express-api-demo-',
+  requirements:
+    'A REST API for a library: books (title, isbn, published date) and authors (name); a loan links a book to a member and has a due date',
+} as const;
 
 /** Waits for the run's first gate, prints the run, and returns the gate's phase (undefined if it ends or stops). */
 export async function waitForFirstGate(api: BatonApi, id: string, stopped: () => boolean) {
@@ -18,6 +24,14 @@ export async function waitForFirstGate(api: BatonApi, id: string, stopped: () =>
     const gate = status?.gates[0];
     if (status && gate) {
       console.log(`\n${renderStatus(id, status)}\n`);
+      if (status.result) {
+        say(
+          `the generated project goes to ${join(status.result.workspace, 'app')} (the run's workspace, once codegen has run)`,
+        );
+        say(
+          'on your own repository instead: baton start node-express-api --repo PATH (a branch), or --out DIR (a directory)',
+        );
+      }
       return gate.phase;
     }
     if (status && isFinalState(status.state)) return undefined;
@@ -60,7 +74,12 @@ export async function demoRun(api: BatonApi, baton: Baton): Promise<string> {
     say(`(for a fresh one: ${await batonCommand()} cancel ${waiting}, then start again)`);
     return waiting;
   }
-  const { workflowId } = await api.start({ template: DEMO.template, id: demoRunId() });
+  const { workflowId } = await api.start({
+    template: DEMO.template,
+    id: demoRunId(),
+    params: { requirements: DEMO.requirements },
+  });
+  say(`requirements: "${DEMO.requirements}"`);
   say(`demo run started: ${workflowId}`);
   return workflowId;
 }
