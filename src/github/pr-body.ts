@@ -31,6 +31,9 @@ const MAX_BODY = 60_000;
 const MAX_FINDINGS = 25;
 const MAX_TEXT = 300;
 
+/** Characters shown as entities (HTML, mentions, references); the rest of the set is backslash-escaped. */
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '@': '&#64;', '#': '&#35;' };
+
 /**
  * Text from the run, safe inline in Markdown (a table cell included): control characters and
  * line breaks become spaces, HTML, mentions (`@`) and references (`#`) become entities, and
@@ -42,13 +45,7 @@ export function escapeMarkdown(value: unknown, max = MAX_TEXT): string {
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
     .trim();
   if (text.length > max) text = `${text.slice(0, max - 1)}…`;
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/@/g, '&#64;')
-    .replace(/#/g, '&#35;')
-    .replace(/[\\`*_[\]|~]/g, '\\$&');
+  return text.replace(/[&<>@#\\`*_[\]|~]/g, (c) => ENTITIES[c] ?? `\\${c}`);
 }
 
 /** `850 ms`, `12.3 s`, `4 min 05 s`, `1 h 02 min`. */
