@@ -32,7 +32,13 @@ const MAX_FINDINGS = 25;
 const MAX_TEXT = 300;
 
 /** Characters shown as entities (HTML, mentions, references); the rest of the set is backslash-escaped. */
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '@': '&#64;', '#': '&#35;' };
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '@': '&#64;',
+  '#': '&#35;',
+};
 
 /**
  * Text from the run, safe inline in Markdown (a table cell included): control characters and
@@ -91,8 +97,7 @@ function phasesSection(phases: PrPhase[]): string[] {
 
 function decisionsSection(decisions: PrDecision[] | undefined, dropped: number | undefined): string[] {
   const lines = ['### Decisions', ''];
-  if (decisions === undefined)
-    return [...lines, 'Not known here: `baton status <run>` lists them.'];
+  if (decisions === undefined) return [...lines, 'Not known here: `baton status <run>` lists them.'];
   if (decisions.length === 0) lines.push('None: no gate was decided.');
   for (const d of decisions) {
     const via = d.via && d.via !== 'update' && d.via !== 'signal' ? ` (${escapeMarkdown(d.via)})` : '';
