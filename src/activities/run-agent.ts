@@ -21,6 +21,7 @@ import {
   commitPhase,
   ensureRepository,
   findPhaseCommit,
+  publishBranch,
   insideRoot,
   readAtCommit,
   resultPath,
@@ -127,6 +128,8 @@ export function createRunAgent({ agents, workspaceRoot, artifacts: store, llm }:
     // Idempotency: a worker that crashed after the work was committed must not redo it.
     const finished = await findPhaseCommit(workspace, key);
     if (finished) {
+      // A crash between the commit and its publishing: publish now (a no-op when it went through).
+      await publishBranch(workspace);
       const { stored, ...saved } = JSON.parse(
         (await readAtCommit(workspace, finished, resultPath(request.phase, request.run))).toString('utf8'),
       ) as SavedResult;

@@ -34,6 +34,14 @@ export type ValidateInput = z.input<typeof ValidateInputSchema>;
 export const StartInputSchema = ValidateInputSchema.extend({
   id: z.string().optional(),
   approvalMode: ApprovalModeSchema.optional(),
+  /** Work on this git repository (a path on this machine); the result is its branch `baton/<run id>`. */
+  repo: z.string().min(1).optional(),
+  /** With `repo`: the ref the run starts from; default `HEAD`. */
+  base: z.string().min(1).optional(),
+  /** Export the final tree into this directory (a path on this machine) when the run completes. */
+  out: z.string().min(1).optional(),
+  /** With `out`: write into a non-empty directory. */
+  force: z.boolean().optional(),
 });
 export type StartInput = z.input<typeof StartInputSchema>;
 
@@ -113,6 +121,10 @@ export const StartResultSchema = z.object({
   workflowId: z.string(),
   firstRunId: z.string(),
   params: ParamsOut,
+  /** `--repo`: where the run publishes its work (the branch appears when the run opens its workspace). */
+  branch: z.object({ name: z.string(), repo: z.string(), commit: z.string() }).optional(),
+  /** `--out`: where the final tree goes when the run completes. */
+  out: z.string().optional(),
 });
 export type StartResult = z.infer<typeof StartResultSchema>;
 

@@ -23,6 +23,7 @@ import { checkNewRunId } from './inputs';
 import { localAgents } from './local';
 import { getStatus, handleOf } from './run-info';
 import { loadTemplate, readDefinitionFile } from './templates';
+import { checkWorkerHosts, resolveOutTarget, resolveRepoTarget } from './repo';
 
 export { connect, type Baton, type ConnectOptions } from './connect';
 export { decide, type DecideOptions, type DecideOutcome } from './decide';
@@ -98,11 +99,13 @@ export async function prepareRun(options: StartOptions): Promise<PreparedRun> {
   }
   const { definition, params } = checked;
   checkNewRunId(options.id);
+  const workflowId = options.id ?? defaultRunId(template ?? definition.name);
   const input: PipelineInput = {
     definition,
     params,
     approvalMode: options.approvalMode ?? 'manual',
     template,
+    ...(await targetsOf(options, workflowId)),
   };
   // The Web UI's summary and details: short, so the definition travels once (as the input).
   const staticSummary = truncate(
@@ -119,7 +122,7 @@ export async function prepareRun(options: StartOptions): Promise<PreparedRun> {
     );
   }
   return {
-    workflowId: options.id ?? defaultRunId(template ?? definition.name),
+    workflowId,
     definition,
     params,
     template,
@@ -130,6 +133,39 @@ export async function prepareRun(options: StartOptions): Promise<PreparedRun> {
   };
 }
 
+/** `--repo`/`--base` and `--out`/`--force`, checked on this machine. */
+async function targetsOf(
+  options: StartOptions,
+  workflowId: string,
+): Promise<Pick<PipelineInput, 'repo' | 'out'>> {
+  if (options.base !== undefined && options.repo === undefined) {
+    throw new BatonError(
+      `--base ${JSON.stringify(options.base)} needs --repo: it names a commit of that repository.`,
+    );
+  }
+  if (options.force && options.out === undefined) {
+    throw new BatonError('--force needs --out: it lets the export write into a non-empty directory.');
+  }
+  return {
+    ...(options.repo !== undefined
+      ? { repo: await resolveRepoTarget(options.repo, options.base, workflowId) }
+      : {}),
+    ...(options.out !== undefined
+      ? { out: await resolveOutTarget(options.out, options.force ?? false) }
+      : {}),
+  };
+}
+
+/** The hosts of the workers polling the run's task queue for workflow tasks (the workspace's side). */
+async function workerIdentities(baton: Baton): Promise<string[]> {
+  const { pollers } = await baton.client.workflowService.describeTaskQueue({
+    namespace: baton.namespace,
+    taskQueue: { name: baton.taskQueue },
+    taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW: the workspace activities are local to the workflow worker
+  });
+  return (pollers ?? []).map((p) => p.identity ?? '').filter(Boolean);
+}
+
 /** Validates (every problem at once) and starts a `pipeline` run. Returns its workflow id. */
 export async function startRun(baton: Baton, options: StartOptions): Promise<StartResult> {
   return startPrepared(baton, await prepareRun(options));
@@ -138,6 +174,9 @@ export async function startRun(baton: Baton, options: StartOptions): Promise<Sta
 /** Starts a run `prepareRun` checked: the CLI checks before it connects, then sends. */
 export async function startPrepared(baton: Baton, prepared: PreparedRun): Promise<StartResult> {
   const { workflowId, definition, params, template, input, staticSummary, staticDetails } = prepared;
+  if (input.repo || input.out) {
+    checkWorkerHosts(await workerIdentities(baton), input.repo ? '--repo' : '--out', baton.taskQueue);
+  }
   try {
     const handle = await baton.client.workflow.start(WORKFLOW_TYPE, {
       taskQueue: baton.taskQueue,
@@ -147,7 +186,15 @@ export async function startPrepared(baton: Baton, prepared: PreparedRun): Promis
       staticSummary,
       staticDetails,
     });
-    return { workflowId, firstRunId: handle.firstExecutionRunId, params };
+    return {
+      workflowId,
+      firstRunId: handle.firstExecutionRunId,
+      params,
+      ...(input.repo
+        ? { branch: { name: input.repo.branch, repo: input.repo.path, commit: input.repo.commit } }
+        : {}),
+      ...(input.out ? { out: input.out.dir } : {}),
+    };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError)
       throw await alreadyExists(baton, workflowId, error);

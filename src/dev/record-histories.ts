@@ -6,7 +6,7 @@
  * `npm run record-histories -- v4` (scripts/record-histories.ts is the entry point).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,6 +167,9 @@ export async function recordHistories(tag: string): Promise<void> {
       { action: 'modify', changes: { budget: { tokens: 1_000_000 } } },
     ]);
     await record('parallel-merge', { definition: parallel, agents: ['note'] });
+    // A run on a user's repository that exports its tree: the clone, the pushes, the export.
+    const repo = await scratchRepository(join(dir, 'user-repo'));
+    await record('sdlc-repo-out', { template: 'sdlc', repo, out: join(dir, 'exported') });
     await record('parallel-conflict', { definition: parallelConflict, agents: ['put'] }, [
       { action: 'approve' },
       { action: 'modify', changes: { resolutions: { 'shared.txt': 'b' } } },
@@ -175,6 +178,27 @@ export async function recordHistories(tag: string): Promise<void> {
   await baton.close();
   await connection.close();
   await server.stop();
+}
+
+/** A user's repository with one commit, for the `--repo` recording. */
+async function scratchRepository(path: string): Promise<string> {
+  await mkdir(path, { recursive: true });
+  await writeFile(join(path, 'README.md'), '# A project\n');
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'u',
+    GIT_AUTHOR_EMAIL: 'u@x',
+    GIT_COMMITTER_NAME: 'u',
+    GIT_COMMITTER_EMAIL: 'u@x',
+  };
+  for (const args of [
+    ['init', '-q', '-b', 'main'],
+    ['add', '-A'],
+    ['commit', '-q', '-m', 'first'],
+  ]) {
+    await run('git', args, { cwd: path, env });
+  }
+  return path;
 }
 
 /**

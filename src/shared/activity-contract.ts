@@ -4,6 +4,7 @@
  * activities; activities parse their input through these schemas.
  */
 import { z } from 'zod';
+import { OutTargetSchema, RepoTargetSchema } from './repo-target';
 import type { AgentInputSchemas } from './input-schema';
 
 const id = z.string().min(1);
@@ -82,7 +83,12 @@ export type CheckAgentsResult = Omit<z.infer<typeof CheckAgentsResultSchema>, 's
   schemas: AgentInputSchemas;
 };
 
-export const PrepareWorkspaceInputSchema = z.object({ workflowId: id, runId: id });
+export const PrepareWorkspaceInputSchema = z.object({
+  workflowId: id,
+  runId: id,
+  /** A `--repo` run: the workspace is a clone of the user's repository at `repo.commit`. */
+  repo: RepoTargetSchema.optional(),
+});
 export type PrepareWorkspaceInput = z.infer<typeof PrepareWorkspaceInputSchema>;
 
 export const PrepareWorkspaceResultSchema = z.object({
@@ -92,6 +98,14 @@ export const PrepareWorkspaceResultSchema = z.object({
   head: commit,
 });
 export type PrepareWorkspaceResult = z.infer<typeof PrepareWorkspaceResultSchema>;
+
+export const ExportTreeInputSchema = z.object({ workspace: z.string().min(1), out: OutTargetSchema });
+export type ExportTreeInput = z.infer<typeof ExportTreeInputSchema>;
+export interface ExportTreeResult {
+  /** The directory written, absolute. */
+  dir: string;
+  files: number;
+}
 
 export const CreateWorktreeInputSchema = z.object({
   workspace: z.string().min(1),

@@ -39,4 +39,6 @@ export const BATON_FAILURES = {
   PhaseFailed: 'Baton.PhaseFailed',
   /** A phase's branch conflicts with the run's main branch (the next issue makes this a gate). */
   MergeConflict: 'Baton.MergeConflict',
+  /** The run's `--repo` or `--out` cannot be used on the worker's machine. */
+  Workspace: 'Baton.Workspace',
 } as const;

@@ -106,6 +106,18 @@ export interface RunStatus {
   budget?: { tokens?: number; costUsd?: number };
   /** Why the run ended early, when it did. */
   reason?: string;
+  /** Where the run's work is (runs from before this have none). */
+  result?: RunResult;
+}
+
+/** Where a run's work is: its workspace always; a branch of the user's repository; an export. */
+export interface RunResult {
+  /** The run's repository on the worker's machine: the last commit of `main` is the result. */
+  workspace: string;
+  /** `--repo` runs: the branch `baton/<run id>` in the user's repository, on top of `base`. */
+  branch?: { name: string; repo: string; base: string; commit: string };
+  /** `--out` runs: the directory the final tree was exported to, once it was. */
+  out?: { dir: string; files?: number };
 }
 
 /** What a run returns: its final status, plus outputs by phase for scripts. */

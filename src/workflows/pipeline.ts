@@ -10,11 +10,15 @@ import {
 import type { Phase, PipelineInput } from '../shared/definition';
 import { approvalSignal, decideUpdate, statusQuery } from '../shared/messages';
 import type { RunSummary } from '../shared/status';
-import { internal } from './failures';
+import { describeFailure, internal } from './failures';
+import type { OutTarget } from '../shared/repo-target';
 import { runPhase, type PhaseScope } from './phase';
 import { checkAgentsKnown, prepare } from './prepare';
 import { createRunState, type RunStateObject } from './run-state';
-import { openWorkspace, WORKTREE_PER_PHASE } from './workspace';
+import { openWorkspace, WORKTREE_PER_PHASE, type RunWorkspace } from './workspace';
+
+/** Runs with `--out` export their tree when they complete (no run before this had `out`). */
+const EXPORT_OUT = 'export-out';
 import { createLocks } from './locks';
 import { BATON_FAILURES } from '../shared/failure-types';
 
@@ -23,7 +27,7 @@ import { BATON_FAILURES } from '../shared/failure-types';
  * One object argument (`PipelineInput`); returns the run summary.
  */
 export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
-  const { definition, params, approvalMode, template } = prepare(raw);
+  const { definition, params, approvalMode, template, repo, out } = prepare(raw);
   // Decided once, at the start: a run keeps the workspace layout it started with.
   const perPhase = patched(WORKTREE_PER_PHASE);
   const run = createRunState(definition, params, approvalMode, template);
@@ -37,12 +41,15 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
 
   run.setAgentSchemas(await checkAgentsKnown(definition));
   run.start();
-  const workspace = await openWorkspace(run, perPhase);
+  const workspace = await openWorkspace(run, perPhase, repo);
+  const opened = run.status().result;
+  if (out && opened) run.setResult({ ...opened, out: { dir: out.dir } });
   const scope: PhaseScope = { run, scopes: new Map(), workspace, locks };
 
   try {
     await schedule(scope, definition.phases);
     await workspace.settle();
+    if (out && !run.stopped) await exportResult(run, workspace, out);
   } catch (error) {
     if (!isCancellation(error)) throw internal(error, 'The run stopped on an unexpected error');
     // Temporal cancelled the run: record it, clear the open gates from search attributes, then end
@@ -91,6 +98,20 @@ function schedule(scope: PhaseScope, phases: Phase[]): Promise<unknown> {
     return promise;
   };
   return Promise.all(phases.map(start));
+}
+
+/** `--out`: the final tree goes into the directory; a failed export fails the run, naming where the work is. */
+async function exportResult(run: RunStateObject, workspace: RunWorkspace, out: OutTarget): Promise<void> {
+  const result = run.status().result;
+  if (!result || !patched(EXPORT_OUT)) return;
+  try {
+    const { dir, files } = await workspace.exportTo(out);
+    run.setResult({ ...result, out: { dir, files } });
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    run.setResult({ ...result, out: { dir: out.dir } });
+    run.stop('failed', `Exporting the result to ${out.dir} failed: ${describeFailure(error).message}`);
+  }
 }
 
 /** The run's final status, with each output once, under `outputs`, so the result stays small. */

@@ -25,13 +25,13 @@ function checkInput(raw: PipelineInput) {
     }));
     throw invalid('(input)', problems);
   }
-  const { definition: rawDefinition, params, approvalMode, template } = input.data;
+  const { definition: rawDefinition, params, approvalMode, template, repo, out } = input.data;
   const rawName = (rawDefinition as { name?: unknown } | undefined)?.name;
   const name = typeof rawName === 'string' ? rawName : '(unnamed)';
   const checked = validateDefinition(rawDefinition, params);
   if (!checked.ok) throw invalid(name, checked.problems);
 
-  return { definition: checked.definition, params: checked.params, approvalMode, template };
+  return { definition: checked.definition, params: checked.params, approvalMode, template, repo, out };
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type DecisionRecord,
   type PhaseStatus,
   type RunState,
+  type RunResult,
   type RunStatus,
 } from '../shared/status';
 import { createBudgetLedger } from './budget-ledger';
@@ -65,6 +66,7 @@ export function createRunState(
   let state: RunState = 'running';
   let endedAt: string | undefined;
   let reason: string | undefined;
+  let result: RunResult | undefined;
   const ledger = createBudgetLedger(definition);
   const log = createDecisionLog();
   const ui = createWebUi();
@@ -130,7 +132,13 @@ export function createRunState(
       usage: ledger.usage,
       budget: ledger.budget,
       agentsWithoutLlm,
+      ...(result ? { result } : {}),
     }),
+    /** Where the run's work is; `status` shows it. */
+    setResult(next: RunResult): void {
+      result = next;
+      publish();
+    },
 
     /** Signal `approval`: a signal cannot be refused, only ignored with its reason; nothing here may throw. */
     signal(payload: unknown): void {

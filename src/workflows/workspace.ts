@@ -1,8 +1,16 @@
-import { CancellationScope, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  proxyLocalActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { CreateWorktreeResult } from '../shared/activity-contract';
+import type { CreateWorktreeResult, ExportTreeResult } from '../shared/activity-contract';
 import { ancestors } from '../shared/dag';
 import type { Definition, Phase } from '../shared/definition';
+import type { OutTarget, RepoTarget } from '../shared/repo-target';
+import { BATON_FAILURES } from '../shared/failure-types';
+import { describeFailure } from './failures';
 import type { RunStateObject } from './run-state';
 
 /**
@@ -12,9 +20,14 @@ import type { RunStateObject } from './run-state';
 export const WORKTREE_PER_PHASE = 'worktree-per-phase';
 
 // Local activities: short git operations on the worker's disk, without a round trip to the server each.
-const { prepareWorkspace, createWorktree, mergeWorktree, removeWorktree } = proxyLocalActivities<Activities>({
+const { createWorktree, mergeWorktree, removeWorktree } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '2m',
   retry: { maximumAttempts: 5, initialInterval: '200ms' },
+});
+// A clone or an export of a large repository takes longer than a worktree; same worker, as it is on its disk.
+const { prepareWorkspace, exportTree } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '15m',
+  retry: { maximumAttempts: 5, initialInterval: '1s' },
 });
 
 /** The workflow's side of the workspace: a worktree per running phase, merged back when it is done. */
@@ -23,6 +36,8 @@ export interface RunWorkspace {
   perPhase: boolean;
   /** The run's repository (undefined in runs from before worktrees). */
   root?: string;
+  /** Writes the run's main branch's tree into a directory (`--out`). */
+  exportTo(out: OutTarget): Promise<ExportTreeResult>;
   /** Where the phase works: its worktree, created from its needs' work on first use. */
   worktreeFor(phase: Phase): Promise<string | undefined>;
   /** Merges the phase's branch into the run's main branch; throws (Baton.MergeConflict) on a conflict. */
@@ -35,6 +50,7 @@ export interface RunWorkspace {
 /** Runs from before worktrees: every phase works in the run's workspace, which runAgent finds itself. */
 const SHARED_TREE: RunWorkspace = {
   perPhase: false,
+  exportTo: () => Promise.reject(new Error('runs from before worktrees cannot export')),
   worktreeFor: async () => undefined,
   merge: async () => undefined,
   release: () => undefined,
@@ -58,11 +74,32 @@ export function phasesAlone(definition: Definition): Set<string> {
   );
 }
 
-/** Prepares the run's repository (with worktrees) and returns the workspace the phases use. */
-export async function openWorkspace(run: RunStateObject, perPhase: boolean): Promise<RunWorkspace> {
+/**
+ * Prepares the run's repository (with worktrees) and returns the workspace the phases use. With
+ * `repo`, the repository is a clone of the user's, and its main branch is published as
+ * `baton/<run id>` there; a repository the worker cannot use fails the run before any phase.
+ */
+export async function openWorkspace(
+  run: RunStateObject,
+  perPhase: boolean,
+  repo?: RepoTarget,
+): Promise<RunWorkspace> {
   if (!perPhase) return SHARED_TREE;
   const { workflowId, runId } = workflowInfo();
-  const { workspace, head } = await prepareWorkspace({ workflowId, runId });
+  const { workspace, head } = await prepareWorkspace({ workflowId, runId, ...(repo ? { repo } : {}) }).catch(
+    (error: unknown) => {
+      if (!repo) throw error;
+      throw ApplicationFailure.create({
+        message: `The run cannot work on --repo ${repo.path}: ${describeFailure(error).message}`,
+        type: BATON_FAILURES.Workspace,
+        nonRetryable: true,
+      });
+    },
+  );
+  run.setResult({
+    workspace,
+    ...(repo ? { branch: { name: repo.branch, repo: repo.path, base: repo.base, commit: repo.commit } } : {}),
+  });
   /** The run's main branch as the workflow last merged it. */
   let main = head;
   const trees = new Map<string, CreateWorktreeResult>();
@@ -80,6 +117,7 @@ export async function openWorkspace(run: RunStateObject, perPhase: boolean): Pro
   return {
     perPhase: true,
     root: workspace,
+    exportTo: (out) => exportTree({ workspace, out }),
     async worktreeFor(phase) {
       if (alone.has(phase.id)) return workspace;
       let tree = trees.get(phase.id);

@@ -8,7 +8,8 @@ import { AGENT_INPUTS } from '../../src/shared/agent-inputs';
 import { WORKSPACE_CONFIG } from '../../src/shared/repo-target';
 import { agentContext, failureOf } from '../helpers/agent-context';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github';
-import { git, userRepository } from '../helpers/user-repo';
+import { addGitHubRemote, git } from '../helpers/github-remote';
+import { makeUserRepo } from '../helpers/user-repo';
 
 const RUN = { workflowId: 'wf-pr', runId: 'run-1' };
 const BRANCH = 'baton/wf-pr';
@@ -43,7 +44,8 @@ async function phaseRun(
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'baton-pr-agent-'));
-  ({ repo, bare } = await userRepository(root));
+  repo = (await makeUserRepo()).dir;
+  bare = await addGitHubRemote(repo, root);
   // The run's workspace: a clone of the user's repository, told where it came from, as a --repo run's is.
   workspace = join(root, 'workspace');
   await git(root, 'clone', '-q', repo, workspace);
@@ -58,6 +60,7 @@ afterEach(async () => {
   vi.unstubAllEnvs();
   await github.close();
   await rm(root, { recursive: true, force: true });
+  await rm(repo, { recursive: true, force: true });
 });
 
 const context = () => agentContext(workspace, { ...RUN, phase: 'pr' });

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitHubError } from '../../src/github/errors';
 import { openPullRequest, type OpenPullRequestInput } from '../../src/github/open-pr';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github';
-import { commitToBranch, git, userRepository } from '../helpers/user-repo';
+import { addGitHubRemote, commitToBranch, git } from '../helpers/github-remote';
+import { makeUserRepo } from '../helpers/user-repo';
 
 const BRANCH = 'baton/run-1';
 /** Short waits between attempts, so retries take milliseconds. */
@@ -19,7 +20,8 @@ let env: Record<string, string>;
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'baton-pr-'));
-  ({ repo, bare } = await userRepository(root));
+  repo = (await makeUserRepo()).dir;
+  bare = await addGitHubRemote(repo, root);
   await commitToBranch(repo, BRANCH, 'books.js', 'export const books = [];\n');
   github = await startFakeGitHub({ owner: 'acme', repo: 'library', remoteDir: bare });
   env = { GITHUB_TOKEN: github.token, GITHUB_API_URL: github.url };
@@ -28,6 +30,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await github.close();
   await rm(root, { recursive: true, force: true });
+  await rm(repo, { recursive: true, force: true });
 });
 
 const open = (input: Partial<OpenPullRequestInput> = {}) =>

@@ -25,6 +25,8 @@ export interface TestWorkerOptions {
   taskQueue: string;
   agents?: Agent[];
   workspaceRoot?: string;
+  /** The worker's identity (the SDK's default is `<pid>@<host>`). */
+  identity?: string;
 }
 
 /** A real worker on a unique task queue, with the suite's prebuilt workflow bundle. */
@@ -38,6 +40,7 @@ export async function createTestWorker(
   const worker = await Worker.create({
     connection,
     taskQueue: options.taskQueue,
+    ...(options.identity ? { identity: options.identity } : {}),
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: createActivities({
       agents: options.agents ?? testAgents(),

@@ -1,70 +1,67 @@
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
 
-export const REMOTE_URL = 'https://github.com/acme/library.git';
-
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@localhost',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@localhost',
-  GIT_TERMINAL_PROMPT: '0',
-};
-
-export async function git(dir: string, ...args: string[]): Promise<string> {
-  return (await exec('git', args, { cwd: dir, env: GIT_ENV })).stdout.trim();
+/** Runs git in `dir` as a user would (their identity), returning stdout. */
+export async function userGit(dir: string, args: string[]): Promise<string> {
+  const { stdout } = await exec('git', args, {
+    cwd: dir,
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Ada',
+      GIT_AUTHOR_EMAIL: 'ada@example.com',
+      GIT_COMMITTER_NAME: 'Ada',
+      GIT_COMMITTER_EMAIL: 'ada@example.com',
+    },
+  });
+  return stdout;
 }
 
 /**
- * A user's repository whose `origin` is https://github.com/acme/library.git, as a real one would
- * be, with `url.<bare>.insteadOf` so that git really pushes to a bare repository under `root`
- * (while the GitHub owner and repository are read from the configured URL). `main` is on both.
+ * A user's project: a git repository with two commits on `main`, then a dirty working copy (an
+ * unstaged change, a staged new file, an untracked file), as a team's checkout usually is.
  */
-export async function userRepository(root: string): Promise<{ repo: string; bare: string }> {
-  const bare = join(root, 'remote', 'library.git');
-  const repo = join(root, 'library');
-  await mkdir(bare, { recursive: true });
-  await mkdir(repo, { recursive: true });
-  await git(bare, 'init', '-q', '--bare', '-b', 'main');
-  await git(repo, 'init', '-q', '-b', 'main');
-  await writeFile(join(repo, 'README.md'), '# library\n');
-  await git(repo, 'add', '-A');
-  await git(repo, 'commit', '-q', '-m', 'first');
-  await git(repo, 'remote', 'add', 'origin', REMOTE_URL);
-  await git(repo, 'config', `url.${bare}.insteadOf`, REMOTE_URL);
-  await git(repo, 'push', '-q', 'origin', 'main');
-  return { repo, bare };
+export async function makeUserRepo(
+  files: Record<string, string> = {},
+): Promise<{ dir: string; first: string; head: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'baton-user-repo-'));
+  await userGit(dir, ['init', '-q', '-b', 'main']);
+  const write = async (path: string, text: string) => {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  };
+  await write('README.md', '# Library\n\nOur project.\n');
+  await userGit(dir, ['add', '-A']);
+  await userGit(dir, ['commit', '-q', '-m', 'first']);
+  const first = (await userGit(dir, ['rev-parse', 'HEAD'])).trim();
+  for (const [path, text] of Object.entries({ 'src/index.js': 'export const answer = 42;\n', ...files })) {
+    await write(path, text);
+  }
+  await userGit(dir, ['add', '-A']);
+  await userGit(dir, ['commit', '-q', '-m', 'second']);
+  const head = (await userGit(dir, ['rev-parse', 'HEAD'])).trim();
+  // The dirty part: never committed, and must survive the run untouched.
+  await write('README.md', '# Library\n\nOur project, being edited.\n');
+  await write('staged.txt', 'staged but not committed\n');
+  await userGit(dir, ['add', 'staged.txt']);
+  await write('notes.txt', 'untracked\n');
+  return { dir, first, head };
 }
 
-/** A commit on `branch` (created from main when new), without checking it out: the working copy stays. */
-export async function commitToBranch(
-  repo: string,
-  branch: string,
-  file: string,
-  content: string,
-): Promise<string> {
-  const parent = await git(repo, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`).catch(() =>
-    git(repo, 'rev-parse', 'main'),
-  );
-  const blob = await exec('sh', ['-c', `printf '%s' "$0" | git hash-object -w --stdin`, content], {
-    cwd: repo,
-  });
-  const tree = await exec(
-    'sh',
-    [
-      '-c',
-      `(git ls-tree ${parent}; printf '100644 blob %s\\t%s\\n' "$0" "$1") | git mktree`,
-      blob.stdout.trim(),
-      file,
-    ],
-    { cwd: repo },
-  );
-  const commit = await git(repo, 'commit-tree', tree.stdout.trim(), '-p', parent, '-m', `add ${file}`);
-  await git(repo, 'update-ref', `refs/heads/${branch}`, commit);
-  return commit;
+/** Everything a run must not change in the user's checkout: HEAD, the index, the working copy. */
+export async function checkoutState(dir: string): Promise<Record<string, string>> {
+  return {
+    head: await userGit(dir, ['rev-parse', 'HEAD']),
+    branch: await userGit(dir, ['symbolic-ref', 'HEAD']),
+    status: await userGit(dir, ['status', '--porcelain=v2', '--untracked-files=all']),
+    index: await userGit(dir, ['ls-files', '--stage']),
+    staged: await userGit(dir, ['diff', '--cached']),
+    unstaged: await userGit(dir, ['diff']),
+    stashes: await userGit(dir, ['stash', 'list']),
+    worktrees: await userGit(dir, ['worktree', 'list', '--porcelain']),
+  };
 }

@@ -1,6 +1,9 @@
 import {
   CommitWorktreeInputSchema,
   CreateWorktreeInputSchema,
+  ExportTreeInputSchema,
+  type ExportTreeInput,
+  type ExportTreeResult,
   MergeWorktreeInputSchema,
   PrepareWorkspaceInputSchema,
   RemoveWorktreeInputSchema,
@@ -18,6 +21,8 @@ import {
 import { insideRoot, workspaceOf } from './paths';
 import { commitPhase, ensureRepository, headOf } from './repository';
 import { createWorktree, mergeWorktree, removeWorktree } from './worktrees';
+import { exportTree } from './export';
+import { cloneUserRepo } from './user-repo';
 
 /**
  * The workspace activities. The workflow gets the workspace from `prepareWorkspace` and each
@@ -28,11 +33,12 @@ export function createWorkspaceActivities({ workspaceRoot }: { workspaceRoot: st
   const workspaceIn = (path: string) => insideRoot(workspaceRoot, path, 'workspace');
   const worktreeIn = (path: string) => insideRoot(workspaceRoot, path, 'worktree');
   return {
-    /** Creates (or finds) the run's repository, keyed by workflow id and run id. */
+    /** Creates (or finds) the run's repository, keyed by workflow id and run id: a clone with `repo`. */
     async prepareWorkspace(raw: PrepareWorkspaceInput): Promise<PrepareWorkspaceResult> {
-      const { workflowId, runId } = PrepareWorkspaceInputSchema.parse(raw);
+      const { workflowId, runId, repo } = PrepareWorkspaceInputSchema.parse(raw);
       const workspace = workspaceOf(workspaceRoot, workflowId, runId);
-      await ensureRepository(workspace, workflowId);
+      if (repo) await cloneUserRepo(workspace, repo);
+      else await ensureRepository(workspace, workflowId);
       return { workspace, head: await headOf(workspace) };
     },
     /** A worktree for the phase, on branch `baton/<phase>`, from the commit its needs produced. */
@@ -49,6 +55,11 @@ export function createWorkspaceActivities({ workspaceRoot }: { workspaceRoot: st
     async mergeWorktree(raw: MergeWorktreeInput): Promise<MergeWorktreeResult> {
       const { workspace, phase, branch } = MergeWorktreeInputSchema.parse(raw);
       return mergeWorktree(workspaceIn(workspace), phase, branch);
+    },
+    /** Writes the run's final tree into `out.dir` (`--out`). */
+    async exportTree(raw: ExportTreeInput): Promise<ExportTreeResult> {
+      const { workspace, out } = ExportTreeInputSchema.parse(raw);
+      return exportTree(workspaceIn(workspace), out);
     },
     /** Removes the phase's checkout; its branch stays. */
     async removeWorktree(raw: RemoveWorktreeInput): Promise<RemoveWorktreeResult> {

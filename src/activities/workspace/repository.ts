@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ChangedFile, CommitWorktreeResult } from '../../shared/activity-contract';
 import { escapeControlChars } from '../../shared/limits';
 import { git, gitBytes, locked } from './git';
+import { publishBranch } from './user-repo';
 
 export type { ChangedFile };
 
@@ -82,6 +83,8 @@ export async function commitPhase(
     ].join('\n');
     await git(dir, ['commit', '-q', '--allow-empty', '--no-verify', '-m', message]);
     const commit = await headOf(dir);
+    // A phase alone commits on the run's main branch: a `--repo` run publishes it at once.
+    await publishBranch(dir);
     return { commit, changed: await changedIn(dir, commit) };
   });
 }

@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { MergeWorktreeResult } from '../../shared/activity-contract';
 import { git, locked } from './git';
 import { branchOf, worktreeOf } from './paths';
+import { publishBranch } from './user-repo';
 import { BATON_FAILURES } from '../../shared/failure-types';
 
 // Each git command is a process: the happy paths below run one or two, and look further only on a retry.
@@ -77,6 +78,7 @@ export async function mergeWorktree(
       });
     }
     const [head, tip] = (await git(workspace, ['rev-parse', 'HEAD', ref])).trim().split('\n');
+    await publishBranch(workspace);
     return { commit: head as string, fastForward: head === tip };
   });
 }

@@ -9,6 +9,7 @@ import {
   renderParallelGate,
   renderParallelPhase,
 } from './parallel-format';
+import { resultLines } from './result-format';
 import { brief, elapsed, indent, safe, table } from './text';
 
 export { table } from './text';
@@ -53,6 +54,7 @@ export function renderStatus(id: string, status: RunStatus): string {
       `LLM usage: ${usage.calls} calls, ${usage.inputTokens} in + ${usage.outputTokens} out tokens, $${usage.costUsd.toFixed(4)}${budget}`,
     );
   }
+  out.push(...resultLines(status));
   if (status.agentsWithoutLlm?.length) {
     out.push('', `Ran without an LLM (none configured): ${safe(status.agentsWithoutLlm.join(', '))}`);
   }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { escapeControlChars, formatBytes } from '../../shared/limits';
-import { RUN_LIST_STATES, type RunListState } from '../api-schemas';
+import { RUN_LIST_STATES, type RunListState, type StartResult } from '../api-schemas';
 import { BatonError, batonCommand } from '../errors';
 import { renderArtifacts, renderInbox, renderRuns, renderStatus, renderTemplates } from './format';
 import { collect, definitionOptions, note, print, rejection, watchStatus, withApi } from './support';
@@ -19,6 +19,13 @@ export function addStartCommands(program: Command): void {
     .option('--id <id>', 'workflow id for the run')
     .option('--auto-approve', 'approve every gate automatically (recorded as such)')
     .option('--skip-agent-check', SKIP_AGENT_CHECK)
+    .option(
+      '--repo <path>',
+      'work on this git repository: the result is its branch baton/<run id>; the working copy is never touched',
+    )
+    .option('--base <ref>', 'with --repo: the branch, tag or commit the run starts from (default HEAD)')
+    .option('--out <dir>', 'when the run completes, export its final tree into this (empty or new) directory')
+    .option('--force', 'with --out: write into a non-empty directory')
     .option('--wait', 'wait for the run to end and print its summary')
     .option('--json', 'machine-readable output')
     .action(async (template: string | undefined, opts) =>
@@ -28,6 +35,10 @@ export function addStartCommands(program: Command): void {
           ...definitionOptions(template, opts),
           id: opts.id,
           approvalMode: opts.autoApprove ? 'auto' : 'manual',
+          repo: opts.repo,
+          base: opts.base,
+          out: opts.out,
+          force: opts.force,
         });
         const id = escapeControlChars(started.workflowId);
         if (!opts.wait) {
@@ -35,7 +46,8 @@ export function addStartCommands(program: Command): void {
             opts.json,
             started,
             () =>
-              `Started ${id}\n  status:  ${batonCommand(`status ${id} --watch`)}\n  gates:   ${batonCommand('inbox')}`,
+              `Started ${id}\n  status:  ${batonCommand(`status ${id} --watch`)}\n  gates:   ${batonCommand('inbox')}` +
+              startedTargets(started),
           );
           return;
         }
@@ -53,6 +65,12 @@ export function addStartCommands(program: Command): void {
         if (summary.state === 'rejected') throw new BatonError(rejection(started.workflowId, summary));
       }),
     );
+
+  /** Where a `--repo` or `--out` run's work will be. */
+  const startedTargets = ({ branch, out }: StartResult): string =>
+    (branch
+      ? `\n  branch:  ${escapeControlChars(branch.name)} in ${escapeControlChars(branch.repo)} (from ${branch.commit.slice(0, 10)}; your working copy is not touched)`
+      : '') + (out ? `\n  export:  ${escapeControlChars(out)} (when the run completes)` : '');
 
   program
     .command('validate')
