@@ -40,6 +40,8 @@ export interface FakeGitHub {
   requests: GitHubRequest[];
   pulls: FakePull[];
   switches: FakeGitHubSwitches;
+  /** The bare repository a pull request's head must have been pushed to (a test may point it elsewhere). */
+  remoteDir: string | undefined;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,19 @@ export async function startFakeGitHub(options: {
     fail: { count: 0, status: 503 },
   };
   const repoPath = `/repos/${options.owner}/${options.repo}`;
+  const fake: FakeGitHub = {
+    url: '',
+    token,
+    requests,
+    pulls,
+    switches,
+    remoteDir: options.remoteDir,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 
   const pushed = (branch: string) => {
     if (!options.remoteDir) return true;
@@ -177,16 +192,6 @@ export async function startFakeGitHub(options: {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    token,
-    requests,
-    pulls,
-    switches,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  Object.assign(fake, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+  return fake;
 }
