@@ -8,6 +8,29 @@ import { ResolverInputSchema } from './merge-contract';
 
 export const CodegenTargetSchema = z.enum(['node-express', 'java-springboot', 'node-module']);
 
+export const BuildToolSchema = z.enum(['maven', 'gradle']);
+
+/**
+ * The technology settings codegen writes into a project (template params such as `node_version`),
+ * each with the default the generators used before they existed, so older definitions still work.
+ */
+const TECHNOLOGY = {
+  /** Node.js major: package.json `engines` and, for TypeScript, `@types/node`. */
+  nodeVersion: z.enum(['20', '22', '24']).default('20'),
+  /** Express major: the dependency range (and `@types/express`). */
+  expressVersion: z.enum(['4', '5']).default('4'),
+  /** An Express project in TypeScript (src/*.ts, tsconfig.json) instead of JavaScript. */
+  typescript: z.boolean().default(false),
+  /** Java release: pom.xml `java.version`, or the Gradle toolchain. */
+  javaVersion: z.enum(['17', '21']).default('17'),
+  /** The Spring Boot parent (Maven) or plugin (Gradle) version, a 3.x release. */
+  springBootVersion: z
+    .string()
+    .regex(/^3\.\d+\.\d+$/, 'a Spring Boot 3 release such as 3.5.7')
+    .default('3.5.7'),
+  buildTool: BuildToolSchema.default('maven'),
+};
+
 /** What the offline specialist agents take; a decomposer's task input (`prompt` is for coding CLIs). */
 const SpecialistInputSchema = z.object({
   feature: z.string(),
@@ -29,7 +52,12 @@ export const AGENT_INPUTS = {
     version: z.string().min(1).default('1.0.0'),
     outDir: z.string().default('spec'),
   }),
-  codegen: z.object({ specPath: z.string(), target: CodegenTargetSchema, outDir: z.string().default('app') }),
+  codegen: z.object({
+    specPath: z.string(),
+    target: CodegenTargetSchema,
+    outDir: z.string().default('app'),
+    ...TECHNOLOGY,
+  }),
   review: z.object({
     /** Workspace-relative files to review, e.g. codegen's `files`. */
     files: z.array(z.string()).optional(),
@@ -41,6 +69,10 @@ export const AGENT_INPUTS = {
     target: CodegenTargetSchema,
     /** The project directory, relative to the workspace (codegen's output `dir`). */
     dir: z.string().default('app'),
+    /** A TypeScript project (npm install, tsc, tests of the compiled code); found from tsconfig.json when omitted. */
+    typescript: z.boolean().optional(),
+    /** How a Spring Boot project is packaged; found from pom.xml or build.gradle when omitted. */
+    buildTool: BuildToolSchema.optional(),
   }),
   design: z.object({
     requirement: z.string(),

@@ -1,6 +1,6 @@
 import type { Specialist } from '../../config';
 import type { Agent } from './agent';
-import { buildAgent } from './build';
+import { buildAgent } from './build/agent';
 import { codegenAgent } from './codegen/agent';
 import { createDecomposeAgent } from './decompose/agent';
 import { createRequirementsAgent } from './decompose/requirements';

@@ -3,7 +3,7 @@
  * run's base commit, not a worktree: the phases' and tasks' branches, their merges and Baton's
  * bookkeeping stay in the clone, the user's `.git` gets no worktree entries or locks, and only one
  * branch reaches the user's repository, `baton/<run id>`, pushed there each time the run's main
- * branch moves. A clone of a local path hard-links the objects, so it costs about a checkout.
+ * branch moves. A clone of a local path hard-links the objects (bench/repo-workspace.ts measures its cost).
  */
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';

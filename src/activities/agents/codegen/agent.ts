@@ -10,10 +10,12 @@ import { hasLlm } from '../toolbox/llm';
 import { javaFiles } from './java';
 import { generateWithLlm } from './llm';
 import { type Files, nodeExpressFiles, nodeModuleFiles } from './node';
-import { readResources } from './resources';
+import { nodeExpressTsFiles } from './node-ts';
+import { readResources, type Resource } from './resources';
 import { type Target, TargetSchema } from './target';
 
 const MANIFEST = '.baton-codegen.json';
+type CodegenInput = z.output<typeof AGENT_INPUTS.codegen>;
 
 async function readJson(file: string, specPath: string): Promise<{ text: string; value: unknown }> {
   const text = await readFile(file, 'utf8').catch(() => {
@@ -37,8 +39,16 @@ function parseManifest(text: string): string[] {
   }
 }
 
+/** An API project in the target's language, with the technology settings of the input. */
+function projectFiles(input: CodegenInput, service: string, resources: Resource[]): Files {
+  if (input.target === 'java-springboot') return javaFiles(service, resources, input.specPath, input);
+  return input.typescript
+    ? nodeExpressTsFiles(service, resources, input.specPath, input)
+    : nodeExpressFiles(service, resources, input.specPath, input);
+}
+
 const ENTRY: Record<Target, (files: Files) => string | undefined> = {
-  'node-express': () => 'src/app.js',
+  'node-express': (files) => files.find(([file]) => /^src\/app\.[jt]s$/.test(file))?.[0],
   'java-springboot': (files) => files.find(([file]) => file.endsWith('/Application.java'))?.[0],
   'node-module': (files) => files.find(([file]) => file.startsWith('src/'))?.[0],
 };
@@ -51,8 +61,8 @@ const ENTRY: Record<Target, (files: Files) => string | undefined> = {
 export const codegenAgent = defineAgent({
   name: 'codegen',
   description:
-    'Generates an Express, Spring Boot or plain Node module project, with tests, from a spec or design; ' +
-    'an LLM, when configured, writes the implementation.',
+    'Generates an Express (JavaScript or TypeScript), Spring Boot (Maven or Gradle) or plain Node module ' +
+    'project, with tests, from a spec or design; an LLM, when configured, writes the implementation.',
   input: AGENT_INPUTS.codegen,
   output: z.object({
     files: z.array(z.string()),
@@ -83,10 +93,7 @@ export const codegenAgent = defineAgent({
       files = nodeModuleFiles(design.data, input.specPath);
     } else {
       const { service, resources } = readResources(spec, input.specPath);
-      files =
-        input.target === 'node-express'
-          ? nodeExpressFiles(service, resources, input.specPath)
-          : javaFiles(service, resources, input.specPath);
+      files = projectFiles(input, service, resources);
     }
     let fromLlm: Files = [];
     if (hasLlm(context, 'codegen')) {

@@ -3,7 +3,9 @@
  * only the JDK, so the build agent can compile and run them with plain javac; controllers and the
  * application class need Spring Boot on the classpath. The sources are templates/java-springboot/.
  */
+import { javaBuildFiles } from './java-build';
 import type { Field, Resource } from './resources';
+import { DEFAULT_JAVA_STACK, type JavaStack } from './stack';
 import { renderTemplate } from './templates';
 
 const JAVA_TYPES: Record<Field['type'], string> = {
@@ -88,18 +90,12 @@ function check(pkg: string, r: Resource): string {
   });
 }
 
-function pom(service: string, pkg: string): string {
-  return renderTemplate('java-springboot/pom.xml.tmpl', {
-    groupId: pkg.split('.').slice(0, 2).join('.'),
-    service,
-  });
-}
-
 /** The files of a Spring Boot project for the resources, relative to the project dir. */
 export function javaFiles(
   service: string,
   resources: readonly Resource[],
   specPath: string,
+  stack: JavaStack = DEFAULT_JAVA_STACK,
 ): Array<[string, string]> {
   const pkg = javaPackage(service);
   const main = `src/main/java/${pkg.replace(/\./g, '/')}`;
@@ -110,7 +106,7 @@ export function javaFiles(
     specPath,
   });
   return [
-    ['pom.xml', pom(service, pkg)],
+    ...javaBuildFiles(service, pkg, stack),
     [`${main}/Application.java`, application],
     ...resources.flatMap((r): Array<[string, string]> => [
       [`${main}/model/${r.name}.java`, model(pkg, r)],

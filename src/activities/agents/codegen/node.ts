@@ -7,12 +7,13 @@ import { badInput } from '../../failures';
 import { type DesignDocument, TEXT_FUNCTIONS } from '../spec/design';
 import { singular } from '../spec/naming';
 import type { Field, Resource } from './resources';
+import { DEFAULT_NODE_STACK, EXPRESS_RANGES, type NodeStack, nodeEngines } from './stack';
 import { renderTemplate } from './templates';
 
 /** Generated files, relative to the project dir, with their content. */
 export type Files = Array<[string, string]>;
 
-function sampleJs(field: Field): string {
+export function sampleJs(field: Field): string {
   if (field.type === 'string') return `'sample ${field.name}'`;
   if (field.type === 'boolean') return 'true';
   return field.type === 'integer' ? '1' : '1.5';
@@ -52,7 +53,12 @@ function handlerTestJs(r: Resource): string {
   });
 }
 
-export function nodeExpressFiles(service: string, resources: Resource[], specPath: string): Files {
+export function nodeExpressFiles(
+  service: string,
+  resources: Resource[],
+  specPath: string,
+  stack: NodeStack = DEFAULT_NODE_STACK,
+): Files {
   const imports = resources.map((r) => `import * as ${r.camel} from './handlers/${r.path}.js';`);
   const mounts = resources.map((r) => `  mount(app, '/${r.path}', ${r.camel});`);
   const app = renderTemplate('node-express/app.js.tmpl', {
@@ -68,8 +74,8 @@ export function nodeExpressFiles(service: string, resources: Resource[], specPat
     type: 'module',
     main: 'src/app.js',
     scripts: { start: 'node src/app.js', test: 'node --test' },
-    dependencies: { express: '^4.21.2' },
-    engines: { node: '>=20' },
+    dependencies: { express: EXPRESS_RANGES[stack.expressVersion].express },
+    engines: { node: nodeEngines(stack) },
   };
   return [
     ['package.json', `${JSON.stringify(pkg, null, 2)}\n`],

@@ -4,9 +4,10 @@
  * first use, so a worker that never reviews TS or JS does not pay for them.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Linter } from 'eslint';
-import { toPosix } from '../toolbox/files';
+import { isDirectory, toPosix } from '../toolbox/files';
 import { leavesRootSync } from '../toolbox/inside';
 import type { Finding } from './checks';
 
@@ -26,6 +27,17 @@ function findTsconfig(dir: string, workspace: string): string | undefined {
     if (parent === current || !parent.startsWith(workspace)) return undefined;
     current = parent;
   }
+}
+
+/** True when `dir`'s package.json declares dependencies and `dir` has no node_modules. */
+async function dependenciesMissing(dir: string): Promise<boolean> {
+  const pkg = await readFile(path.join(dir, 'package.json'), 'utf8').then(
+    (text) => JSON.parse(text) as { dependencies?: object; devDependencies?: object },
+    () => undefined,
+  );
+  if (!pkg) return false;
+  const declared = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).length > 0;
+  return declared && !(await isDirectory(path.join(dir, 'node_modules')));
 }
 
 /**
@@ -92,14 +104,26 @@ export async function typescriptFindings(files: readonly string[], workspace: st
       : category === ts.DiagnosticCategory.Warning
         ? 'warning'
         : 'info';
+  // A project whose dependencies are not installed yet (review runs before build's npm install)
+  // cannot be type-checked: every import of a package and every knock-on error would be a finding.
+  const uninstalled = tsconfig !== undefined && (await dependenciesMissing(path.dirname(tsconfig)));
+  if (uninstalled) {
+    findings.push({
+      file: toPosix(path.relative(workspace, tsconfig)),
+      severity: 'info',
+      rule: 'ts-deps-missing',
+      message:
+        'type check skipped (syntax checked only): the project declares dependencies and has no node_modules; the build type-checks it after npm install',
+      source: 'typescript',
+    });
+  }
   const diagnostics = [
-    ...program.getOptionsDiagnostics(),
-    ...program.getGlobalDiagnostics(),
+    ...(uninstalled ? [] : [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()]),
     ...absolute.flatMap((file) => {
       const source = program.getSourceFile(file);
-      return source
-        ? [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]
-        : [];
+      if (!source) return [];
+      const syntax = program.getSyntacticDiagnostics(source);
+      return uninstalled ? [...syntax] : [...syntax, ...program.getSemanticDiagnostics(source)];
     }),
   ];
   for (const d of diagnostics) {
