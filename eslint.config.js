@@ -150,6 +150,15 @@ export default tseslint.config(
     },
   },
   {
+    // Used by the client (`baton pr`) and by an activity (the pull-request agent): neither's code.
+    files: ['src/github/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': restrict({
+        patterns: [LAYER_BANS.scripts, LAYER_BANS.client],
+      }),
+    },
+  },
+  {
     files: ['src/client/**'],
     rules: {
       '@typescript-eslint/no-restricted-imports': restrict({

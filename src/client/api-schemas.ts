@@ -100,6 +100,18 @@ export type ArtifactInput = z.input<typeof ArtifactInputSchema>;
 export const WaitInputSchema = z.object({ id: RunId, stallCheckMs: z.number().positive().optional() });
 export type WaitInput = z.input<typeof WaitInputSchema>;
 
+/** `pr`: push a `--repo` run's branch and open (or find) its pull request. */
+export const PrInputSchema = z.object({
+  id: RunId,
+  title: z.string().min(1).max(256).optional(),
+  draft: z.boolean().optional(),
+  /** The remote of the user's repository to push to and read the GitHub repository from (default `origin`). */
+  remote: z.string().min(1).optional(),
+  /** The branch to merge into (default: the repository's default branch on GitHub). */
+  base: z.string().min(1).optional(),
+});
+export type PrInput = z.input<typeof PrInputSchema>;
+
 // ---- outputs ----
 
 export const RunStatusSchema = z.custom<RunStatus>((value) => typeof value === 'object' && value !== null);
@@ -192,3 +204,15 @@ export const TemplateInfoSchema = z.object({
   params: z.record(z.string(), TemplateParamSchema),
 });
 export type TemplateInfo = z.infer<typeof TemplateInfoSchema>;
+
+export const PrResultSchema = z.object({
+  url: z.string(),
+  number: z.number().int(),
+  /** False when a pull request was open for the branch already: `url` is that one. */
+  created: z.boolean(),
+  /** `owner/repo` on GitHub. */
+  repository: z.string(),
+  branch: z.string(),
+  base: z.string(),
+});
+export type PrResult = z.infer<typeof PrResultSchema>;

@@ -5,6 +5,7 @@ import {
   ArtifactInputSchema,
   ArtifactsInputSchema,
   DecideInputSchema,
+  PrInputSchema,
   RunRefSchema,
   RunsInputSchema,
   StartInputSchema,
@@ -17,6 +18,8 @@ import {
   type DecideInput,
   type DecideOutcome,
   type InboxItem,
+  type PrInput,
+  type PrResult,
   type RunListing,
   type RunRef,
   type RunsInput,
@@ -34,6 +37,7 @@ import { checkDecision, checkRunIdArg } from './inputs';
 import { readArtifact } from './local';
 import { cancelRun, getStatus } from './run-info';
 import { listRuns } from './run-list';
+import { openRunPullRequest } from './pull-request';
 import { listArtifacts, prepareRun, startPrepared, waitForResult, type WaitOptions } from './runs';
 import { listTemplates } from './templates';
 
@@ -59,6 +63,8 @@ export interface BatonApi {
   /** One artifact's bytes from the store. */
   artifact(input: ArtifactInput): Promise<ArtifactContent>;
   templates(): Promise<TemplateInfo[]>;
+  /** Pushes a `--repo` run's branch and opens its pull request (GITHUB_TOKEN), or reports the open one. */
+  pr(input: PrInput): Promise<PrResult>;
   /** Closes the connection, if one was opened. */
   close(): Promise<void>;
 }
@@ -133,6 +139,9 @@ export function createApi(options: ApiOptions = {}): BatonApi {
       return { uri, bytes: await readArtifact(uri) };
     },
     templates: () => listTemplates(),
+    async pr(input) {
+      return openRunPullRequest(await baton(), runId(PrInputSchema, input, 'pr'));
+    },
     async close() {
       if (!opened) return;
       const open = await opened.catch(() => undefined);

@@ -109,6 +109,16 @@ export const AGENT_INPUTS = {
   'frontend-dev': SpecialistInputSchema,
   'test-writer': SpecialistInputSchema,
   'docs-writer': SpecialistInputSchema,
+  /** Ends a `--repo` run: pushes its branch to the repository's remote and opens a pull request. */
+  'pull-request': z.object({
+    /** Default: "Baton: run <workflow id>". */
+    title: z.string().min(1).max(256).optional(),
+    draft: z.boolean().default(false),
+    /** The remote of the user's repository (default `origin`): where the branch goes, and which GitHub repository. */
+    remote: z.string().min(1).default('origin'),
+    /** The branch to merge into (default: the repository's default branch on GitHub). */
+    base: z.string().min(1).optional(),
+  }),
   /** The generic LLM agent, offered when a config is loaded. */
   llm: z.object({ prompt: z.string().min(1), system: z.string().optional() }),
 } as const;
@@ -132,4 +142,5 @@ export const BUILTIN_AGENTS = [
   'frontend-dev',
   'test-writer',
   'docs-writer',
+  'pull-request',
 ] as const;

@@ -110,6 +110,7 @@ describe('templates', () => {
       'docs-writer',
       'frontend-dev',
       'merge-resolver',
+      'pull-request',
       'requirements',
       'research',
       'review',

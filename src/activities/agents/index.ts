@@ -5,6 +5,7 @@ import { codegenAgent } from './codegen/agent';
 import { createDecomposeAgent } from './decompose/agent';
 import { createRequirementsAgent } from './decompose/requirements';
 import { deployAgent } from './deploy';
+import { pullRequestAgent } from './pull-request';
 import { researchAgent } from './research';
 import { mergeResolverAgent } from './resolver/agent';
 import { reviewAgent } from './review/agent';
@@ -35,5 +36,6 @@ export function builtinAgents(specialists?: Record<string, Specialist>): Agent[]
     frontendDevAgent,
     testWriterAgent,
     docsWriterAgent,
+    pullRequestAgent,
   ];
 }

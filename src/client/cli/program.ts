@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { addDevCommands } from '../../dev/cli-commands';
 import { addDecisionCommands } from './decision-commands';
 import { reportError } from './explain';
+import { addPrCommand } from './pr-command';
 import { addRunCommands, addStartCommands } from './run-commands';
 
 /** The `baton` command line: parses arguments, calls the client API, prints. */
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   addStartCommands(program);
   addRunCommands(program);
   addDecisionCommands(program);
+  addPrCommand(program);
   addDevCommands(program);
   return program;
 }
