@@ -13,7 +13,11 @@ export interface Case {
 export const CORPUS: Case[] = [
   {
     text: 'books (title, isbn, published date) and authors; a loan links a book to a member and has a due date',
-    resources: { books: ['title', 'isbn', 'publishedDate'], authors: null, loans: ['bookId', 'memberId', 'dueDate'] },
+    resources: {
+      books: ['title', 'isbn', 'publishedDate'],
+      authors: null,
+      loans: ['bookId', 'memberId', 'dueDate'],
+    },
     referenced: ['members'],
   },
   { text: 'user management with roles and login', resources: { users: null, roles: null }, auth: true },
@@ -22,15 +26,25 @@ export const CORPUS: Case[] = [
     resources: { todos: ['title', 'done', 'dueDate'], users: ['name', 'email'] },
   },
   { text: 'Create a REST API for user management', resources: { users: null } },
-  { text: 'A REST API for a library: books, authors, loans', resources: { books: null, authors: null, loans: null } },
-  { text: 'CRUD for products, categories and suppliers.', resources: { products: null, categories: null, suppliers: null } },
+  {
+    text: 'A REST API for a library: books, authors, loans',
+    resources: { books: null, authors: null, loans: null },
+  },
+  {
+    text: 'CRUD for products, categories and suppliers.',
+    resources: { products: null, categories: null, suppliers: null },
+  },
   {
     text: 'Manage customers and orders. Each order has a total, a status and an order date.',
     resources: { customers: null, orders: ['total', 'status', 'orderDate'] },
   },
   {
     text: 'The service should support:\n- projects with a name and a deadline\n- tasks with a title, estimated hours and a completed flag\n- comments',
-    resources: { projects: ['name', 'deadline'], tasks: ['title', 'estimatedHours', 'completed'], comments: null },
+    resources: {
+      projects: ['name', 'deadline'],
+      tasks: ['title', 'estimatedHours', 'completed'],
+      comments: null,
+    },
   },
   {
     text: 'Build an inventory system. Products have a name, a price and a quantity. Warehouses have a location.',
@@ -157,7 +171,10 @@ export const CORPUS: Case[] = [
 export const HELD_OUT: Case[] = [
   {
     text: 'A REST API for a gym: members (name, email, join date, active) and classes with a title, a start time and a capacity. Members book classes.',
-    resources: { members: ['name', 'email', 'joinDate', 'active'], classes: ['title', 'startTime', 'capacity'] },
+    resources: {
+      members: ['name', 'email', 'joinDate', 'active'],
+      classes: ['title', 'startTime', 'capacity'],
+    },
   },
   {
     text: 'We need CRUD endpoints for articles and categories. Each article has a headline, a body, a word count and belongs to a category.',

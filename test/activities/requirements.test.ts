@@ -81,7 +81,8 @@ describe('requirements reader', () => {
   });
 
   it('is deterministic', () => {
-    for (const { text } of [...CORPUS, ...HELD_OUT]) expect(readRequirements(text)).toEqual(readRequirements(text));
+    for (const { text } of [...CORPUS, ...HELD_OUT])
+      expect(readRequirements(text)).toEqual(readRequirements(text));
   });
 
   it.each([
@@ -103,9 +104,11 @@ describe('requirements reader', () => {
         if (!want) continue;
         const got = fieldNames(reading, name);
         count(fields, got, want);
-        if (got.join() !== want.join()) misses.push(`${name}: got [${got.join(', ')}], want [${want.join(', ')}]`);
+        if (got.join() !== want.join())
+          misses.push(`${name}: got [${got.join(', ')}], want [${want.join(', ')}]`);
       }
-      if (found.join() !== expected.join()) misses.push(`resources: got [${found.join(', ')}], want [${expected.join(', ')}]`);
+      if (found.join() !== expected.join())
+        misses.push(`resources: got [${found.join(', ')}], want [${expected.join(', ')}]`);
     }
     const figures = {
       texts: corpus.length,

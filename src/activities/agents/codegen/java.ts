@@ -3,7 +3,8 @@
  * only the JDK, so the build agent can compile and run them with plain javac; controllers and the
  * application class need Spring Boot on the classpath. The sources are templates/java-springboot/.
  */
-import type { Field, Resource } from './resources';
+import { javaAuth } from './auth';
+import type { Field, Resource, Resources } from './resources';
 import { renderTemplate } from './templates';
 
 const JAVA_TYPES: Record<Field['type'], string> = {
@@ -98,8 +99,9 @@ function pom(service: string, pkg: string): string {
 /** The files of a Spring Boot project for the resources, relative to the project dir. */
 export function javaFiles(
   service: string,
-  resources: readonly Resource[],
+  resources: Resources,
   specPath: string,
+  auth = resources.auth ?? false,
 ): Array<[string, string]> {
   const pkg = javaPackage(service);
   const main = `src/main/java/${pkg.replace(/\./g, '/')}`;
@@ -118,5 +120,6 @@ export function javaFiles(
       [`${main}/controller/${r.name}Controller.java`, controller(pkg, r)],
       [`${test}/${r.name}RepositoryCheck.java`, check(pkg, r)],
     ]),
+    ...(auth ? javaAuth(pkg, main, test) : []),
   ];
 }

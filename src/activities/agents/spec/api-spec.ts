@@ -172,15 +172,7 @@ export const apiSpecAgent = defineAgent({
     const file = path.join(dir, 'openapi.json');
     const specPath = toPosix(path.relative(context.workspace, file));
     const fields: Record<string, FieldSpec[]> = Object.fromEntries(
-      planned.found.map((r) => [
-        r.name,
-        r.fields.map(({ name, type, required, format }) => ({
-          name,
-          type,
-          required,
-          ...(format ? { format } : {}),
-        })),
-      ]),
+      planned.found.map((r) => [r.name, r.fields.map(({ from: _from, words: _words, ...field }) => field)]),
     );
     const document = buildOpenApi(planned.service, resources, input.version, fields, { auth: planned.auth });
     await validateOpenApi(document, specPath);

@@ -31,6 +31,9 @@ export function deriveService(
     const name = match && nameOf(match[1]!);
     if (name && match) return { name, from: match[0].trim() };
   }
+  // "A lending library: …": the place the API is for.
+  const place = lower.split(/[^a-z0-9-]+/).find((w) => PLACES.has(w));
+  if (place) return { name: `${place}-service`, from: place };
   const first = resources[0];
   return first
     ? { name: `${singular(first.name)}-service`, from: `the first resource, ${first.name}` }

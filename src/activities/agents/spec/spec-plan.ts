@@ -20,6 +20,7 @@ export const PlannedFieldSchema = z.object({
   from: z.enum(ORIGINS),
   /** The words of the requirements it came from. */
   words: z.string().optional(),
+  description: z.string().optional(),
 });
 
 export const PlanSchema = z.object({
@@ -66,11 +67,12 @@ export function fromLlm(name: string, from: Origin, fields: readonly FieldSpec[]
   return {
     name,
     from,
-    fields: fields.map(({ name: field, type, required }) => ({
-      name: field,
-      type,
-      required,
+    fields: fields.map((f) => ({
+      name: f.name,
+      type: f.type,
+      required: f.required,
       from: 'llm' as const,
+      ...(f.description ? { description: f.description } : {}),
     })),
     fieldsFrom: 'llm',
   };
