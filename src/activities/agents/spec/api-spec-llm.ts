@@ -65,7 +65,8 @@ function requirementsSchema(resources: readonly string[] | undefined) {
         uniqueBy((a: { resource: string }) => a.resource),
         { error: 'each resource may appear once' },
       ),
-    auth: z.boolean(),
+    /** Left out, the offline reader's answer stands. */
+    auth: z.boolean().optional(),
   });
 }
 
@@ -97,7 +98,7 @@ export async function askFromRequirements(
   requirements: string,
   resources: readonly string[] | undefined,
   context: AgentContext,
-): Promise<{ resources: Array<{ resource: string; fields: FieldSpec[] }>; auth: boolean }> {
+): Promise<{ resources: Array<{ resource: string; fields: FieldSpec[] }>; auth?: boolean }> {
   return askLlm(context, {
     agent: 'api-spec',
     schema: requirementsSchema(resources),

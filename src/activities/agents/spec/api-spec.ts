@@ -102,7 +102,7 @@ async function plan(input: ApiSpecInput, context: AgentContext): Promise<Plan> {
         ? fromLlm(name, overrides ? 'override' : 'llm', fields)
         : fromReading(name, resourceFrom, reading);
     });
-    auth = answer.auth;
+    auth = answer.auth ?? reading.auth;
   } else if (hasLlm(context, 'api-spec')) {
     const names = overrides!;
     const { service } = serviceName(input.service, reading, names);
