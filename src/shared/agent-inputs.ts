@@ -45,10 +45,12 @@ const SpecialistInputSchema = z.object({
 
 export const AGENT_INPUTS = {
   'api-spec': z.object({
-    /** The service name, e.g. `todo-service`; becomes the spec title. */
-    service: z.string(),
-    /** Plural resource names, as a list or comma-separated: `todos,users`. */
-    resources: z.union([z.string(), z.array(z.string())]),
+    /** What the API is for, in plain words: "books (title, isbn) and authors; members log in". */
+    requirements: z.string().max(20_000).optional(),
+    /** The service name, e.g. `todo-service`; becomes the spec title. Derived from the requirements when empty. */
+    service: z.string().optional(),
+    /** Plural resource names, as a list or comma-separated (`todos,users`): they override the requirements' resources. */
+    resources: z.union([z.string(), z.array(z.string())]).optional(),
     version: z.string().min(1).default('1.0.0'),
     outDir: z.string().default('spec'),
   }),

@@ -121,6 +121,67 @@ describe('built-in agents with an LLM (fake OpenAI-compatible server)', () => {
     expect(build.output).toMatchObject({ compiled: true, tests: { passed: 8, failed: 0 } });
   });
 
+  it('api-spec has the LLM read the requirements: resources, fields and auth; unnamed credentials go', async () => {
+    fake.reply(
+      answer({
+        resources: [
+          {
+            resource: 'books',
+            fields: [
+              { name: 'title', type: 'string', required: true },
+              { name: 'pages', type: 'integer', required: false },
+            ],
+          },
+          {
+            resource: 'members',
+            fields: [
+              { name: 'name', type: 'string', required: true },
+              { name: 'password', type: 'string', required: true },
+            ],
+          },
+          {
+            resource: 'loans',
+            fields: [
+              { name: 'bookId', type: 'string', required: true },
+              { name: 'memberId', type: 'string', required: true },
+            ],
+          },
+        ],
+        auth: true,
+      }),
+    );
+    const workspace = await tempDir();
+    const requirements = 'A lending library: books, members and loans. Members sign in.';
+    const { output } = await run(llm, 'api-spec', { requirements }, workspace);
+    expect(output).toMatchObject({
+      service: 'library-service',
+      resources: ['books', 'members', 'loans'],
+      fieldsFrom: 'llm',
+      auth: true,
+      authEndpoint: 'POST /auth/login',
+      relations: [
+        { resource: 'loans', to: 'books', field: 'bookId' },
+        { resource: 'loans', to: 'members', field: 'memberId' },
+      ],
+      referenced: [],
+    });
+    expect(output.found.map((r: Json) => [r.name, r.from, r.fieldsFrom])).toEqual([
+      ['books', 'llm', 'llm'],
+      ['members', 'llm', 'llm'],
+      ['loans', 'llm', 'llm'],
+    ]);
+    // The text never names a password: the field goes, and the output says so.
+    expect(output.found[1].fields.map((f: Json) => f.name)).toEqual(['name']);
+    expect(output.ignored).toContainEqual({
+      words: 'members.password',
+      why: 'the requirements do not name this field',
+    });
+    expect(fake.requests[0]?.messages.at(-1)?.content).toContain(requirements);
+    const spec = JSON.parse(await read(workspace, output.specPath));
+    expect(spec.paths).toHaveProperty(['/auth/login']);
+    expect(spec.components.schemas.BookInput.properties.pages).toEqual({ type: 'integer' });
+  });
+
   it('api-spec re-asks once when the fields do not fit, then fails as Agent.BadOutput', async () => {
     const bad = answer({
       resources: [{ resource: 'todos', fields: [{ name: 'class', type: 'string', required: true }] }],

@@ -132,7 +132,7 @@ describe('node-express-api, phase by phase', () => {
       resources: ['todos', 'users'],
       valid: true,
       validator: '@readme/openapi-parser',
-      fieldsFrom: 'default',
+      fieldsFrom: 'requirements',
     });
     expect(spec.openapi).toMatch(/^3\.0\.\d+$/);
     expect(Object.keys(spec.paths)).toEqual(['/todos', '/todos/{id}', '/users', '/users/{id}']);

@@ -191,14 +191,16 @@ describe.concurrent('the baton CLI, before it contacts a server', { timeout: 180
     expect(result.stdout).toMatch(/node-express-api\s+spec → codegen → review → build/);
     expect(result.stdout).toContain('node-express-api params (--param name=value):');
     expect(result.stdout).toMatch(/NAME\s+TYPE\s+DEFAULT\s+REQUIRED\s+DESCRIPTION/);
-    expect(result.stdout).toMatch(/ {2}service\s+string\s+todo-service\s+no\s+Service name/);
+    expect(result.stdout).toMatch(
+      / {2}requirements\s+string\s+A REST API for a todo list.*\s+no\s+What the API is for/,
+    );
     const json = JSON.parse((await baton(['templates', '--json'])).stdout) as Array<{
       name: string;
       params: Record<string, unknown>;
     }>;
     expect(json.find((t) => t.name === 'node-express-api')?.params.service).toMatchObject({
       type: 'string',
-      default: 'todo-service',
+      default: '',
       required: false,
     });
   });

@@ -154,11 +154,16 @@ describe('param rules', () => {
     expect(patternProblem('(\\s*,\\s*[a-z]+)*')).toContain('exponential time');
   });
 
-  it('the templates refuse an empty resources list and an environment that is a path', async () => {
+  it('the templates refuse empty requirements, a bad resources list and an environment that is a path', async () => {
     const express = await loadTemplate('node-express-api');
-    expect(problemsOf(express, { resources: '' })).toEqual([
-      { path: 'params.resources', message: expect.stringContaining('"" is too short: minLength is 1') },
+    expect(problemsOf(express, { requirements: '' })).toEqual([
+      { path: 'params.requirements', message: expect.stringContaining('"" is too short: minLength is 1') },
     ]);
+    expect(problemsOf(express, { requirements: 'x'.repeat(4001) })[0]!.message).toContain(
+      'maxLength is 4000',
+    );
+    // Empty service and resources mean "derive them from the requirements".
+    expect(validateDefinition(express, { service: '', resources: '' }).ok).toBe(true);
     expect(problemsOf(express, { resources: 'todos,,users' })[0]!.message).toContain(
       'does not match the pattern',
     );

@@ -9,6 +9,7 @@ import {
   renderParallelGate,
   renderParallelPhase,
 } from './parallel-format';
+import { requirementsLines } from './requirements-format';
 import { resultLines } from './result-format';
 import { brief, elapsed, indent, safe, table } from './text';
 
@@ -83,6 +84,8 @@ export function renderStatus(id: string, status: RunStatus): string {
     if (Array.isArray(predicted) && predicted.every(isPredictedConflict)) {
       out.push(...predictedLines(predicted).map((line) => `  ${line}`));
     }
+    // A spec gate (api-spec's) shows what was read from the requirements.
+    out.push(...requirementsLines((gate as { output?: unknown }).output, run, phase));
     out.push(
       `  Decide: ${batonCommand(`approve|reject|retry|skip ${run} ${phase}`)}   or   ${batonCommand(`modify ${run} ${phase} --set key=value`)}`,
     );

@@ -3,8 +3,9 @@
  * only the JDK, so the build agent can compile and run them with plain javac; controllers and the
  * application class need Spring Boot on the classpath. The sources are templates/java-springboot/.
  */
+import { javaAuth } from './auth';
 import { javaBuildFiles } from './java-build';
-import type { Field, Resource } from './resources';
+import type { Field, Resource, Resources } from './resources';
 import { DEFAULT_JAVA_STACK, type JavaStack } from './stack';
 import { renderTemplate } from './templates';
 
@@ -93,9 +94,10 @@ function check(pkg: string, r: Resource): string {
 /** The files of a Spring Boot project for the resources, relative to the project dir. */
 export function javaFiles(
   service: string,
-  resources: readonly Resource[],
+  resources: Resources,
   specPath: string,
   stack: JavaStack = DEFAULT_JAVA_STACK,
+  auth = resources.auth ?? false,
 ): Array<[string, string]> {
   const pkg = javaPackage(service);
   const main = `src/main/java/${pkg.replace(/\./g, '/')}`;
@@ -114,5 +116,6 @@ export function javaFiles(
       [`${main}/controller/${r.name}Controller.java`, controller(pkg, r)],
       [`${test}/${r.name}RepositoryCheck.java`, check(pkg, r)],
     ]),
+    ...(auth ? javaAuth(pkg, main, test) : []),
   ];
 }

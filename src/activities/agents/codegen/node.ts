@@ -6,7 +6,8 @@
 import { badInput } from '../../failures';
 import { type DesignDocument, TEXT_FUNCTIONS } from '../spec/design';
 import { singular } from '../spec/naming';
-import type { Field, Resource } from './resources';
+import { nodeAuth } from './auth';
+import type { Field, Resource, Resources } from './resources';
 import { DEFAULT_NODE_STACK, EXPRESS_RANGES, type NodeStack, nodeEngines } from './stack';
 import { renderTemplate } from './templates';
 
@@ -55,12 +56,17 @@ function handlerTestJs(r: Resource): string {
 
 export function nodeExpressFiles(
   service: string,
-  resources: Resource[],
+  resources: Resources,
   specPath: string,
   stack: NodeStack = DEFAULT_NODE_STACK,
+  auth = resources.auth ?? false,
 ): Files {
-  const imports = resources.map((r) => `import * as ${r.camel} from './handlers/${r.path}.js';`);
-  const mounts = resources.map((r) => `  mount(app, '/${r.path}', ${r.camel});`);
+  const login = auth ? nodeAuth(specPath) : { files: [], imports: [], mounts: [] };
+  const imports = [
+    ...resources.map((r) => `import * as ${r.camel} from './handlers/${r.path}.js';`),
+    ...login.imports,
+  ];
+  const mounts = [...resources.map((r) => `  mount(app, '/${r.path}', ${r.camel});`), ...login.mounts];
   const app = renderTemplate('node-express/app.js.tmpl', {
     specPath,
     imports: imports.join('\n'),
@@ -82,6 +88,7 @@ export function nodeExpressFiles(
     ['src/app.js', app],
     ...resources.map((r): [string, string] => [`src/handlers/${r.path}.js`, handlerJs(r, specPath)]),
     ...resources.map((r): [string, string] => [`test/${r.path}.test.js`, handlerTestJs(r)]),
+    ...login.files,
   ];
 }
 

@@ -2,7 +2,7 @@
  * What the `codegen` agent reads from an OpenAPI document: its CRUD resources and their fields.
  */
 import { badInput } from '../../failures';
-import { FIELD_TYPES, type Field, pascal } from '../spec/openapi';
+import { FIELD_TYPES, type Field, LOGIN_PATH, pascal } from '../spec/openapi';
 import { singular } from '../spec/naming';
 
 export type { Field };
@@ -57,8 +57,20 @@ function schemaFields(
   return { name, fields };
 }
 
-/** The CRUD resources of an OpenAPI document: collection paths `/x` that have an item path `/x/{id}`. */
-export function readResources(spec: unknown, specPath: string): { service: string; resources: Resource[] } {
+/**
+ * The resources of a spec. `auth` rides on the list too, so the generators see it through the
+ * codegen agent's existing calls (they take the list, not the whole reading).
+ */
+export type Resources = Resource[] & { auth?: boolean };
+
+/**
+ * The CRUD resources of an OpenAPI document (collection paths `/x` that have an item path `/x/{id}`),
+ * and `auth` when it has `POST /auth/login`.
+ */
+export function readResources(
+  spec: unknown,
+  specPath: string,
+): { service: string; resources: Resources; auth: boolean } {
   const version = at(spec, 'openapi');
   if (typeof version !== 'string' || !version.startsWith('3.')) {
     throw badInput(
@@ -106,5 +118,10 @@ export function readResources(spec: unknown, specPath: string): { service: strin
     throw badInput(`${specPath} has no CRUD paths (/x with /x/{id}); regenerate it with the api-spec agent`);
   }
   const title = at(spec, 'info', 'title');
-  return { service: typeof title === 'string' && title ? title : 'service', resources };
+  const auth = at(paths, LOGIN_PATH, 'post') !== undefined;
+  return {
+    service: typeof title === 'string' && title ? title : 'service',
+    resources: Object.assign(resources, { auth }),
+    auth,
+  };
 }

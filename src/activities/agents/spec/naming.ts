@@ -19,3 +19,16 @@ export function singular(word: string): string {
   const last = word.slice(cut + 1);
   return last ? head + pluralize.singular(last) : word;
 }
+
+/** `book` → `books`, `order-item` → `order-items`; a plural stays as it is. */
+export function plural(word: string): string {
+  const cut = Math.max(word.lastIndexOf('-'), word.lastIndexOf('_'));
+  const head = word.slice(0, cut + 1);
+  const last = word.slice(cut + 1);
+  return last ? head + pluralize.plural(last) : word;
+}
+
+/** True for a word that is plural and not also singular: `books`, not `news`, `status` or `data`. */
+export function isPlural(word: string): boolean {
+  return pluralize.isPlural(word) && !pluralize.isSingular(word);
+}

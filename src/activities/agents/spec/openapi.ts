@@ -12,6 +12,17 @@ export const OPENAPI_VALIDATOR = '@readme/openapi-parser';
 
 export const FIELD_TYPES = ['string', 'integer', 'number', 'boolean'] as const;
 
+/** Names that would not compile as a Java field or read well as a JS property. */
+export const RESERVED = new Set(
+  (
+    'id createdAt updatedAt abstract assert boolean break byte case catch char class const continue ' +
+    'default do double else enum extends final finally float for goto if implements import instanceof ' +
+    'int interface long native new package private protected public return short static strictfp super ' +
+    'switch synchronized this throw throws transient try void volatile while true false null var record ' +
+    'yield constructor prototype'
+  ).split(' '),
+);
+
 /** A property of a component schema that the generators support. */
 export interface Field {
   name: string;
@@ -21,6 +32,8 @@ export interface Field {
 
 /** A field as the spec declares it; description and example only document it. */
 export interface FieldSpec extends Field {
+  /** `date` or `date-time` for a string that holds one. */
+  format?: string;
   description?: string;
   example?: string;
 }
@@ -100,6 +113,7 @@ function defaultFields(resource: string): FieldSpec[] {
 function property(field: FieldSpec): Record<string, unknown> {
   return {
     type: field.type,
+    ...(field.format ? { format: field.format } : {}),
     ...(field.description ? { description: field.description } : {}),
     ...(field.example ? { example: field.example } : {}),
   };
@@ -126,34 +140,76 @@ function resourceSchemas(resource: string, fields: readonly FieldSpec[]): Record
       // OpenAPI 3.0 forbids an empty `required` list.
       ...(required.length ? { required } : {}),
       additionalProperties: false,
-      properties: Object.fromEntries(fields.map((f) => [f.name, { type: f.type }])),
+      properties: Object.fromEntries(
+        fields.map((f) => [f.name, { type: f.type, ...(f.format ? { format: f.format } : {}) }]),
+      ),
+    },
+  };
+}
+
+/** The path the `auth` option adds; codegen looks for it to generate a login handler. */
+export const LOGIN_PATH = '/auth/login';
+
+/** `POST /auth/login`: username and password in, a token out, 401 for wrong credentials. */
+function authParts() {
+  const credentials = {
+    type: 'object',
+    properties: { username: { type: 'string' }, password: { type: 'string' } },
+  };
+  return {
+    paths: {
+      [LOGIN_PATH]: {
+        post: {
+          operationId: 'login',
+          summary: 'Log in with a username and password',
+          tags: ['auth'],
+          requestBody: { required: true, ...json(ref('AuthCredentials')) },
+          responses: {
+            '200': { description: 'Logged in', ...json(ref('AuthToken')) },
+            '400': { $ref: '#/components/responses/BadRequest' },
+            '401': { description: 'Wrong username or password', ...json(ref('Error')) },
+          },
+        },
+      },
+    },
+    schemas: {
+      AuthCredentials: { ...credentials, required: ['username', 'password'], additionalProperties: false },
+      AuthToken: { type: 'object', required: ['token'], properties: { token: { type: 'string' } } },
     },
   };
 }
 
 /**
  * Builds the OpenAPI 3.0 document for a service; pure, so the same input gives the same bytes.
- * Resources missing from `fields` get the default fields.
+ * Resources missing from `fields` get the default fields; `auth` adds `POST /auth/login`.
  */
 export function buildOpenApi(
   service: string,
   resources: readonly string[],
   version: string,
   fields: Readonly<Record<string, readonly FieldSpec[]>> = {},
+  options: { auth?: boolean; description?: string } = {},
 ): object {
   const errorResponse = (description: string) => ({ description, ...json(ref('Error')) });
   const schemas = resources.map((r) => resourceSchemas(r, fields[r] ?? defaultFields(r)));
+  const auth = options.auth ? authParts() : { paths: {}, schemas: {} };
+  const crud = `CRUD API for ${resources.join(', ')}${options.auth ? ', with a login endpoint' : ''}.`;
   return {
     openapi: '3.0.3',
-    info: { title: service, version, description: `CRUD API for ${resources.join(', ')}.` },
+    info: {
+      title: service,
+      version,
+      description: options.description ? `${crud}\n\n${options.description}` : crud,
+    },
     servers: [{ url: 'http://localhost:3000' }],
-    tags: resources.map((name) => ({ name })),
-    paths: Object.assign({}, ...resources.map(resourcePaths)),
+    tags: [...resources.map((name) => ({ name })), ...(options.auth ? [{ name: 'auth' }] : [])],
+    paths: { ...Object.assign({}, ...resources.map(resourcePaths)), ...auth.paths },
     components: {
       parameters: { Id: { name: 'id', in: 'path', required: true, schema: { type: 'string' } } },
       responses: { NotFound: errorResponse('Not found'), BadRequest: errorResponse('Invalid request body') },
       schemas: {
         ...Object.assign({}, ...schemas),
+        ...auth.schemas,
         Error: { type: 'object', required: ['message'], properties: { message: { type: 'string' } } },
       },
     },
