@@ -84,7 +84,13 @@ describe('node-express-api with typescript=true', () => {
     const started = Date.now();
     const outputs = await runTemplate(
       'node-express-api',
-      { resources: 'books,authors', typescript: 'true', node_version: '22', express_version: '5' },
+      {
+        requirements: 'A library API: books (title, isbn) and authors (name); members log in',
+        resources: 'books,authors',
+        typescript: 'true',
+        node_version: '22',
+        express_version: '5',
+      },
       dir,
     );
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -96,6 +102,9 @@ describe('node-express-api with typescript=true', () => {
         'app/src/handlers/books.ts',
         'app/src/handlers/authors.ts',
         'app/test/books.test.ts',
+        // The requirements ask for a login: the spec's POST /auth/login, typed and tested.
+        'app/src/auth.ts',
+        'app/test/auth.test.ts',
       ]),
     );
     expect(outputs.codegen.files.filter((f: string) => f.endsWith('.js'))).toEqual([]);
@@ -115,19 +124,19 @@ describe('node-express-api with typescript=true', () => {
     expect(review.findings.map((f: { rule: string }) => f.rule)).toContain('ts-deps-missing');
 
     const build: Json = outputs.build;
-    expect(build).toMatchObject({ compiled: true, notCompiled: [], tests: { passed: 8, failed: 0 } });
+    expect(build).toMatchObject({ compiled: true, notCompiled: [], tests: { passed: 11, failed: 0 } });
     expect(build.compiler).toMatch(/^tsc 5\.\d+\.\d+; node v/);
     const log = await read(dir, build.logPath);
     expect(log).toContain('$ npm install --no-audit --no-fund');
     expect(log).toContain('$ tsc --noEmit -p .');
     expect(log).toMatch(
-      /\$ node --test --test-reporter=tap dist\/test\/authors\.test\.js dist\/test\/books\.test\.js/,
+      /\$ node --test --test-reporter=tap dist\/test\/auth\.test\.js dist\/test\/authors\.test\.js dist\/test\/books\.test\.js/,
     );
 
     // The project's own scripts work as a developer would run them.
     const npmTest = spawnSync('npm', ['test'], { cwd: path.join(dir, 'app'), encoding: 'utf8' });
     expect(npmTest.status, npmTest.stdout + npmTest.stderr).toBe(0);
-    expect(npmTest.stdout).toMatch(/# pass 8/);
+    expect(npmTest.stdout).toMatch(/# pass 11/);
 
     // A type error fails the build with tsc's message (node_modules is there now: no second install).
     const handler = path.join(dir, 'app/src/handlers/books.ts');

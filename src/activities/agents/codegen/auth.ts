@@ -21,6 +21,21 @@ export function nodeAuth(specPath: string): { files: Files; imports: string[]; m
   };
 }
 
+/** Express in TypeScript: src/auth.ts with its tests, and the lines app.ts needs. */
+export function nodeTsAuth(specPath: string): { files: Files; imports: string[]; mounts: string[] } {
+  return {
+    files: [
+      ['src/auth.ts', renderTemplate('auth/auth.ts.tmpl', { specPath })],
+      ['test/auth.test.ts', renderTemplate('auth/auth.test.ts.tmpl', {})],
+    ],
+    imports: ["import * as auth from './auth.js';"],
+    mounts: [
+      "  const accounts = auth.createStore(process.env.AUTH_USERS ?? '');",
+      "  app.post('/auth/login', (req, res) => send(res, auth.login(accounts, req.body)));",
+    ],
+  };
+}
+
 /** Spring Boot: the JDK-only AuthService and its check, and the Spring AuthController. */
 export function javaAuth(pkg: string, main: string, test: string): Files {
   return [

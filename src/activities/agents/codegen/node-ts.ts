@@ -5,7 +5,8 @@
  */
 import { singular } from '../spec/naming';
 import { type Files, sampleJs } from './node';
-import type { Field, Resource } from './resources';
+import { nodeTsAuth } from './auth';
+import type { Field, Resource, Resources } from './resources';
 import {
   DEFAULT_NODE_STACK,
   EXPRESS_RANGES,
@@ -16,11 +17,8 @@ import {
 } from './stack';
 import { renderTemplate } from './templates';
 
-/**
- * The settings of a TypeScript project. `auth` is accepted for the login endpoint that the spec
- * may describe, but this generator does not write it yet: the CRUD resources are generated alone.
- */
-export type NodeTsOptions = NodeStack & { auth?: unknown };
+/** The settings of a TypeScript project. */
+export type NodeTsOptions = NodeStack;
 
 const TS_TYPES: Record<Field['type'], string> = {
   string: 'string',
@@ -87,15 +85,20 @@ const TSCONFIG = {
 /** The files of an Express project in TypeScript for the resources, relative to the project dir. */
 export function nodeExpressTsFiles(
   service: string,
-  resources: readonly Resource[],
+  resources: Resources,
   specPath: string,
   options: NodeTsOptions = DEFAULT_NODE_STACK,
+  auth = resources.auth ?? false,
 ): Files {
   const express = EXPRESS_RANGES[options.expressVersion];
+  const login = auth ? nodeTsAuth(specPath) : { files: [], imports: [], mounts: [] };
   const app = renderTemplate('node-express-ts/app.ts.tmpl', {
     specPath,
-    imports: resources.map((r) => `import * as ${r.camel} from './handlers/${r.path}.js';`).join('\n'),
-    mounts: resources.map((r) => `  mount(app, '/${r.path}', ${r.camel});`).join('\n'),
+    imports: [
+      ...resources.map((r) => `import * as ${r.camel} from './handlers/${r.path}.js';`),
+      ...login.imports,
+    ].join('\n'),
+    mounts: [...resources.map((r) => `  mount(app, '/${r.path}', ${r.camel});`), ...login.mounts].join('\n'),
     service,
   });
   const pkg = {
@@ -125,5 +128,6 @@ export function nodeExpressTsFiles(
     ['src/app.ts', app],
     ...resources.map((r): [string, string] => [`src/handlers/${r.path}.ts`, handlerTs(r, specPath)]),
     ...resources.map((r): [string, string] => [`test/${r.path}.test.ts`, handlerTestTs(r)]),
+    ...login.files,
   ];
 }
