@@ -71,9 +71,14 @@ const cliRows: CliRow[] = [
     says: ['--param', 'key=value'],
   },
   {
-    name: 'empty resources',
-    args: ['start', 'node-express-api', '-p', 'resources='],
-    says: ['params.resources'],
+    name: 'empty requirements',
+    args: ['start', 'node-express-api', '-p', 'requirements='],
+    says: ['params.requirements'],
+  },
+  {
+    name: 'resources that are not names',
+    args: ['start', 'node-express-api', '-p', 'resources=Books!'],
+    says: ['params.resources', 'Books!'],
   },
   {
     name: 'service with spaces',
