@@ -6,28 +6,17 @@
 import type { Files } from './node';
 import { renderTemplate } from './templates';
 
-/** Express: src/auth.js with its tests, and the lines app.js needs to import and route it. */
-export function nodeAuth(specPath: string): { files: Files; imports: string[]; mounts: string[] } {
+/** Express (`js`) or Express in TypeScript (`ts`): src/auth with its tests, and the lines app needs. */
+export function nodeAuth(
+  specPath: string,
+  ext: 'js' | 'ts' = 'js',
+): { files: Files; imports: string[]; mounts: string[] } {
   return {
     files: [
-      ['src/auth.js', renderTemplate('auth/auth.js.tmpl', { specPath })],
-      ['test/auth.test.js', renderTemplate('auth/auth.test.js.tmpl', {})],
+      [`src/auth.${ext}`, renderTemplate(`auth/auth.${ext}.tmpl`, { specPath })],
+      [`test/auth.test.${ext}`, renderTemplate(`auth/auth.test.${ext}.tmpl`, {})],
     ],
-    imports: ["import * as auth from './auth.js';"],
-    mounts: [
-      "  const accounts = auth.createStore(process.env.AUTH_USERS ?? '');",
-      "  app.post('/auth/login', (req, res) => send(res, auth.login(accounts, req.body)));",
-    ],
-  };
-}
-
-/** Express in TypeScript: src/auth.ts with its tests, and the lines app.ts needs. */
-export function nodeTsAuth(specPath: string): { files: Files; imports: string[]; mounts: string[] } {
-  return {
-    files: [
-      ['src/auth.ts', renderTemplate('auth/auth.ts.tmpl', { specPath })],
-      ['test/auth.test.ts', renderTemplate('auth/auth.test.ts.tmpl', {})],
-    ],
+    // Compiled TypeScript imports the emitted .js too.
     imports: ["import * as auth from './auth.js';"],
     mounts: [
       "  const accounts = auth.createStore(process.env.AUTH_USERS ?? '');",

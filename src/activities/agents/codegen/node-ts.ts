@@ -3,9 +3,8 @@
  * node:test tests as the JavaScript one, typed from the spec's schemas, compiled by `tsc` (strict)
  * into dist/. The sources are templates/node-express-ts/.
  */
-import { singular } from '../spec/naming';
-import { type Files, sampleJs } from './node';
-import { nodeTsAuth } from './auth';
+import { type Files, handlerTestValues, handlerValues } from './node';
+import { nodeAuth } from './auth';
 import type { Field, Resource, Resources } from './resources';
 import {
   DEFAULT_NODE_STACK,
@@ -30,39 +29,16 @@ const TS_TYPES: Record<Field['type'], string> = {
 const member = (f: Field, required = f.required) => `  ${f.name}${required ? '' : '?'}: ${TS_TYPES[f.type]};`;
 
 function handlerTs(r: Resource, specPath: string): string {
-  const rules = r.input.map((f) => {
-    const type = f.type === 'integer' ? "'number', integer: true" : `'${f.type}'`;
-    return `  ${f.name}: { type: ${type}, required: ${f.required} },`;
-  });
-  const has = (name: string) => r.entity.some((f) => f.name === name);
-  const stamp = (created: string) =>
-    (has('createdAt') ? `, createdAt: ${created}` : '') + (has('updatedAt') ? ', updatedAt: now' : '');
   return renderTemplate('node-express-ts/handler.ts.tmpl', {
-    specPath,
-    path: r.path,
+    ...handlerValues(r, specPath),
     name: r.name,
     entityFields: r.entity.map((f) => member(f, f.required || f.name === 'id')).join('\n'),
     inputFields: r.input.map((f) => member(f)).join('\n'),
-    rules: rules.join('\n'),
-    singular: singular(r.path),
-    createStamp: stamp('now'),
-    updateStamp: stamp('current.createdAt'),
   });
 }
 
 function handlerTestTs(r: Resource): string {
-  const text = r.input.find((f) => f.type === 'string');
-  const required = r.input.find((f) => f.required);
-  return renderTemplate('node-express-ts/handler.test.ts.tmpl', {
-    path: r.path,
-    name: r.name,
-    sample: r.input.map((f) => `  ${f.name}: ${sampleJs(f)},`).join('\n'),
-    changedField: text ? `, ${text.name}: 'changed'` : '',
-    changeCheck: text ? `\n  assert.equal(updated.body.${text.name}, 'changed');` : '',
-    requiredCheck: required
-      ? `\n  assert.equal(handlers.create(store, { ...sample, ${required.name}: undefined }).status, 400);`
-      : '',
-  });
+  return renderTemplate('node-express-ts/handler.test.ts.tmpl', { ...handlerTestValues(r), name: r.name });
 }
 
 /** Strict, ES modules as Node runs them; src/ and test/ compile side by side into dist/. */
@@ -91,7 +67,7 @@ export function nodeExpressTsFiles(
   auth = resources.auth ?? false,
 ): Files {
   const express = EXPRESS_RANGES[options.expressVersion];
-  const login = auth ? nodeTsAuth(specPath) : { files: [], imports: [], mounts: [] };
+  const login = auth ? nodeAuth(specPath, 'ts') : { files: [], imports: [], mounts: [] };
   const app = renderTemplate('node-express-ts/app.ts.tmpl', {
     specPath,
     imports: [

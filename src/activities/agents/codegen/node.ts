@@ -14,13 +14,14 @@ import { renderTemplate } from './templates';
 /** Generated files, relative to the project dir, with their content. */
 export type Files = Array<[string, string]>;
 
-export function sampleJs(field: Field): string {
+function sampleJs(field: Field): string {
   if (field.type === 'string') return `'sample ${field.name}'`;
   if (field.type === 'boolean') return 'true';
   return field.type === 'integer' ? '1' : '1.5';
 }
 
-function handlerJs(r: Resource, specPath: string): string {
+/** What a resource's handler template is filled with, in JavaScript and TypeScript alike. */
+export function handlerValues(r: Resource, specPath: string): Record<string, string> {
   const rules = r.input.map((f) => {
     const type = f.type === 'integer' ? "'number', integer: true" : `'${f.type}'`;
     return `  ${f.name}: { type: ${type}, required: ${f.required} },`;
@@ -28,31 +29,35 @@ function handlerJs(r: Resource, specPath: string): string {
   const has = (name: string) => r.entity.some((f) => f.name === name);
   const stamp = (created: string) =>
     (has('createdAt') ? `, createdAt: ${created}` : '') + (has('updatedAt') ? ', updatedAt: now' : '');
-  return renderTemplate('node-express/handler.js.tmpl', {
+  return {
     specPath,
     path: r.path,
     rules: rules.join('\n'),
     singular: singular(r.path),
     createStamp: stamp('now'),
     updateStamp: stamp('current.createdAt'),
-  });
+  };
 }
 
-function handlerTestJs(r: Resource): string {
-  const sample = r.input.map((f) => `  ${f.name}: ${sampleJs(f)},`).join('\n');
+/** What a resource's handler test template is filled with, in JavaScript and TypeScript alike. */
+export function handlerTestValues(r: Resource): Record<string, string> {
   const text = r.input.find((f) => f.type === 'string');
   const required = r.input.find((f) => f.required);
-  const change = text ? `\n  assert.equal(updated.body.${text.name}, 'changed');` : '';
-  return renderTemplate('node-express/handler.test.js.tmpl', {
+  return {
     path: r.path,
-    sample,
+    sample: r.input.map((f) => `  ${f.name}: ${sampleJs(f)},`).join('\n'),
     changedField: text ? `, ${text.name}: 'changed'` : '',
-    changeCheck: change,
+    changeCheck: text ? `\n  assert.equal(updated.body.${text.name}, 'changed');` : '',
     requiredCheck: required
       ? `\n  assert.equal(handlers.create(store, { ...sample, ${required.name}: undefined }).status, 400);`
       : '',
-  });
+  };
 }
+
+const handlerJs = (r: Resource, specPath: string) =>
+  renderTemplate('node-express/handler.js.tmpl', handlerValues(r, specPath));
+const handlerTestJs = (r: Resource) =>
+  renderTemplate('node-express/handler.test.js.tmpl', handlerTestValues(r));
 
 export function nodeExpressFiles(
   service: string,
