@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OpenedPullRequestSchema } from '../github/result';
 import { ApprovalModeSchema, type Definition } from '../shared/definition';
 import { DECISION_ACTIONS } from '../shared/messages';
 import type { ArtifactRef, RunStatus, RunSummary } from '../shared/status';
@@ -205,14 +206,5 @@ export const TemplateInfoSchema = z.object({
 });
 export type TemplateInfo = z.infer<typeof TemplateInfoSchema>;
 
-export const PrResultSchema = z.object({
-  url: z.string(),
-  number: z.number().int(),
-  /** False when a pull request was open for the branch already: `url` is that one. */
-  created: z.boolean(),
-  /** `owner/repo` on GitHub. */
-  repository: z.string(),
-  branch: z.string(),
-  base: z.string(),
-});
+export const PrResultSchema = OpenedPullRequestSchema;
 export type PrResult = z.infer<typeof PrResultSchema>;

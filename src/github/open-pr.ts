@@ -3,14 +3,8 @@
  * ask GitHub for the pull request (or find the open one). What `baton pr` and the `pull-request`
  * agent both do; they differ only in how they find the repository and write the body.
  */
-import {
-  apiUrlFor,
-  createPullRequest,
-  defaultBranch,
-  tokenFrom,
-  type GitHubApiOptions,
-  type PullRequest,
-} from './api';
+import { apiUrlFor, createPullRequest, defaultBranch, tokenFrom, type GitHubApiOptions } from './api';
+import type { OpenedPullRequest } from './result';
 import { GitHubError } from './errors';
 import { hasBranch, pushBranch, readRemote } from './remote';
 
@@ -32,12 +26,7 @@ export interface OpenPullRequestInput {
   signal?: AbortSignal;
 }
 
-export interface OpenedPullRequest extends PullRequest {
-  /** `owner/repo` on GitHub. */
-  repository: string;
-  branch: string;
-  base: string;
-}
+export { OpenedPullRequestSchema, type OpenedPullRequest } from './result';
 
 export async function openPullRequest(input: OpenPullRequestInput): Promise<OpenedPullRequest> {
   const { repoDir, branch, remote = 'origin', env = process.env } = input;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GitHubError, type GitHubErrorKind } from '../../github/errors';
 import { openPullRequest } from '../../github/open-pr';
+import { OpenedPullRequestSchema } from '../../github/result';
 import { prBody, type PrPhase } from '../../github/pr-body';
 import { branchContains, gitConfig, pushBranch } from '../../github/remote';
 import { AGENT_INPUTS } from '../../shared/agent-inputs';
@@ -94,15 +95,7 @@ export const pullRequestAgent = defineAgent({
   description:
     "Pushes a --repo run's branch baton/<run> to the repository's remote and opens a pull request (GITHUB_TOKEN).",
   input: AGENT_INPUTS['pull-request'],
-  output: z.object({
-    url: z.string(),
-    number: z.number().int(),
-    /** False when one was open for the branch already: `url` is that one. */
-    created: z.boolean(),
-    repository: z.string(),
-    branch: z.string(),
-    base: z.string(),
-  }),
+  output: OpenedPullRequestSchema,
   async run(input, context) {
     const source = await gitConfig(context.workspace, WORKSPACE_CONFIG.source);
     const branch = await gitConfig(context.workspace, WORKSPACE_CONFIG.branch);
