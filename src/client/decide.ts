@@ -125,5 +125,12 @@ function added<T>(before: readonly T[], after: readonly T[]): T[] {
 
 function sameDecision(a: unknown, b: Decision): boolean {
   const x = a as Partial<Decision> | undefined;
-  return x?.phase === b.phase && x?.action === b.action && x?.by === b.by && x?.comment === b.comment;
+  return (
+    x?.phase === b.phase &&
+    x?.action === b.action &&
+    x?.by === b.by &&
+    x?.comment === b.comment &&
+    // Two modifies of one gate by one person at once differ only here: each must find its own answer.
+    JSON.stringify(x?.changes ?? null) === JSON.stringify(b.changes ?? null)
+  );
 }
