@@ -3,7 +3,7 @@
  * node:test tests as the JavaScript one, typed from the spec's schemas, compiled by `tsc` (strict)
  * into dist/. The sources are templates/node-express-ts/.
  */
-import { type Files, handlerTestValues, handlerValues } from './node';
+import { appWiring, type Files, handlerTestValues, handlerValues } from './node';
 import { nodeAuth } from './auth';
 import type { Field, Resource, Resources } from './resources';
 import {
@@ -67,14 +67,10 @@ export function nodeExpressTsFiles(
   auth = resources.auth ?? false,
 ): Files {
   const express = EXPRESS_RANGES[options.expressVersion];
-  const login = auth ? nodeAuth(specPath, 'ts') : { files: [], imports: [], mounts: [] };
+  const login = auth ? nodeAuth(specPath, 'ts') : undefined;
   const app = renderTemplate('node-express-ts/app.ts.tmpl', {
     specPath,
-    imports: [
-      ...resources.map((r) => `import * as ${r.camel} from './handlers/${r.path}.js';`),
-      ...login.imports,
-    ].join('\n'),
-    mounts: [...resources.map((r) => `  mount(app, '/${r.path}', ${r.camel});`), ...login.mounts].join('\n'),
+    ...appWiring(resources, login),
     service,
   });
   const pkg = {
@@ -104,6 +100,6 @@ export function nodeExpressTsFiles(
     ['src/app.ts', app],
     ...resources.map((r): [string, string] => [`src/handlers/${r.path}.ts`, handlerTs(r, specPath)]),
     ...resources.map((r): [string, string] => [`test/${r.path}.test.ts`, handlerTestTs(r)]),
-    ...login.files,
+    ...(login?.files ?? []),
   ];
 }

@@ -59,6 +59,26 @@ const handlerJs = (r: Resource, specPath: string) =>
 const handlerTestJs = (r: Resource) =>
   renderTemplate('node-express/handler.test.js.tmpl', handlerTestValues(r));
 
+/**
+ * What app.js or app.ts imports and mounts: each resource's handlers, and the login route when
+ * there is one. Both languages import the emitted `.js`.
+ */
+export function appWiring(
+  resources: readonly Resource[],
+  login?: { imports: string[]; mounts: string[] },
+): { imports: string; mounts: string } {
+  return {
+    imports: [
+      ...resources.map((r) => `import * as ${r.camel} from './handlers/${r.path}.js';`),
+      ...(login?.imports ?? []),
+    ].join('\n'),
+    mounts: [
+      ...resources.map((r) => `  mount(app, '/${r.path}', ${r.camel});`),
+      ...(login?.mounts ?? []),
+    ].join('\n'),
+  };
+}
+
 export function nodeExpressFiles(
   service: string,
   resources: Resources,
@@ -66,16 +86,10 @@ export function nodeExpressFiles(
   stack: NodeStack = DEFAULT_NODE_STACK,
   auth = resources.auth ?? false,
 ): Files {
-  const login = auth ? nodeAuth(specPath) : { files: [], imports: [], mounts: [] };
-  const imports = [
-    ...resources.map((r) => `import * as ${r.camel} from './handlers/${r.path}.js';`),
-    ...login.imports,
-  ];
-  const mounts = [...resources.map((r) => `  mount(app, '/${r.path}', ${r.camel});`), ...login.mounts];
+  const login = auth ? nodeAuth(specPath) : undefined;
   const app = renderTemplate('node-express/app.js.tmpl', {
     specPath,
-    imports: imports.join('\n'),
-    mounts: mounts.join('\n'),
+    ...appWiring(resources, login),
     service,
   });
   const pkg = {
@@ -93,7 +107,7 @@ export function nodeExpressFiles(
     ['src/app.js', app],
     ...resources.map((r): [string, string] => [`src/handlers/${r.path}.js`, handlerJs(r, specPath)]),
     ...resources.map((r): [string, string] => [`test/${r.path}.test.js`, handlerTestJs(r)]),
-    ...login.files,
+    ...(login?.files ?? []),
   ];
 }
 
