@@ -11,6 +11,7 @@ import { createCheckAgents, createRunAgent } from './run-agent';
 import { createWorkspaceActivities } from './workspace';
 import { createMergeActivities } from './merge';
 import { createLockActivities } from './locks';
+import { createGovernanceActivities } from './governance';
 
 export interface ActivityDeps {
   /** The agents this worker offers; defaults to the built-ins. */
@@ -60,6 +61,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     ...createWorkspaceActivities({ workspaceRoot }),
     ...createMergeActivities({ workspaceRoot }),
     ...createLockActivities(),
+    ...createGovernanceActivities({ config: deps.config, env: process.env }),
   };
 }
 

@@ -105,6 +105,15 @@ export function mergeEnv(
       where: inFile,
       agents: [...BUILTIN_AGENTS, 'llm', ...Object.keys(file.commandAgents ?? {})],
     }),
+    roles: file.roles ?? {},
+    security: {
+      signedDecisions: file.security?.signedDecisions ?? false,
+      decisionKeys: file.security?.decisionKeys ?? {},
+    },
+    notify: {
+      ...file.notify,
+      ...(nonEmpty(env.BATON_NOTIFY_WEBHOOK) ? { webhook: nonEmpty(env.BATON_NOTIFY_WEBHOOK) } : {}),
+    },
   };
   const models = [
     defaultModel,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DurationSchema as SharedDurationSchema } from '../shared/definition';
 import { DURATION_HINT, parseDuration } from '../shared/duration';
 import { type Specialist, SPECIALIST_NAME, SpecialistEntrySchema } from './specialists';
+import { PRINCIPAL, RolesSchema, type Roles } from '../shared/governance';
 
 export type Env = Record<string, string | undefined>;
 
@@ -86,6 +87,34 @@ export const PriceSchema = z.strictObject({
 });
 type Price = z.infer<typeof PriceSchema>;
 
+/** One HMAC key of a user: its id (named by `keyId`), the variable holding it, when it stops being valid. */
+export const DecisionKeySchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'key ids are 1-64 letters, digits, ".", "_" or "-"' }),
+  env: z.string().regex(ENV_NAME, {
+    error:
+      'must name the environment variable that holds the key (such as ALICE_DECISION_KEY), not the key itself',
+  }),
+  /** ISO 8601; a decision signed with the key after this is refused. */
+  expires: z.iso
+    .datetime({ offset: true, error: 'expires is an ISO 8601 time such as 2027-01-01T00:00:00Z' })
+    .optional(),
+});
+export type DecisionKey = z.infer<typeof DecisionKeySchema>;
+
+export const SecuritySchema = z.strictObject({
+  /** Decisions must carry a valid HMAC `sig` (docs/security.md); unsigned ones are ignored. */
+  signedDecisions: z.boolean().optional(),
+  /** Per-user keys; a user may have several (rotation). `BATON_DECISION_KEY` is the shared key, id `shared`. */
+  decisionKeys: z
+    .record(
+      z.string().regex(PRINCIPAL, { error: 'user names are letters, digits and . _ @ + -' }),
+      z.array(DecisionKeySchema).min(1).max(10),
+    )
+    .optional(),
+});
+
 export const AgentSettingsSchema = z.strictObject({ model: ModelSchema.optional() });
 
 /** The shape of `baton.config.(json|yaml|yml)`. */
@@ -103,6 +132,11 @@ export const ConfigFileSchema = z.strictObject({
   agents: z.record(z.string().min(1), AgentSettingsSchema).optional(),
   commandAgents: z.record(z.string().min(1), CommandAgentConfigSchema).optional(),
   prices: z.record(z.string().min(1), PriceSchema).optional(),
+  /** Gate approvers' roles: role name → users (issue 10). The worker reads it; runs record its digest. */
+  roles: RolesSchema.optional(),
+  security: SecuritySchema.optional(),
+  /** Where gate reminders and escalations go besides the worker log. */
+  notify: z.strictObject({ webhook: HttpUrlSchema.optional() }).optional(),
   /** Seed 000's agent_specializations, merged over the built-in specialists. */
   specialists: z
     .record(
@@ -141,6 +175,11 @@ export interface BatonConfig {
   prices: Record<string, Price>;
   /** The specialists (built-ins with the file's entries merged over); absent means the built-ins. */
   specialists?: Record<string, Specialist>;
+  /** Approver roles (`roles` in the file); empty without one. */
+  roles?: Roles;
+  security?: { signedDecisions: boolean; decisionKeys: Record<string, DecisionKey[]> };
+  /** `notify.webhook`, or `BATON_NOTIFY_WEBHOOK` over it. */
+  notify?: { webhook?: string };
 }
 
 export interface ResolvedModel {

@@ -171,3 +171,40 @@ export type RemoveWorktreeInput = z.infer<typeof RemoveWorktreeInputSchema>;
 
 export const RemoveWorktreeResultSchema = z.object({ removed: z.boolean() });
 export type RemoveWorktreeResult = z.infer<typeof RemoveWorktreeResultSchema>;
+
+/** Local activity `verifyDecision`: checks a decision's `sig` with the worker's keys (issue 10). */
+export interface VerifyDecisionInput {
+  workflowId: string;
+  /** The gate the decision is for (the open gate's id) and the digest it shows. */
+  gate: string;
+  digest: string;
+  decision: {
+    action: string;
+    by: string;
+    comment?: string;
+    changes?: Record<string, unknown>;
+    signedAt?: string;
+    sig?: string;
+    keyId?: string;
+  };
+}
+/** `ok: false` carries the reason the decision is refused or ignored ("unsigned", "bad signature: …"). */
+export type VerifyDecisionResult = { ok: true; keyId: string } | { ok: false; reason: string };
+
+/** Local activity `notifyGate`: a reminder or escalation goes to the worker log and the webhook. */
+export interface NotifyGateInput {
+  workflowId: string;
+  gate: string;
+  phase: string;
+  title: string;
+  event: 'reminder' | 'escalation';
+  /** The people notified (resolved approvers). */
+  to: string[];
+  message: string;
+}
+export interface NotifyGateResult {
+  /** Where it went: `log`, and `webhook` when one is configured and answered 2xx. */
+  delivered: string[];
+  /** Why the webhook did not take it, when it did not (the run goes on regardless). */
+  error?: string;
+}

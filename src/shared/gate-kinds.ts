@@ -9,6 +9,7 @@ import { BudgetSchema } from './definition';
 import { acceptedFields, type AgentInputSchema, typeProblem, unknownFields } from './input-schema';
 import { DECISION_ACTIONS, type DecisionAction } from './messages';
 import { ConflictSidesSchema, ResolutionsSchema } from './merge-contract';
+import type { Approvers } from './definition-core';
 
 /** A failure as a gate shows it. */
 const FailureSchema = z.object({ type: z.string().optional(), message: z.string() });
@@ -193,8 +194,25 @@ export interface GateCommon {
   openedAt: string;
   /** When the gate decides by itself (`onTimeout`), if it has a timeout. */
   deadline?: string;
-  onTimeout?: 'approve' | 'reject';
+  onTimeout?: 'approve' | 'reject' | 'escalate';
   instructions?: string;
+  /**
+   * sha256 of what the gate shows (`gateDigest`: its output and artifact hashes). A decision sends
+   * it back; one with another digest is refused. Absent on runs from before governance.
+   */
+  digest?: string;
+  /** Who may decide now (widened by an escalation); absent: anyone. */
+  approvers?: Approvers;
+  /** The people those approvers are, resolved through the worker's roles. */
+  approverNames?: string[];
+  /** With the two-person rule: how many different people must approve, and who has. */
+  minApprovals?: number;
+  approvals?: { by: string; role?: string; at: string }[];
+  /** Reminders sent so far, and when the gate escalated. */
+  reminders?: number;
+  escalatedAt?: string;
+  /** A policy (`autoApprove.when`) that could not decide: why, so a human knows. */
+  policyError?: string;
 }
 
 /** An open gate: the common fields, its `kind`, and what that kind shows. */

@@ -10,6 +10,7 @@ import {
   RESERVED_DECIDER,
 } from './limits';
 import type { RunStatus } from './status';
+import { HEX64 } from './governance';
 
 export const DECISION_ACTIONS = ['approve', 'modify', 'retry', 'skip', 'reject'] as const;
 export type DecisionAction = (typeof DECISION_ACTIONS)[number];
@@ -71,6 +72,37 @@ export const DecisionSchema = z.object({
       }
     })
     .optional(),
+  /**
+   * The digest (sha256, 64 hex digits) of the gate as its sender saw it in `status`. A decision
+   * against a digest the gate no longer shows (the phase ran again) is refused.
+   */
+  digest: z
+    .string()
+    .regex(HEX64, 'digest is the sha256 the gate shows in status (64 lowercase hex digits)')
+    .optional(),
+  /**
+   * When the sender signed the decision (ISO 8601); signed decisions carry it. It is the `at` of
+   * the signed text (the record's own `at` is when the run took the decision).
+   */
+  signedAt: z.iso
+    .datetime({
+      offset: true,
+      error: 'signedAt is when the decision was signed, ISO 8601 such as 2026-12-02T10:00:00Z',
+    })
+    .optional(),
+  /** HMAC-SHA256 over `signingText` (docs/security.md), 64 lowercase hex digits. */
+  sig: z
+    .string()
+    .regex(
+      HEX64,
+      'sig is an HMAC-SHA256 as 64 lowercase hex digits; sign with the baton CLI or see docs/security.md',
+    )
+    .optional(),
+  /** Which of the signer's keys made `sig` (key rotation); without it every current key is tried. */
+  keyId: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'keyId is 1-64 letters, digits, ".", "_" or "-"')
+    .optional(),
 });
 export type Decision = z.infer<typeof DecisionSchema>;
 
@@ -117,6 +149,8 @@ export interface DecideResult {
   /** The gate the decision was applied to. */
   gate?: string;
   action: DecisionAction;
+  /** At a gate with `minApprovals` > 1: the approvals it has so far, and how many it needs. */
+  approvals?: { count: number; needed: number };
 }
 
 export const approvalSignal = defineSignal<[Decision]>('approval');

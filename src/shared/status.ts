@@ -66,7 +66,15 @@ export interface DecisionRecord extends Decision {
   /** The gate the decision was applied to (`<phase>#<n>`), named by the sender or not. */
   gate?: string;
   at: string;
-  via: 'signal' | 'update' | 'auto' | 'timeout';
+  via: 'signal' | 'update' | 'auto' | 'timeout' | 'policy';
+  /** Why this person could decide: `user` (named), a role name, or absent at a gate open to anyone. */
+  role?: string;
+  /** `verified` when the run checked `sig`; absent when signing is off. */
+  signature?: 'verified';
+  /** At a gate with `minApprovals`: everyone who approved, this decider last. */
+  approvedBy?: string[];
+  /** `baton:policy` approvals: the CEL expression and the values it read. */
+  policy?: { when: string; inputs: Record<string, unknown> };
   /** What the run changed in a decision sent by signal: control characters escaped, a comment cut. */
   sanitized?: string[];
   /**

@@ -49,7 +49,7 @@ export async function awaitDecision<K extends GateKind>(
     decision = {
       phase: phase.id,
       gate: id,
-      action: settings.onTimeout,
+      action: settings.onTimeout === 'escalate' ? 'reject' : settings.onTimeout,
       by: 'baton:timeout',
       comment: `no decision within ${String(settings.timeout)}`,
       at: run.now(),
