@@ -31,6 +31,9 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   const { definition, params, approvalMode, template, repo, out } = prepare(raw);
   // Decided once, at the start: a run keeps the workspace layout it started with.
   const perPhase = patched(WORKTREE_PER_PHASE);
+  // Before any await, as the patch above: a patch marker after a local activity's result in the same
+  // workflow task is not known to a replay in time (the replay would take the old path).
+  const governed = patched(GOVERNANCE);
   const run = createRunState(definition, params, approvalMode, template);
 
   // Handlers are registered before the first await, so status answers from the first moment.
@@ -41,7 +44,7 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   const locks = createLocks();
 
   run.setAgentSchemas(await checkAgentsKnown(definition));
-  if (patched(GOVERNANCE)) {
+  if (governed) {
     const settings = await loadSettings();
     const governance = createGovernance(settings);
     run.setGovernance(governance);

@@ -9,8 +9,9 @@ import { createActivities } from '../../src/activities';
 import { createArtifactStore } from '../../src/store/artifacts';
 import { connect, decide, startRun, waitForResult, type Baton } from '../../src/client/runs';
 import { testAgents } from '../helpers/agents';
-import { definition, uniqueId, waitFor, waitForGate } from '../helpers/env';
+import { definition, queryStatus, uniqueId, waitFor, waitForGate } from '../helpers/env';
 import { workspaceOf } from '../../src/activities/workspace';
+import type { BatonConfig } from '../../src/config';
 
 const agents = testAgents().map((a) => a.name);
 let server: DevServer | undefined;
@@ -27,6 +28,35 @@ async function reconnect(address: string, taskQueue: string): Promise<Baton> {
   );
 }
 
+/** A worker on the server at `address`, with the test agents and, if given, a config. */
+async function startTestWorker(
+  address: string,
+  taskQueue: string,
+  workspaceRoot: string,
+  config?: BatonConfig,
+) {
+  const connection = await NativeConnection.connect({ address });
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities: createActivities({
+      agents: testAgents(),
+      workspaceRoot,
+      artifacts: createArtifactStore(join(workspaceRoot, '.artifacts')),
+      ...(config ? { config } : {}),
+    }),
+  });
+  const running = worker.run();
+  return {
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close();
+    },
+  };
+}
+
 describe('the dev server killed with SIGKILL', () => {
   it('restarts on its db file and the run completes with every decision', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'baton-server-crash-'));
@@ -36,27 +66,7 @@ describe('the dev server killed with SIGKILL', () => {
     const taskQueue = uniqueId('server-crash');
     const workspaceRoot = join(dir, 'workspaces');
 
-    const startWorker = async () => {
-      const connection = await NativeConnection.connect({ address: server!.address });
-      const worker = await Worker.create({
-        connection,
-        taskQueue,
-        workflowBundle: { codePath: inject('workflowBundlePath') },
-        activities: createActivities({
-          agents: testAgents(),
-          workspaceRoot,
-          artifacts: createArtifactStore(join(workspaceRoot, '.artifacts')),
-        }),
-      });
-      const running = worker.run();
-      return {
-        async stop() {
-          if (worker.getState() === 'RUNNING') worker.shutdown();
-          await running.catch(() => undefined);
-          await connection.close();
-        },
-      };
-    };
+    const startWorker = () => startTestWorker(server!.address, taskQueue, workspaceRoot);
 
     let baton = await connect({ address: server.address, taskQueue });
     let worker = await startWorker();
@@ -112,5 +122,60 @@ describe('the dev server killed with SIGKILL', () => {
     ]);
     await worker.stop();
     await baton.close();
+    await server.stop();
+    server = undefined;
+  }, 180_000);
+
+  it('keeps a gate escalation timer: it fires once the server is back, and the wider set decides', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'baton-server-timers-'));
+    const options = { port: await freePort(), dbFile: join(dir, 'temporal.db'), headless: true };
+    server = await startDevServer(options);
+    const taskQueue = uniqueId('server-timers');
+    const workspaceRoot = join(dir, 'workspaces');
+    const config: BatonConfig = {
+      providers: {},
+      agents: {},
+      agentModelEnv: {},
+      commandAgents: {},
+      prices: {},
+      roles: { lead: ['alice'], director: ['carol'] },
+    };
+    let baton = await connect({ address: server.address, taskQueue });
+    let worker = await startTestWorker(server.address, taskQueue, workspaceRoot, config);
+    const { workflowId } = await startRun(baton, {
+      agents,
+      definition: definition([
+        {
+          id: 'spec',
+          agent: 'echo',
+          approval: {
+            approvers: { roles: ['lead'] },
+            escalate: { after: '4s', to: { roles: ['director'] } },
+          },
+        },
+      ]),
+    });
+    await waitForGate(baton, workflowId, 'spec');
+    await server.kill();
+    await worker.stop();
+    await baton.close();
+    await new Promise((r) => setTimeout(r, 4000));
+    server = await startDevServer(options);
+    baton = await reconnect(server.address, taskQueue);
+    worker = await startTestWorker(server.address, taskQueue, workspaceRoot, config);
+    const escalated = await waitFor(
+      () => queryStatus(baton, workflowId),
+      (s) => s.gates[0]?.escalatedAt !== undefined,
+    );
+    expect(escalated.gates[0]!.approverNames).toEqual(['alice', 'carol']);
+    await decide(baton, workflowId, { phase: 'spec', action: 'approve', by: 'carol' });
+    expect((await waitForResult(baton, workflowId)).decisions[0]).toMatchObject({
+      by: 'carol',
+      role: 'director',
+    });
+    await worker.stop();
+    await baton.close();
+    await server.stop();
+    server = undefined;
   }, 180_000);
 });

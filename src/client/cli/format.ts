@@ -79,6 +79,7 @@ export function renderStatus(id: string, status: RunStatus): string {
       `Gate open: ${safe(gate.title)} (${phase}) since ${safe(gate.openedAt)}${gate.deadline ? `, ${safe(gate.onTimeout)} at ${safe(gate.deadline)}` : ''}`,
     );
     if (gate.instructions) out.push(`  ${safe(gate.instructions)}`);
+    out.push(...governanceLines(gate));
     // A plan gate (a decompose phase's) shows where the tasks it plans will meet.
     const predicted = (gate as { output?: { predictedConflicts?: unknown } }).output?.predictedConflicts;
     if (Array.isArray(predicted) && predicted.every(isPredictedConflict)) {
@@ -94,7 +95,7 @@ export function renderStatus(id: string, status: RunStatus): string {
     out.push('', 'Decisions:');
     for (const d of status.decisions) {
       out.push(
-        `  ${safe(d.at)}  ${safe(d.phase)}: ${safe(d.action)} by ${safe(d.by)} (${safe(d.via)})${d.comment ? ` — ${safe(d.comment)}` : ''}`,
+        `  ${safe(d.at)}  ${safe(d.phase)}: ${safe(d.action)} by ${safe(d.by)}${d.role ? ` as ${safe(d.role)}` : ''} (${safe(d.via)}${d.signature ? `, signature ${d.signature}` : ''})${d.approvedBy ? ` with ${safe(d.approvedBy.join(', '))}` : ''}${d.comment ? ` — ${safe(d.comment)}` : ''}`,
       );
     }
   }
@@ -199,4 +200,27 @@ function isPredictedConflict(value: unknown): value is PredictedConflict {
     Array.isArray(v.paths) &&
     [...v.tasks, ...v.paths].every((x) => typeof x === 'string')
   );
+}
+
+/** Who may decide the gate, what its digest is, and where its approvals, reminders and escalation stand. */
+function governanceLines(gate: RunStatus['gates'][number]): string[] {
+  const lines: string[] = [];
+  if (gate.approvers) {
+    const names = gate.approverNames?.length
+      ? gate.approverNames.join(', ')
+      : 'nobody (no one holds these roles)';
+    lines.push(
+      `  Approvers: ${safe(names)}${gate.escalatedAt ? ` (escalated at ${safe(gate.escalatedAt)})` : ''}`,
+    );
+  }
+  if (gate.minApprovals) {
+    const by = (gate.approvals ?? []).map((a) => a.by);
+    lines.push(
+      `  Approvals: ${by.length} of ${gate.minApprovals}${by.length ? ` (${safe(by.join(', '))})` : ''}: different people must approve`,
+    );
+  }
+  if (gate.reminders) lines.push(`  Reminders sent: ${gate.reminders}`);
+  if (gate.policyError) lines.push(`  Policy could not decide: ${safe(gate.policyError)}`);
+  if (gate.digest) lines.push(`  Digest: ${gate.digest}`);
+  return lines;
 }
