@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BatonConfig } from '../../src/config';
+import { renderStatus } from '../../src/client/cli/format';
 import { DecisionRejectedError } from '../../src/client/errors';
 import { decide, startRun, waitForResult } from '../../src/client/runs';
 import type { NotifyGateInput } from '../../src/shared/activity-contract';
@@ -147,6 +148,11 @@ describe('who may decide a gate', () => {
       minApprovals: 2,
       approvals: [expect.objectContaining({ by: 'alice' })],
     });
+
+    const shown = renderStatus(id, waiting);
+    expect(shown).toContain('Approvals: 1 of 2 (alice): different people must approve');
+    expect(shown).toContain('Approvers: alice, bob, carol');
+    expect(shown).toContain(`Digest: ${waiting.gates[0]!.digest}`);
 
     const again = decide(
       shared.baton,
