@@ -8,6 +8,8 @@ import { condition, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { AuditRecord } from '../shared/audit-record';
 import type { Approval, Approvers } from '../shared/definition-core';
+import { gateOf, type Definition } from '../shared/definition';
+import type { Problem } from '../shared/validate';
 import type { VerifyDecisionResult } from '../shared/activity-contract';
 import type { GovernanceSettings } from '../shared/governance';
 import type { Decision } from '../shared/messages';
@@ -104,4 +106,30 @@ export function describeApprovers(approvers: Approvers, names: (a: Approvers) =>
   ];
   const people = names(approvers);
   return `${parts.join('; ')} (${people.length ? people.join(', ') : "nobody, with the worker's roles"})`;
+}
+
+/**
+ * Roles a definition's gates name that the worker's config does not define: nobody could decide
+ * such a gate, so the run fails at its start instead of waiting for ever.
+ */
+export function unknownRoles(definition: Definition, settings: GovernanceSettings): Problem[] {
+  const known = Object.keys(settings.roles);
+  const problems: Problem[] = [];
+  for (const phase of definition.phases) {
+    const gate = gateOf(phase);
+    const sets: [string, Approvers | undefined][] = [
+      ['approvers', gate?.approvers],
+      ['escalate.to', gate?.escalate?.to],
+    ];
+    for (const [where, set] of sets) {
+      for (const role of set?.roles ?? []) {
+        if (settings.roles[role]) continue;
+        problems.push({
+          path: `phases[${phase.id}].approval.${where}.roles`,
+          message: `role "${role}" is not defined in the worker's config (${known.length ? `roles there: ${known.join(', ')}` : 'it defines no roles'}); add it under roles in baton.config.yaml, or name users instead`,
+        });
+      }
+    }
+  }
+  return problems;
 }

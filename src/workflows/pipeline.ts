@@ -10,7 +10,7 @@ import {
 import type { Phase, PipelineInput } from '../shared/definition';
 import { approvalSignal, decideUpdate, statusQuery } from '../shared/messages';
 import type { RunSummary } from '../shared/status';
-import { describeFailure, internal } from './failures';
+import { describeFailure, internal, invalid } from './failures';
 import type { OutTarget } from '../shared/repo-target';
 import { runPhase, type PhaseScope } from './phase';
 import { checkAgentsKnown, prepare } from './prepare';
@@ -20,7 +20,7 @@ import { openWorkspace, WORKTREE_PER_PHASE, type RunWorkspace } from './workspac
 /** Runs with `--out` export their tree when they complete (no run before this had `out`). */
 const EXPORT_OUT = 'export-out';
 import { createLocks } from './locks';
-import { createGovernance, GOVERNANCE, loadSettings } from './governance';
+import { createGovernance, GOVERNANCE, loadSettings, unknownRoles } from './governance';
 import { BATON_FAILURES } from '../shared/failure-types';
 
 /**
@@ -46,6 +46,8 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   run.setAgentSchemas(await checkAgentsKnown(definition));
   if (governed) {
     const settings = await loadSettings();
+    const problems = unknownRoles(definition, settings);
+    if (problems.length > 0) throw invalid(definition.name, problems);
     const governance = createGovernance(settings);
     run.setGovernance(governance);
     governance.record({

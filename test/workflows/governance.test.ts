@@ -247,3 +247,29 @@ describe('escalation', () => {
     });
   });
 });
+
+describe('a gate nobody could decide', () => {
+  it('fails the run at its start when a gate names a role the worker does not define', async () => {
+    const { workflowId } = await startRun(shared.baton, {
+      agents,
+      definition: definition([
+        {
+          id: 'spec',
+          agent: 'echo',
+          approval: { approvers: { roles: ['ops'] }, escalate: { after: '1h', to: { roles: ['cto'] } } },
+        },
+      ]),
+    });
+    const error = await waitForResult(shared.baton, workflowId).catch((e: unknown) => e as Error);
+    expect(String((error as Error).message)).toContain('Invalid pipeline definition');
+    const status = await shared.baton.client.workflow.getHandle(workflowId).describe();
+    expect(status.status.name).toBe('FAILED');
+    const history = await shared.baton.client.workflow.getHandle(workflowId).fetchHistory();
+    const failure = history.events?.find((e) => e.workflowExecutionFailedEventAttributes)
+      ?.workflowExecutionFailedEventAttributes?.failure?.message;
+    expect(failure).toContain(
+      `phases[spec].approval.approvers.roles: role "ops" is not defined in the worker's config (roles there: lead, director)`,
+    );
+    expect(failure).toContain('phases[spec].approval.escalate.to.roles: role "cto"');
+  });
+});
