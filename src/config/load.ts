@@ -12,6 +12,8 @@ import {
   type Env,
   PriceSchema,
   ProviderSchema,
+  DecisionKeySchema,
+  SecuritySchema,
 } from './schema';
 import { SpecialistLimitsSchema, SpecialistSchema } from './specialists';
 import { keyProblems } from './secrets';
@@ -99,6 +101,8 @@ const ALLOWED_KEYS: Array<[RegExp, readonly string[]]> = [
   [/^prices\.[^.]+$/, Object.keys(PriceSchema.shape)],
   [/^specialists\.[^.]+$/, Object.keys(SpecialistSchema.shape)],
   [/^specialists\.[^.]+\.limits$/, Object.keys(SpecialistLimitsSchema.shape)],
+  [/^security$/, Object.keys(SecuritySchema.shape)],
+  [/^security\.decisionKeys\.[^.]+\.\d+$/, Object.keys(DecisionKeySchema.shape)],
 ];
 
 function describeIssue(issue: z.core.$ZodIssue, reported: Set<string>): string[] {
