@@ -29,6 +29,8 @@ import {
   type StartOptions,
 } from '../client/runs';
 import { listTemplates } from '../client/templates';
+import type { BatonConfig } from '../config';
+import type { DefinitionInput } from '../shared/definition';
 import { statusQuery, type DecisionAction } from '../shared/messages';
 import { workflowBundle } from '../workers/bundle';
 
@@ -114,13 +116,51 @@ const parallelConflict = {
   ],
 };
 
+const governed: DefinitionInput = {
+  name: 'governed',
+  phases: [
+    {
+      id: 'spec',
+      agent: 'note',
+      input: { file: 'spec.txt' },
+      approval: { approvers: { roles: ['lead'] }, minApprovals: 2, remind: '1s' },
+    },
+    {
+      id: 'review',
+      agent: 'note',
+      needs: ['spec'],
+      input: { file: 'review.txt' },
+      approval: { autoApprove: { when: 'phases.review.output.wrote == "review.txt"' } },
+    },
+    {
+      id: 'ship',
+      agent: 'note',
+      needs: ['review'],
+      input: { file: 'ship.txt' },
+      approval: {
+        approvers: { users: ['recorder'] },
+        escalate: { after: '100ms', to: { roles: ['director'] } },
+      },
+    },
+  ],
+};
+
+/** A config with nothing in it but what the recording sets. */
+const emptyConfig = (): BatonConfig => ({
+  providers: {},
+  agents: {},
+  agentModelEnv: {},
+  commandAgents: {},
+  prices: {},
+});
+
 /** Params for the templates that have required ones. */
 const EXAMPLE_PARAMS: Record<string, Record<string, string>> = {
   'feature-parallel': { feature: 'Add a books API with a web page listing books, and tests' },
   'hybrid-feature': { feature: 'Add a books API with a web page listing books, and tests' },
 };
 
-type Step = { action: DecisionAction; changes?: Record<string, unknown> };
+type Step = { action: DecisionAction; changes?: Record<string, unknown>; by?: string };
 
 /** Records every history into files `<name>.<tag>.json`; older files are kept. */
 export async function recordHistories(tag: string): Promise<void> {
@@ -145,6 +185,7 @@ export async function recordHistories(tag: string): Promise<void> {
     activities: createActivities({
       agents: [...builtinAgents(), spendAgent, noteAgent, putAgent],
       workspaceRoot: join(dir, 'workspaces'),
+      config: { ...emptyConfig(), roles: { lead: ['recorder', 'second'], director: ['chief'] } },
     }),
   });
   const baton = await connect({ address: server.address, taskQueue });
@@ -170,6 +211,12 @@ export async function recordHistories(tag: string): Promise<void> {
     // A run on a user's repository that exports its tree: the clone, the pushes, the export.
     const repo = await scratchRepository(join(dir, 'user-repo'));
     await record('sdlc-repo-out', { template: 'sdlc', repo, out: join(dir, 'exported') });
+    // Gate governance: approvers, the two-person rule, a reminder and an escalation, a policy.
+    await record('governed', { definition: governed, agents: ['note'] }, [
+      { action: 'approve', by: 'recorder' },
+      { action: 'approve', by: 'second' },
+      { action: 'approve', by: 'recorder' },
+    ]);
     await record('parallel-conflict', { definition: parallelConflict, agents: ['put'] }, [
       { action: 'approve' },
       { action: 'modify', changes: { resolutions: { 'shared.txt': 'b' } } },
@@ -230,7 +277,7 @@ async function recordOne(
       await decide(
         baton,
         workflowId,
-        { phase: gate.phase, ...named, ...step, by: 'recorder', comment: `${step.action} via ${via}` },
+        { phase: gate.phase, ...named, by: 'recorder', ...step, comment: `${step.action} via ${via}` },
         { via },
       );
       decided += 1;
