@@ -17,7 +17,11 @@ export async function isAuditMarker(
   data: Payload[] | null | undefined,
 ): Promise<boolean> {
   if (markerName !== LOCAL_ACTIVITY_MARKER || !data?.length) return false;
-  const info = await decodeFromPayloadsAtIndex<{ activity_type?: unknown }>(converter, 0, data);
+  // The marker's `data` is the SDK core's own bookkeeping; codecs pass it through (they only decode
+  // what they encoded), but one that does not must not hide the audit: read it as plain JSON then.
+  const info = await decodeFromPayloadsAtIndex<{ activity_type?: unknown }>(converter, 0, data).catch(() =>
+    converter.payloadConverter.fromPayload<{ activity_type?: unknown }>(data[0] as Payload),
+  );
   return info?.activity_type === RECORD_AUDIT_ACTIVITY;
 }
 
