@@ -4,67 +4,24 @@
  * markers of the local activity `recordAudit`). Every payload is decoded through the client's
  * loaded data converter, so a history encrypted by a payload codec reads the same as a plain one.
  */
-import type { LoadedDataConverter, Payload } from '@temporalio/common';
-import {
-  decodeFromPayloadsAtIndex,
-  decodeOptionalFailureToOptionalError,
-} from '@temporalio/common/lib/internal-non-workflow';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { temporal } from '@temporalio/proto';
 import { BatonPendingGates } from '../../shared/search-attributes';
+import {
+  at,
+  decode,
+  failureMessage,
+  object,
+  text,
+  type FetchHistory,
+  type Handler,
+  type HistoryEvent,
+  type Reader,
+} from './reader';
 import { entriesOfRecords, isAuditMarker } from './records';
+import { RUN_EVENTS } from './run-events';
 import type { AuditEntry } from './schema';
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-type Payloads = Payload[] | null | undefined;
-
-/** Fetches the history of a child workflow (a parallel task), given its ids. */
-export type FetchHistory = (workflowId: string, runId: string) => Promise<temporal.api.history.v1.IHistory>;
-
-/** What reading one history keeps between its events. */
-interface Reader {
-  run: string;
-  converter: LoadedDataConverter;
-  fetch: FetchHistory;
-  /** Set while reading a `task` child: its attempts are tagged with the phase and the task. */
-  task?: { phase: string; task: string; workflow: string };
-  /** runAgent activities by scheduled event id, with the attempt their start reported. */
-  scheduled: Map<string, { phase: string; agent?: string; phaseRun?: number; attempt?: number }>;
-  /** decide updates by update id, to set `applied` when their answer comes. */
-  updates: Map<string, Extract<AuditEntry, { type: 'decision-received' }>>;
-  pendingGates: string[];
-  /** Entries from the run's own records, and those read from raw events (used when it has none). */
-  recorded: AuditEntry[];
-  observed: AuditEntry[];
-  /** The entries of a parallel phase's task children. */
-  children: AuditEntry[];
-  hadRecords: boolean;
-  unreadable: number;
-  started?: { runId: string; template?: string };
-}
-
-/** An event's time. Seconds come as a Long from the server and as a number from JSON histories. */
-function at(event: HistoryEvent): string {
-  const { seconds, nanos } = event.eventTime ?? {};
-  return new Date(Number(String(seconds ?? 0)) * 1000 + Math.floor((nanos ?? 0) / 1e6)).toISOString();
-}
-
-const decode = <T>(reader: Reader, payloads: Payloads, index = 0): Promise<T | undefined> =>
-  payloads?.length
-    ? decodeFromPayloadsAtIndex<T>(reader.converter, index, payloads)
-    : Promise.resolve(undefined);
-
-async function failureMessage(reader: Reader, failure: unknown): Promise<string> {
-  const error = await decodeOptionalFailureToOptionalError(
-    reader.converter,
-    failure as Parameters<typeof decodeOptionalFailureToOptionalError>[1],
-  );
-  return error?.message ?? 'no reason recorded';
-}
-
-const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-const object = (value: unknown): Record<string, unknown> =>
-  typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+export type { FetchHistory };
 
 /** The fields every attempt entry of one runAgent activity shares. */
 function attemptOf(reader: Reader, scheduledId: unknown) {
@@ -83,83 +40,9 @@ function attemptOf(reader: Reader, scheduledId: unknown) {
   };
 }
 
-type Handler = (reader: Reader, event: HistoryEvent) => Promise<void>;
-
 /** One handler per event attribute that matters to the audit: adding one is one entry. */
 const HANDLERS: Partial<Record<keyof HistoryEvent, Handler>> = {
-  async workflowExecutionStartedEventAttributes(reader, event) {
-    const attrs = event.workflowExecutionStartedEventAttributes!;
-    const input = object(await decode(reader, attrs.input?.payloads));
-    if (attrs.workflowType?.name === 'task') {
-      const workflow = reader.task?.workflow ?? '';
-      reader.task = { phase: text(input.phase) ?? '?', task: text(input.task) ?? '?', workflow };
-      return;
-    }
-    const template = text(input.template);
-    reader.started = { runId: attrs.originalExecutionRunId ?? '', ...(template ? { template } : {}) };
-    const name = text(object(input.definition).name);
-    reader.observed.push({
-      type: 'run-started',
-      at: at(event),
-      run: reader.run,
-      ...(attrs.identity ? { by: attrs.identity } : {}),
-      ...(template ? { template } : {}),
-      ...(name ? { definition: name } : {}),
-      params: Object.keys(object(input.params)),
-      ...(text(input.approvalMode) ? { approvalMode: text(input.approvalMode) } : {}),
-    });
-  },
-  async workflowExecutionCompletedEventAttributes(reader, event) {
-    if (reader.task) return;
-    const summary = object(
-      await decode(reader, event.workflowExecutionCompletedEventAttributes?.result?.payloads),
-    );
-    const reason = text(summary.reason);
-    const outcome = summary.state === 'rejected' ? 'rejected' : 'completed';
-    reader.observed.push({
-      type: 'run-ended',
-      at: at(event),
-      run: reader.run,
-      outcome,
-      ...(reason ? { reason } : {}),
-    });
-  },
-  async workflowExecutionFailedEventAttributes(reader, event) {
-    if (reader.task) return;
-    const reason = await failureMessage(reader, event.workflowExecutionFailedEventAttributes?.failure);
-    reader.observed.push({ type: 'run-ended', at: at(event), run: reader.run, outcome: 'failed', reason });
-  },
-  async workflowExecutionCanceledEventAttributes(reader, event) {
-    if (!reader.task)
-      reader.observed.push({ type: 'run-ended', at: at(event), run: reader.run, outcome: 'cancelled' });
-  },
-  async workflowExecutionTerminatedEventAttributes(reader, event) {
-    if (reader.task) return;
-    const attrs = event.workflowExecutionTerminatedEventAttributes;
-    const reason = [attrs?.reason, attrs?.identity && `by ${attrs.identity}`].filter(Boolean).join(' ');
-    reader.observed.push({
-      type: 'run-ended',
-      at: at(event),
-      run: reader.run,
-      outcome: 'terminated',
-      ...(reason ? { reason } : {}),
-    });
-  },
-  async workflowExecutionTimedOutEventAttributes(reader, event) {
-    if (!reader.task)
-      reader.observed.push({ type: 'run-ended', at: at(event), run: reader.run, outcome: 'timed-out' });
-  },
-  async workflowExecutionContinuedAsNewEventAttributes(reader, event) {
-    if (reader.task) return;
-    const next = event.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-    reader.observed.push({
-      type: 'run-ended',
-      at: at(event),
-      run: reader.run,
-      outcome: 'continued-as-new',
-      ...(next ? { reason: `continued as run ${next}` } : {}),
-    });
-  },
+  ...RUN_EVENTS,
 
   async activityTaskScheduledEventAttributes(reader, event) {
     const attrs = event.activityTaskScheduledEventAttributes!;
