@@ -113,6 +113,22 @@ export const PrInputSchema = z.object({
 });
 export type PrInput = z.input<typeof PrInputSchema>;
 
+/** `audit`: one run (`id`), or every run started `since` (a duration such as `7d`, or a date). */
+export const AuditInputSchema = z
+  .object({
+    id: RunId.optional(),
+    since: z.string().min(1).optional(),
+    template: z.string().optional(),
+    limit: z.number().int().positive().optional(),
+  })
+  .refine((a) => (a.id === undefined) !== (a.since === undefined), {
+    error: 'give a run id or since (a duration such as 7d, or a date), exactly one of them',
+  })
+  .refine((a) => a.id === undefined || (a.template === undefined && a.limit === undefined), {
+    error: 'template and limit go with since, not with a run id',
+  });
+export type AuditInput = z.input<typeof AuditInputSchema>;
+
 // ---- outputs ----
 
 export const RunStatusSchema = z.custom<RunStatus>((value) => typeof value === 'object' && value !== null);
@@ -205,6 +221,8 @@ export const TemplateInfoSchema = z.object({
   params: z.record(z.string(), TemplateParamSchema),
 });
 export type TemplateInfo = z.infer<typeof TemplateInfoSchema>;
+
+export { AuditReportSchema, type AuditReport } from './audit/schema';
 
 export const PrResultSchema = OpenedPullRequestSchema;
 export type PrResult = z.infer<typeof PrResultSchema>;

@@ -4,6 +4,7 @@ import type { RunStatus, RunSummary } from '../shared/status';
 import {
   ArtifactInputSchema,
   ArtifactsInputSchema,
+  AuditInputSchema,
   DecideInputSchema,
   PrInputSchema,
   RunRefSchema,
@@ -15,6 +16,8 @@ import {
   type ArtifactInput,
   type ArtifactListing,
   type ArtifactsInput,
+  type AuditInput,
+  type AuditReport,
   type DecideInput,
   type DecideOutcome,
   type InboxItem,
@@ -29,6 +32,7 @@ import {
   type ValidateInput,
   type ValidateResult,
 } from './api-schemas';
+import { auditRun, auditSince, sinceQuery } from './audit';
 import { connect, type Baton, type ConnectOptions } from './connect';
 import { decide } from './decide';
 import { InvalidInputError } from './errors';
@@ -65,6 +69,8 @@ export interface BatonApi {
   templates(): Promise<TemplateInfo[]>;
   /** Pushes a `--repo` run's branch and opens its pull request (GITHUB_TOKEN), or reports the open one. */
   pr(input: PrInput): Promise<PrResult>;
+  /** What happened in a run, or in every run since a time, read from history (no worker needed). */
+  audit(input: AuditInput): Promise<AuditReport>;
   /** Closes the connection, if one was opened. */
   close(): Promise<void>;
 }
@@ -141,6 +147,16 @@ export function createApi(options: ApiOptions = {}): BatonApi {
     templates: () => listTemplates(),
     async pr(input) {
       return openRunPullRequest(await baton(), runId(PrInputSchema, input, 'pr'));
+    },
+    async audit(input) {
+      const { id, since, template, limit } = parse(AuditInputSchema, input, 'audit');
+      if (id !== undefined) {
+        checkRunIdArg(id);
+        return auditRun(await baton(), id);
+      }
+      // Checked before connecting: a bad --since never waits on a server.
+      const query = sinceQuery({ since: since as string, template, limit });
+      return auditSince(await baton(), query);
     },
     async close() {
       if (!opened) return;
