@@ -33,6 +33,13 @@ import {
   type ValidateResult,
 } from './api-schemas';
 import { auditRun, auditSince, sinceQuery } from './audit';
+import {
+  BatchApproveInputSchema,
+  batchApprove,
+  checkBatchInput,
+  type BatchApproveInput,
+  type BatchApproveResult,
+} from './batch-approve';
 import { connect, type Baton, type ConnectOptions } from './connect';
 import { decide } from './decide';
 import { InvalidInputError } from './errors';
@@ -59,6 +66,8 @@ export interface BatonApi {
   /** Waits for the run to end; `onStall` is told once if no worker answers it meanwhile. */
   wait(input: WaitInput, options?: Pick<WaitOptions, 'onStall'>): Promise<RunSummary>;
   decide(input: DecideInput): Promise<DecideOutcome>;
+  /** Approves every matching open `approval` gate across runs (`dryRun`: says which it would). */
+  batchApprove(input: BatchApproveInput): Promise<BatchApproveResult>;
   /** Open gates across all runs. */
   inbox(): Promise<InboxItem[]>;
   cancel(input: RunRef): Promise<void>;
@@ -125,6 +134,12 @@ export function createApi(options: ApiOptions = {}): BatonApi {
       // Refused before connecting: a decision that would forge or bloat the record never leaves.
       checkDecision(decision, rest.labels);
       return decide(await baton(), id, decision, rest);
+    },
+    async batchApprove(input) {
+      // Parsed before connecting: a bad filter or `by` is refused with nothing listed or sent.
+      const parsed = parse(BatchApproveInputSchema, input, 'batchApprove');
+      checkBatchInput(parsed);
+      return batchApprove(await baton(), parsed);
     },
     async inbox() {
       return inbox(await baton());

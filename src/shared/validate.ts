@@ -13,6 +13,7 @@ import { DURATION_HINT, parseDuration } from './duration';
 import { type AgentInputSchemas, inputProblems } from './input-schema';
 import { LIMITS } from './limits';
 import { quote } from './param-rules';
+import { approvalProblems } from './validate-approval';
 import { parallelProblems } from './validate-parallel';
 import { boundsProblems } from './validate-bounds';
 import { checkParams } from './validate-params';
@@ -135,7 +136,7 @@ function bestEffortView(raw: Record<string, unknown>): DefinitionView {
             maxInterval: durationField(retry.maxInterval),
           }
         : undefined,
-      approval: isRecord(approval) ? { timeout: durationField(approval.timeout) } : undefined,
+      approval: isRecord(approval) ? { ...approval, timeout: durationField(approval.timeout) } : undefined,
     });
   }
   let params: DefinitionView['params'];
@@ -221,6 +222,7 @@ function checkPhases(definition: DefinitionView, options: ValidateOptions, probl
         message: `"${String(phase.retry?.maxInterval)}" is shorter than initialInterval "${String(phase.retry?.initialInterval)}"; make it at least as long`,
       });
     }
+    problems.push(...approvalProblems(phase));
     const upstream = ancestors(definition.phases, phase.id);
     if (phase.parallel !== undefined) {
       problems.push(
