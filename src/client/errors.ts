@@ -63,7 +63,8 @@ export class ServerUnreachableError extends BatonError {
         ? 'Check TEMPORAL_ADDRESS and the TLS settings: a plaintext server (the dev server, say) needs\n' +
           'TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_API_KEY and TEMPORAL_TLS unset.'
         : `Start one with \`npm start\` (dev server, worker and a demo run) or \`${batonCommand('dev')}\`,\n` +
-          'or point TEMPORAL_ADDRESS at a running server.',
+          'or point TEMPORAL_ADDRESS at a running server. A server that speaks TLS needs TEMPORAL_TLS=true\n' +
+          '(and TEMPORAL_TLS_CA for a private CA, TEMPORAL_TLS_CERT/KEY for mTLS).',
     });
   }
 }
