@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { PayloadCodec } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { Agent } from '../../src/activities/agents/agent';
@@ -27,6 +28,8 @@ export interface TestWorkerOptions {
   workspaceRoot?: string;
   /** The worker's identity (the SDK's default is `<pid>@<host>`). */
   identity?: string;
+  /** The worker's payload codecs (test/codec turns encryption on with them). */
+  payloadCodecs?: PayloadCodec[];
 }
 
 /** A real worker on a unique task queue, with the suite's prebuilt workflow bundle. */
@@ -41,6 +44,7 @@ export async function createTestWorker(
     connection,
     taskQueue: options.taskQueue,
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.payloadCodecs ? { dataConverter: { payloadCodecs: options.payloadCodecs } } : {}),
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: createActivities({
       agents: options.agents ?? testAgents(),
