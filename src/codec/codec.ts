@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// A CommonJS module: a default import is what Node's ESM loader can take apart.
+import proto from '@temporalio/proto';
 import { HintedError } from '../shared/hinted-error';
 import { CODEC_KEYS_VARIABLE, type CodecKeyRing } from './keys';
 
@@ -22,6 +23,7 @@ export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_KEY = 'encryption-key-id';
 export const CIPHER_KEY = 'encryption-cipher';
 export const CIPHER = 'AES-256-GCM';
+const ProtoPayload = proto.temporal.api.common.v1.Payload;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -45,7 +47,7 @@ function encrypt(ring: CodecKeyRing, payload: Payload): Payload {
   const { id, bytes } = ring.encrypting;
   const nonce = randomBytes(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', bytes, nonce);
-  const plain = temporal.api.common.v1.Payload.encode(payload).finish();
+  const plain = ProtoPayload.encode(payload).finish();
   const sealed = Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
   return {
     metadata: {
@@ -98,7 +100,7 @@ function decrypt(ring: CodecKeyRing, payload: Payload): Payload {
       { cause },
     );
   }
-  return temporal.api.common.v1.Payload.decode(plain);
+  return ProtoPayload.decode(plain);
 }
 
 /** The codec over `ring`: encrypts every payload with the first key, decrypts with the one named. */

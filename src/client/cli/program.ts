@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { addDevCommands } from '../../dev/cli-commands';
+import { addCodecCommand } from './codec-command';
 import { addDecisionCommands } from './decision-commands';
 import { reportError } from './explain';
 import { addPrCommand } from './pr-command';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   addRunCommands(program);
   addDecisionCommands(program);
   addPrCommand(program);
+  addCodecCommand(program);
   addDevCommands(program);
   return program;
 }
