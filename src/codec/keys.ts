@@ -72,7 +72,7 @@ export function parseCodecKeys(text: string): CodecKeyRing {
     if (byId.has(key.id))
       throw new CodecKeyError(
         `${CODEC_KEYS_VARIABLE} names the key id "${key.id}" twice.`,
-        'Give every key its own id: payloads name the id of the key that encrypted them.',
+        `Give every key in ${CODEC_KEYS_VARIABLE} its own id: payloads name the id of the key that encrypted them.`,
       );
     byId.set(key.id, key);
   }
