@@ -159,6 +159,15 @@ export default tseslint.config(
     },
   },
   {
+    // The payload codec: used by the client and by the worker, so it may import neither.
+    files: ['src/codec/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': restrict({
+        patterns: [LAYER_BANS.scripts, LAYER_BANS.client, LAYER_BANS.activities],
+      }),
+    },
+  },
+  {
     files: ['src/client/**'],
     rules: {
       '@typescript-eslint/no-restricted-imports': restrict({

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import { payloadCodecsFromEnv } from '../codec';
 import {
   connectionSecurity,
   describeSecurity,
@@ -19,6 +21,8 @@ export interface ConnectOptions {
    * (default: BATON_QUERY_TIMEOUT_MS, else 10 s). Without a worker the server would hold it 30 s.
    */
   queryTimeoutMs?: number;
+  /** The data converter's codecs; else from BATON_CODEC_KEYS (none when it is unset). */
+  payloadCodecs?: PayloadCodec[];
 }
 
 /** A connected Baton client: the TS API behind the `baton` CLI. */
@@ -61,6 +65,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Baton> {
   const settings = clientSettings(options);
   const { address, namespace } = settings;
   const queryTimeoutMs = options.queryTimeoutMs ?? queryTimeoutFromEnv();
+  const payloadCodecs = options.payloadCodecs ?? payloadCodecsFromEnv(process.env);
   const security = connectionSecurity(settings, (path) => readFileSync(path));
   let connection: Connection;
   try {
@@ -70,7 +75,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Baton> {
   }
   await checkNamespace(connection, address, namespace);
   return {
-    client: new Client({ connection, namespace }),
+    client: new Client({ connection, namespace, dataConverter: { payloadCodecs } }),
     connection,
     address,
     namespace,

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { payloadCodecsFromEnv } from '../codec';
 import { connectionSecurity, temporalSettings, type TemporalSettings } from '../shared/temporal-settings';
 import { workflowBundle } from './bundle';
 
@@ -13,6 +15,8 @@ export interface BatonWorkerOptions extends ActivityDeps {
   /** A prebuilt bundle (tests build one for the whole suite); built once per process otherwise. */
   bundle?: WorkflowBundleOption;
   connection?: NativeConnection;
+  /** The data converter's codecs (they run outside the sandbox); else from BATON_CODEC_KEYS. */
+  payloadCodecs?: PayloadCodec[];
 }
 
 /** The worker's Temporal settings: `settings`, else the environment, with the given fields first. */
@@ -45,5 +49,6 @@ export async function createBatonWorker(options: BatonWorkerOptions = {}): Promi
     taskQueue: settings.taskQueue,
     workflowBundle: options.bundle ?? (await workflowBundle()),
     activities: createActivities(options),
+    dataConverter: { payloadCodecs: options.payloadCodecs ?? payloadCodecsFromEnv(process.env) },
   });
 }

@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { PayloadCodec } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { Agent } from '../../src/activities/agents/agent';
@@ -30,6 +31,8 @@ export interface TestWorkerOptions {
   identity?: string;
   /** The worker's configuration (roles, security, notify…); without it agents run offline. */
   config?: BatonConfig;
+  /** The worker's payload codecs (test/codec turns encryption on with them). */
+  payloadCodecs?: PayloadCodec[];
 }
 
 /** A real worker on a unique task queue, with the suite's prebuilt workflow bundle. */
@@ -44,6 +47,7 @@ export async function createTestWorker(
     connection,
     taskQueue: options.taskQueue,
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.payloadCodecs ? { dataConverter: { payloadCodecs: options.payloadCodecs } } : {}),
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: createActivities({
       agents: options.agents ?? testAgents(),

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { addDevCommands } from '../../dev/cli-commands';
 import { addAuditCommand } from './audit-command';
+import { addCodecCommand } from './codec-command';
 import { addDecisionCommands } from './decision-commands';
 import { reportError } from './explain';
 import { addPrCommand } from './pr-command';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   addDecisionCommands(program);
   addPrCommand(program);
   addAuditCommand(program);
+  addCodecCommand(program);
   addDevCommands(program);
   return program;
 }
