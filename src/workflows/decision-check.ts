@@ -1,7 +1,8 @@
 import { GATE_ID, GATE_KINDS, type OpenGate } from '../shared/gate-kinds';
 import type { AgentInputSchemas } from '../shared/input-schema';
-import { DecisionSchema, fieldMessage } from '../shared/messages';
+import { DecisionSchema, fieldMessage, type Decision } from '../shared/messages';
 import type { DecisionRecord, PhaseStatus, RunState } from '../shared/status';
+import { allowedBy, approverNames, type GovernanceSettings } from '../shared/governance';
 
 /** What the check reads of the run state. */
 export interface DecisionScope {
@@ -16,6 +17,8 @@ export interface DecisionScope {
   agentSchemas: AgentInputSchemas;
   /** Tasks of parallel phases, by `<phase>.<task>`: their gates take decisions too. */
   tasks?: ReadonlyMap<string, { agent: string; state: string }>;
+  /** The run's governance settings (runs from before governance have none). */
+  governance?: GovernanceSettings;
 }
 
 /**
@@ -53,11 +56,53 @@ export function refusalOf(scope: DecisionScope, raw: unknown): string | undefine
   if (!(kind.actions as readonly string[]).includes(decision.action)) {
     return `a ${gate.kind} gate takes ${kind.actions.join(', ')}, not ${decision.action}`;
   }
+  const governed = scope.governance && governanceRefusal(scope.governance, gate, decision);
+  if (governed) return governed;
   if (decision.action === 'modify') {
     return kind.refuseChanges(decision.changes ?? {}, {
       agent: status.agent,
       schema: scope.agentSchemas[status.agent],
     });
+  }
+  return undefined;
+}
+
+/**
+ * The gate's own rules: who may decide, the digest the sender saw, the two-person rule, and a
+ * signature when the run takes only signed decisions (its check comes later, in a local activity).
+ */
+function governanceRefusal(
+  settings: GovernanceSettings,
+  gate: OpenGate,
+  decision: Decision,
+): string | undefined {
+  const { by, action } = decision;
+  if (gate.approvers && allowedBy(gate.approvers, settings.roles, by) === undefined) {
+    const people = approverNames(gate.approvers, settings.roles);
+    const named = [
+      ...(gate.approvers.roles.length ? [`roles ${gate.approvers.roles.join(', ')}`] : []),
+      ...(gate.approvers.users.length ? [`users ${gate.approvers.users.join(', ')}`] : []),
+    ].join('; ');
+    return `not an approver: ${by} may not decide gate ${gate.id}; it takes decisions from ${named} (${people.length ? people.join(', ') : "nobody holds those roles in the worker's config"})`;
+  }
+  if (decision.digest !== undefined && gate.digest !== undefined && decision.digest !== gate.digest) {
+    return `stale digest: the decision was made on what had digest ${decision.digest.slice(0, 12)}…, but gate ${gate.id} now shows ${gate.digest.slice(0, 12)}…; look at the gate again (baton status) and decide on what it shows`;
+  }
+  const needed = gate.minApprovals ?? 1;
+  if (needed > 1) {
+    const approvals = gate.approvals ?? [];
+    if (action === 'approve' && approvals.some((a) => a.by === by)) {
+      return `${by} has already approved gate ${gate.id}; it needs ${needed - approvals.length} more approval(s) from someone else (minApprovals ${needed})`;
+    }
+    if (action === 'skip') {
+      return `gate ${gate.id} needs approvals from ${needed} different people (minApprovals ${needed}); skip would go around them: approve, or reject`;
+    }
+  }
+  if (settings.signedDecisions && decision.sig === undefined) {
+    return 'unsigned: this run takes only signed decisions (security.signedDecisions); sign it with the baton CLI and BATON_DECISION_KEY, or see docs/signing.md';
+  }
+  if (settings.signedDecisions && decision.signedAt === undefined) {
+    return 'unsigned: a signed decision carries signedAt, the time it was signed (see docs/signing.md)';
   }
   return undefined;
 }

@@ -20,6 +20,7 @@ import { openWorkspace, WORKTREE_PER_PHASE, type RunWorkspace } from './workspac
 /** Runs with `--out` export their tree when they complete (no run before this had `out`). */
 const EXPORT_OUT = 'export-out';
 import { createLocks } from './locks';
+import { createGovernance, GOVERNANCE, loadSettings } from './governance';
 import { BATON_FAILURES } from '../shared/failure-types';
 
 /**
@@ -40,6 +41,21 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   const locks = createLocks();
 
   run.setAgentSchemas(await checkAgentsKnown(definition));
+  if (patched(GOVERNANCE)) {
+    const settings = await loadSettings();
+    const governance = createGovernance(settings);
+    run.setGovernance(governance);
+    governance.record({
+      type: 'governance',
+      at: run.now(),
+      rolesDigest: settings.rolesDigest,
+      signedDecisions: settings.signedDecisions,
+    });
+    // Background loops: a cancelled run ends them with a rejection that must not fail its task.
+    const quietly = (loop: Promise<void>) => loop.catch(() => undefined);
+    void quietly(governance.start());
+    void quietly(run.verifySignals());
+  }
   run.start();
   const workspace = await openWorkspace(run, perPhase, repo);
   const opened = run.status().result;
@@ -65,6 +81,9 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   run.finish();
   // A decision being handled as the run ends gets its answer before the run completes.
   await condition(allHandlersFinished);
+  // Every audit record is in history before the run closes.
+  const governance = run.governance;
+  if (governance) await condition(() => governance.drained());
 
   const summary = summaryOf(run);
   if (summary.state === 'failed') {

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, condition, workflowInfo } from '@temporalio/workflow';
 import {
   phaseAgent,
   type ApprovalMode,
@@ -22,6 +22,8 @@ import { createBudgetLedger } from './budget-ledger';
 import { refusalOf } from './decision-check';
 import { createDecisionLog } from './decision-log';
 import { createWebUi, type RunView } from './web-ui';
+import type { Governance, PendingSignal } from './governance';
+import { allowedBy } from '../shared/governance';
 import { withTimings } from './kinds/parallel/view';
 import { BATON_FAILURES } from '../shared/failure-types';
 
@@ -89,16 +91,109 @@ export function createRunState(
   const publish = () => ui.publish(view());
   /** Tasks of parallel phases whose gates take decisions, by `<phase>.<task>`. */
   const tasks = new Map<string, { agent: string; state: string }>();
+  /** Set at the start of runs with governance (issue 10); undefined in runs from before it. */
+  let governance: Governance | undefined;
   const refusal = (raw: unknown) =>
-    refusalOf({ state, phases, gates, inbox, opened, agentSchemas, tasks }, raw);
-  const accept = (decision: Decision, via: DecisionRecord['via'], sanitized: string[] = []) => {
-    const gate = decision.gate ?? gates.get(decision.phase)?.id;
+    refusalOf(
+      { state, phases, gates, inbox, opened, agentSchemas, tasks, governance: governance?.settings },
+      raw,
+    );
+  /**
+   * Takes a checked decision: into the gate's inbox, or, at a gate with `minApprovals`, onto its
+   * approvals until enough different people have approved. Returns the approval count at such a gate.
+   */
+  const accept = (
+    decision: Decision,
+    via: 'signal' | 'update',
+    sanitized: string[] = [],
+    verified?: { keyId: string },
+  ): { count: number; needed: number } | undefined => {
+    const open = gates.get(decision.phase);
+    const gate = decision.gate ?? open?.id;
+    const at = now();
+    const role =
+      governance && open?.approvers
+        ? allowedBy(open.approvers, governance.settings.roles, decision.by)
+        : undefined;
+    const needed = open?.minApprovals ?? 1;
+    const audit = (counted?: { count: number; needed: number }) =>
+      governance?.record({
+        type: 'decision',
+        at,
+        gate: gate ?? '',
+        phase: decision.phase,
+        action: decision.action,
+        by: decision.by,
+        ...(role ? { role } : {}),
+        ...(decision.comment !== undefined ? { comment: decision.comment } : {}),
+        ...(open?.digest ? { digest: open.digest } : {}),
+        signature: verified ? 'verified' : 'off',
+        ...(verified ? { keyId: verified.keyId } : {}),
+        ...(decision.signedAt ? { signedAt: decision.signedAt } : {}),
+        via,
+        ...(decision.changes ? { changes: decision.changes } : {}),
+        ...(counted ? { counted } : {}),
+      });
+    let approvedBy: string[] | undefined;
+    if (governance && open && decision.action === 'approve' && needed > 1) {
+      open.approvals = [...(open.approvals ?? []), { by: decision.by, ...(role ? { role } : {}), at }];
+      const count = open.approvals.length;
+      if (count < needed) {
+        audit({ count, needed });
+        publish();
+        return { count, needed };
+      }
+      approvedBy = open.approvals.map((a) => a.by);
+    }
     inbox.set(decision.phase, {
       ...decision,
       ...(gate ? { gate } : {}),
-      at: now(),
+      at,
       via,
       ...(sanitized.length ? { sanitized } : {}),
+      ...(role ? { role } : {}),
+      ...(verified ? { signature: 'verified' as const } : {}),
+      ...(approvedBy ? { approvedBy } : {}),
+    });
+    audit(needed > 1 && approvedBy ? { count: needed, needed } : undefined);
+    return needed > 1 && approvedBy ? { count: needed, needed } : undefined;
+  };
+  /** A decision the run did not take: kept for `status`, and recorded for the audit. */
+  const ignore = (payload: unknown, reason: string, via: 'signal' | 'update' = 'signal') => {
+    const at = now();
+    // `ignoredSignals` lists signals; a refused update's sender gets the reason as its answer.
+    if (via === 'signal') log.ignore(payload, reason, at);
+    if (!governance) return;
+    const field = (key: string) => {
+      const value = (payload as Record<string, unknown> | null)?.[key];
+      return typeof value === 'string' ? { [key]: value.slice(0, 200) } : {};
+    };
+    governance.record({
+      type: 'ignored',
+      at,
+      ...field('gate'),
+      ...field('phase'),
+      ...field('by'),
+      ...field('action'),
+      via,
+      reason,
+    });
+  };
+  const verifyFor = async (decision: Decision) => {
+    const gate = gates.get(decision.phase);
+    return (governance as Governance).verify({
+      workflowId: workflowInfo().workflowId,
+      gate: gate?.id ?? decision.gate ?? '',
+      digest: decision.digest ?? gate?.digest ?? '',
+      decision: {
+        action: decision.action,
+        by: decision.by,
+        ...(decision.comment !== undefined ? { comment: decision.comment } : {}),
+        ...(decision.changes ? { changes: decision.changes } : {}),
+        ...(decision.signedAt ? { signedAt: decision.signedAt } : {}),
+        ...(decision.sig ? { sig: decision.sig } : {}),
+        ...(decision.keyId ? { keyId: decision.keyId } : {}),
+      },
     });
   };
 
@@ -146,11 +241,45 @@ export function createRunState(
         const { payload: cleaned, sanitized } = sanitizeSignalDecision(payload);
         const why = refusal(cleaned);
         const parsed = DecisionSchema.safeParse(cleaned);
-        if (why || !parsed.success) log.ignore(payload, why ?? 'not a decision', now());
+        if (why || !parsed.success) ignore(payload, why ?? 'not a decision');
+        // A signed decision waits for its signature check (verifySignals) before it counts.
+        else if (governance?.settings.signedDecisions)
+          governance.verifying.push({ decision: parsed.data, sanitized, payload } satisfies PendingSignal);
         // Only the decision's own fields are kept, whatever else the sender put in the payload.
         else accept(parsed.data, 'signal', sanitized);
       } catch (error) {
-        log.ignore('(unreadable)', `could not read the signal: ${String(error)}`, now());
+        ignore('(unreadable)', `could not read the signal: ${String(error)}`);
+      }
+    },
+    /**
+     * Checks the signatures of signed decisions that came by signal, one at a time, in arrival
+     * order, until the run ends. A decision whose signature fails, or that the run can no longer
+     * take once checked (its gate closed meanwhile), is ignored with the reason.
+     */
+    async verifySignals(): Promise<void> {
+      const gov = governance;
+      if (!gov?.settings.signedDecisions) return;
+      for (;;) {
+        await condition(() => gov.verifying.length > 0 || endedAt !== undefined);
+        const next = gov.verifying.shift();
+        if (!next) return;
+        const before = refusal(next.decision);
+        if (before) {
+          ignore(next.payload, before);
+          continue;
+        }
+        let result: Awaited<ReturnType<typeof verifyFor>>;
+        try {
+          result = await verifyFor(next.decision);
+        } catch (error) {
+          if (endedAt !== undefined) return;
+          ignore(next.payload, `the signature could not be checked: ${String(error)}`);
+          continue;
+        }
+        const after = refusal(next.decision);
+        if (!result.ok) ignore(next.payload, result.reason);
+        else if (after) ignore(next.payload, after);
+        else accept(next.decision, 'signal', next.sanitized, { keyId: result.keyId });
       }
     },
     /** Update `decide`'s validator: refuses, with the reason, what `signal` would ignore. */
@@ -158,19 +287,38 @@ export function createRunState(
       const why = refusal(decision);
       if (why) throw new Error(why);
     },
-    /** Update `decide`, once validated. */
-    decide(decision: Decision): DecideResult {
+    /** Update `decide`, once validated; a signed decision's signature is checked first. */
+    async decide(decision: Decision): Promise<DecideResult> {
       const parsed = DecisionSchema.safeParse(decision);
       if (!parsed.success)
         throw ApplicationFailure.nonRetryable('not a decision', BATON_FAILURES.BadDecision);
-      accept(parsed.data, 'update');
-      const gate = inbox.get(parsed.data.phase)?.gate;
+      const gateId = parsed.data.gate ?? gates.get(parsed.data.phase)?.id;
+      let verified: { keyId: string } | undefined;
+      if (governance?.settings.signedDecisions) {
+        const result = await verifyFor(parsed.data);
+        const after = result.ok ? refusal(parsed.data) : result.reason;
+        if (after || !result.ok) {
+          ignore(parsed.data, after ?? 'refused', 'update');
+          throw ApplicationFailure.nonRetryable(after ?? 'refused', BATON_FAILURES.BadDecision);
+        }
+        verified = { keyId: result.keyId };
+      }
+      const approvals = accept(parsed.data, 'update', [], verified);
+      const gate = inbox.get(parsed.data.phase)?.gate ?? gateId;
       return {
         accepted: true as const,
         phase: parsed.data.phase,
         ...(gate ? { gate } : {}),
         action: parsed.data.action,
+        ...(approvals ? { approvals } : {}),
       };
+    },
+    /** Gate governance for this run (runs with `patched(GOVERNANCE)`). */
+    setGovernance(next: Governance): void {
+      governance = next;
+    },
+    get governance(): Governance | undefined {
+      return governance;
     },
 
     /** What phase inputs bind: the run's params and every phase's output so far. */
@@ -188,7 +336,10 @@ export function createRunState(
       p: Phase,
       kind: K,
       id: string,
-      gate: Pick<GateCommon, 'onTimeout' | 'instructions'> & { timeoutMs?: number },
+      gate: Pick<
+        GateCommon,
+        'onTimeout' | 'instructions' | 'digest' | 'approvers' | 'approverNames' | 'minApprovals'
+      > & { timeoutMs?: number },
       shows: GateShows<K>,
     ): void {
       const { timeoutMs, ...rest } = gate;
@@ -211,6 +362,9 @@ export function createRunState(
       publish();
     },
     openGateOf: (id: string): OpenGate | undefined => gates.get(id),
+    /** The name and hash of each artifact of the phase, for the gate's digest (none for a task's gate). */
+    artifactsOf: (id: string): { name: string; sha256: string }[] =>
+      (phases.get(id)?.artifacts ?? []).map((a) => ({ name: a.name, sha256: a.sha256 })),
     decisionFor: (id: string): DecisionRecord | undefined => inbox.get(id),
     /** Closes the phase's gate; with a decision, records it. */
     closeGate(id: string, decision?: DecisionRecord): void {
@@ -247,6 +401,7 @@ export function createRunState(
       gates.clear();
       if (state === 'running') state = 'completed';
       endedAt = now();
+      governance?.stop();
       publish();
     },
   };

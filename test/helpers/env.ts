@@ -5,6 +5,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { Agent } from '../../src/activities/agents/agent';
 import { connect, type Baton } from '../../src/client/runs';
+import type { BatonConfig } from '../../src/config';
 import type { DefinitionInput } from '../../src/shared/definition';
 import { statusQuery } from '../../src/shared/messages';
 import type { RunStatus } from '../../src/shared/status';
@@ -27,6 +28,8 @@ export interface TestWorkerOptions {
   workspaceRoot?: string;
   /** The worker's identity (the SDK's default is `<pid>@<host>`). */
   identity?: string;
+  /** The worker's configuration (roles, security, notify…); without it agents run offline. */
+  config?: BatonConfig;
 }
 
 /** A real worker on a unique task queue, with the suite's prebuilt workflow bundle. */
@@ -46,6 +49,7 @@ export async function createTestWorker(
       agents: options.agents ?? testAgents(),
       workspaceRoot,
       artifacts: createArtifactStore(join(workspaceRoot, '.artifacts')),
+      ...(options.config ? { config: options.config } : {}),
     }),
   });
   return { worker, workspaceRoot, close: () => connection.close() };

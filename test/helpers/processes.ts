@@ -14,6 +14,8 @@ export async function spawnWorker(env: {
   taskQueue: string;
   workspaceRoot: string;
   bundlePath: string;
+  /** More environment for the worker (say BATON_CONFIG). */
+  extra?: Record<string, string>;
 }): Promise<ChildProcess> {
   // Node itself with tsx as a loader (not the tsx CLI, which would put a relay process in between).
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER_SCRIPT], {
@@ -23,6 +25,7 @@ export async function spawnWorker(env: {
       TASK_QUEUE: env.taskQueue,
       WORKSPACE_ROOT: env.workspaceRoot,
       WORKFLOW_BUNDLE: env.bundlePath,
+      ...env.extra,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -59,7 +62,7 @@ export function useWorkerProcesses() {
     await Promise.all(children.splice(0).map(killHard));
   });
   return {
-    async start(prefix: string) {
+    async start(prefix: string, extra?: Record<string, string>) {
       const taskQueue = uniqueId(prefix);
       const workspaceRoot = await mkdtemp(join(tmpdir(), `baton-${prefix}-`));
       const env = {
@@ -67,6 +70,7 @@ export function useWorkerProcesses() {
         taskQueue,
         workspaceRoot,
         bundlePath: inject('workflowBundlePath'),
+        ...(extra ? { extra } : {}),
       };
       const spawnOne = async (): Promise<ChildProcess> => {
         const child = await spawnWorker(env);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
  */
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import { loadConfig } from '../../src/config';
 import { createArtifactStore } from '../../src/store/artifacts';
 import { defaultWorkerLogger } from '../../src/workers/log';
 import { parallelAgents } from '../parallel/agents';
@@ -26,6 +27,8 @@ const worker = await Worker.create({
     agents: parallelAgents(),
     workspaceRoot: env('WORKSPACE_ROOT'),
     artifacts: createArtifactStore(join(env('WORKSPACE_ROOT'), '.artifacts')),
+    // Roles, signing and notifications come from a config file when the test gives one.
+    ...(process.env.BATON_CONFIG ? { config: await loadConfig() } : {}),
   }),
 });
 console.log('worker-ready');

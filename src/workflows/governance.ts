@@ -1,0 +1,107 @@
+/**
+ * The run's side of gate governance (issue 10): the settings the worker gave at the start, the
+ * audit records the run writes into its own history, and the queue of signed decisions waiting for
+ * their signature check. Runs from before it (`patched(GOVERNANCE)` false) have none of this and
+ * take exactly their old steps.
+ */
+import { condition, proxyLocalActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { AuditRecord } from '../shared/audit-record';
+import type { Approval, Approvers } from '../shared/definition-core';
+import type { VerifyDecisionResult } from '../shared/activity-contract';
+import type { GovernanceSettings } from '../shared/governance';
+import type { Decision } from '../shared/messages';
+
+/** Runs started before this have no governance: no settings loaded, no audit records, no digests. */
+export const GOVERNANCE = 'governance';
+
+// Local activities: no round trip to the server, and their results are the history's record.
+const { loadGovernance, recordAudit } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 10, initialInterval: '200ms' },
+});
+const { verifyDecision } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 5, initialInterval: '200ms' },
+});
+const { notifyGate } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 3, initialInterval: '1s' },
+});
+
+export { notifyGate };
+
+/** A decision that arrived by signal, passed the run's checks, and waits for its signature check. */
+export interface PendingSignal {
+  decision: Decision;
+  sanitized: string[];
+  payload: unknown;
+}
+
+export type Governance = ReturnType<typeof createGovernance>;
+
+/**
+ * The run's governance: its settings and its audit trail. Records are written in batches by one
+ * loop, in order; `drained()` is true once every record so far is in history.
+ */
+export function createGovernance(settings: GovernanceSettings) {
+  const queue: AuditRecord[] = [];
+  let writing = false;
+  let stopped = false;
+  const verifying: PendingSignal[] = [];
+
+  async function writeLoop(): Promise<void> {
+    for (;;) {
+      await condition(() => queue.length > 0 || stopped);
+      if (queue.length === 0) return;
+      writing = true;
+      try {
+        await recordAudit(queue.splice(0, 100));
+      } catch {
+        // Cancelled with the run: what is left cannot be written any more.
+        return;
+      } finally {
+        writing = false;
+      }
+    }
+  }
+
+  return {
+    settings,
+    /** Signals whose signature is being checked, oldest first. */
+    verifying,
+    record(entry: AuditRecord): void {
+      queue.push(entry);
+    },
+    /** Starts the loop that writes records; call once. */
+    start(): Promise<void> {
+      return writeLoop();
+    },
+    drained: () => queue.length === 0 && !writing,
+    stop(): void {
+      stopped = true;
+    },
+    verify: (input: Parameters<typeof verifyDecision>[0]): Promise<VerifyDecisionResult> =>
+      verifyDecision(input),
+  };
+}
+
+/** Reads the worker's governance settings once, at the run's start (recorded in history). */
+export const loadSettings = (): Promise<GovernanceSettings> => loadGovernance();
+
+/** An approver set as the gate keeps it, or undefined when anyone may decide. */
+export function approversOf(settings: Approval): Approvers | undefined {
+  const a = settings.approvers;
+  if (!a) return undefined;
+  return { roles: [...a.roles], users: [...a.users] };
+}
+
+/** Approvers in words: `roles lead (alice, bob); users dave`. */
+export function describeApprovers(approvers: Approvers, names: (a: Approvers) => string[]): string {
+  const parts = [
+    ...(approvers.roles.length ? [`roles ${approvers.roles.join(', ')}`] : []),
+    ...(approvers.users.length ? [`users ${approvers.users.join(', ')}`] : []),
+  ];
+  const people = names(approvers);
+  return `${parts.join('; ')} (${people.length ? people.join(', ') : "nobody, with the worker's roles"})`;
+}
