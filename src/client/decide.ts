@@ -117,7 +117,8 @@ function bindToGate(
   }
   if (decision.digest !== undefined && gate.digest !== undefined && decision.digest !== gate.digest)
     throw new DecisionRejectedError(
-      `Decision refused: the gate's digest changed since you saw it: gate ${gate.id} now shows ${gate.digest}, not ${decision.digest} (the phase ran again); read it with \`${batonCommand(`status ${shown}`)}\` and decide again.`,
+      // The run's own wording after the local one, so a tool reads the same reason either way.
+      `Decision refused: the gate's digest changed since you saw it (stale digest: the decision was made on what had digest ${decision.digest.slice(0, 12)}…, but gate ${gate.id} now shows ${gate.digest.slice(0, 12)}…); the phase ran again: read it with \`${batonCommand(`status ${shown}`)}\` and decide again.`,
     );
   const bound: Decision = {
     ...decision,
