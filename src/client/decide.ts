@@ -2,11 +2,13 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApplicationFailure } from '@temporalio/common';
 import { escapeControlChars } from '../shared/limits';
 import { approvalSignal, decideUpdate, type Decision } from '../shared/messages';
+import type { RunStatus } from '../shared/status';
 import type { DecideOutcome, DecisionLabels } from './api-schemas';
 import type { Baton } from './connect';
-import { BatonError, batonCommand, DecisionRejectedError } from './errors';
+import { BatonError, batonCommand, DecisionRejectedError, NoWorkerError } from './errors';
 import { checkDecision } from './inputs';
 import { handleOf, refuseEnded, workflowTaskFailure } from './run-info';
+import { signDecision, signingKeyFromEnv, type SigningKey } from './sign';
 import { queryStatus } from './status-query';
 
 export type { DecideOutcome };
@@ -17,6 +19,11 @@ export interface DecideOptions {
   timeoutMs?: number;
   /** How the decision's fields are named in messages (the CLI names its flags). */
   labels?: DecisionLabels;
+  /**
+   * The key to sign with (a console signs for the user it authenticated); default: the one
+   * `BATON_DECISION_KEY` holds, if any; null sends the decision unsigned.
+   */
+  signingKey?: SigningKey | null;
 }
 
 /**
@@ -30,6 +37,10 @@ export interface DecideOptions {
  * A decision that would forge the record (control characters, a reserved `baton:*` name) or is over
  * a size limit is refused before anything is sent; so is one for a run that has ended (the error
  * says how and when) or whose workflow task is failing (it could not take it).
+ *
+ * Before sending, the decision is bound to the phase's open gate as `status` shows it: `gate` and
+ * `digest` are filled in (a given digest the gate no longer shows is refused here), and with a key
+ * it is signed (docs/signing.md), so it can only move the gate its sender saw.
  */
 export async function decide(
   baton: Baton,
@@ -38,6 +49,8 @@ export async function decide(
   options: DecideOptions = {},
 ): Promise<DecideOutcome> {
   checkDecision(decision, options.labels);
+  const signingKey =
+    options.signingKey === undefined ? signingKeyFromEnv(process.env) : (options.signingKey ?? undefined);
   const shown = escapeControlChars(id);
   const description = await refuseEnded(baton, id, 'no gate to decide');
   const failing = await workflowTaskFailure(baton, id, description);
@@ -47,8 +60,10 @@ export async function decide(
         `  See \`${batonCommand(`status ${shown}`)}\` for how to end it.`,
     );
   }
+  const before = await statusBeforeSending(baton, id, decision, options, signingKey);
+  const bound = before ? bindToGate(decision, before, id, signingKey) : decision;
   try {
-    return await send(baton, id, decision, options);
+    return await send(baton, id, bound, before, options);
   } catch (error) {
     // The run ended between the check and the send.
     if (error instanceof WorkflowNotFoundError) await refuseEnded(baton, id, 'no gate to decide');
@@ -56,17 +71,75 @@ export async function decide(
   }
 }
 
+/**
+ * The run's status before the decision goes out. An update waits for a worker to take it, and a
+ * signal is confirmed from status, so a missing worker is said at once. Only a signal sent without
+ * confirmation, with nothing to sign or check, goes out without one.
+ */
+async function statusBeforeSending(
+  baton: Baton,
+  id: string,
+  decision: Decision,
+  options: DecideOptions,
+  signingKey: SigningKey | undefined,
+): Promise<RunStatus | undefined> {
+  try {
+    return await queryStatus(baton, id);
+  } catch (error) {
+    const blind = options.via !== 'update' && options.confirm === false;
+    if (blind && !signingKey && decision.digest === undefined && error instanceof NoWorkerError)
+      return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The decision with the gate it is for (`gate`, `digest`) and, with a key, its signature. A digest
+ * the caller saw that the gate no longer shows is refused: the phase ran again since.
+ */
+function bindToGate(
+  decision: Decision,
+  status: RunStatus,
+  id: string,
+  signingKey: SigningKey | undefined,
+): Decision {
+  const shown = escapeControlChars(id);
+  const gate = status.gates.find((g) =>
+    decision.gate === undefined ? g.phase === decision.phase : g.id === decision.gate,
+  );
+  if (!gate) {
+    // Unsigned, the run says why it cannot take it (the phase is running, done, unknown…).
+    if (!signingKey) return decision;
+    const open = status.gates.map((g) => g.id).join(', ') || 'none';
+    throw new DecisionRejectedError(
+      `Run "${shown}" has no open gate ${decision.gate ? `"${escapeControlChars(decision.gate)}"` : `for phase "${escapeControlChars(decision.phase)}"`} to sign a decision for (open gates: ${open}); see \`${batonCommand(`status ${shown}`)}\`.`,
+    );
+  }
+  if (decision.digest !== undefined && gate.digest !== undefined && decision.digest !== gate.digest)
+    throw new DecisionRejectedError(
+      // The run's own wording after the local one, so a tool reads the same reason either way.
+      `Decision refused: the gate's digest changed since you saw it (stale digest: the decision was made on what had digest ${decision.digest.slice(0, 12)}…, but gate ${gate.id} now shows ${gate.digest.slice(0, 12)}…); the phase ran again: read it with \`${batonCommand(`status ${shown}`)}\` and decide again.`,
+    );
+  const bound: Decision = {
+    ...decision,
+    gate: gate.id,
+    ...(gate.digest !== undefined ? { digest: gate.digest } : {}),
+  };
+  // A gate from before governance has no digest to sign; a run that requires signatures says so.
+  if (!signingKey || gate.digest === undefined || decision.sig !== undefined) return bound;
+  return signDecision(bound, { workflowId: id, gate: gate.id, digest: gate.digest }, signingKey);
+}
+
 async function send(
   baton: Baton,
   id: string,
   decision: Decision,
+  before: RunStatus | undefined,
   options: DecideOptions,
 ): Promise<DecideOutcome> {
   const handle = handleOf(baton, id);
   const shown = escapeControlChars(id);
   if (options.via === 'update') {
-    // An update waits for a worker to take it; ask first, so a missing worker is said at once.
-    await queryStatus(baton, id);
     try {
       return await handle.executeUpdate(decideUpdate, { args: [decision] });
     } catch (error) {
@@ -82,11 +155,10 @@ async function send(
       throw error;
     }
   }
-  if (options.confirm === false) {
+  if (options.confirm === false || !before) {
     await handle.signal(approvalSignal, decision);
     return { accepted: 'sent', phase: decision.phase, action: decision.action };
   }
-  const before = await queryStatus(baton, id);
   await handle.signal(approvalSignal, decision);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
@@ -131,6 +203,8 @@ function sameDecision(a: unknown, b: Decision): boolean {
     x?.by === b.by &&
     x?.comment === b.comment &&
     // Two modifies of one gate by one person at once differ only here: each must find its own answer.
-    JSON.stringify(x?.changes ?? null) === JSON.stringify(b.changes ?? null)
+    JSON.stringify(x?.changes ?? null) === JSON.stringify(b.changes ?? null) &&
+    // Signed twice, two equal decisions still differ by signature (when the record keeps it).
+    (x?.sig === undefined || b.sig === undefined || x.sig === b.sig)
   );
 }

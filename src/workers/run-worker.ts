@@ -3,6 +3,7 @@ import { Connection } from '@temporalio/client';
 import { Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import { loadConfig } from '../config';
+import { checkDecisionKeys } from '../config/decision-keys';
 import { registrationOf, SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { connectionSecurity, describeSecurity, type TemporalSettings } from '../shared/temporal-settings';
 import { WorkerSetupError } from './errors';
@@ -33,6 +34,7 @@ export async function startWorker(
   const settings = workerSettings(options);
   // Providers, models and command agents come from baton.config.* and the environment.
   const config = options.config ?? (await loadConfig());
+  checkDecisionKeys(config, process.env);
   let connection: NativeConnection;
   try {
     connection = await connectWorker(settings);

@@ -50,6 +50,7 @@ export function addDecisionCommands(program: Command): void {
     command
       .option('--by <user>', 'who decides (default: BATON_USER, else your OS user name)')
       .option('--comment <text>', 'why')
+      .option('--digest <sha256>', "the gate's digest you saw in status; refused if it changed since")
       .option('--update', 'send as the validated `decide` update instead of the `approval` signal')
       .option('--json', 'machine-readable output');
     if (action === 'modify')
@@ -119,6 +120,7 @@ const decideAction =
           by: decider.by,
           ...(opts.comment !== undefined ? { comment: String(opts.comment) } : {}),
           ...(changes ? { changes: changes.values } : {}),
+          ...(opts.digest !== undefined ? { digest: String(opts.digest) } : {}),
         },
         via: opts.update ? 'update' : 'signal',
         labels: { by: decider.from, comment: '--comment', changes: '--set' },
