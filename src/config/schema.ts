@@ -104,7 +104,7 @@ export const DecisionKeySchema = z.strictObject({
 export type DecisionKey = z.infer<typeof DecisionKeySchema>;
 
 export const SecuritySchema = z.strictObject({
-  /** Decisions must carry a valid HMAC `sig` (docs/security.md); unsigned ones are ignored. */
+  /** Decisions must carry a valid HMAC `sig` (docs/signing.md); unsigned ones are ignored. */
   signedDecisions: z.boolean().optional(),
   /** Per-user keys; a user may have several (rotation). `BATON_DECISION_KEY` is the shared key, id `shared`. */
   decisionKeys: z

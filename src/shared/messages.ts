@@ -90,12 +90,12 @@ export const DecisionSchema = z.object({
       error: 'signedAt is when the decision was signed, ISO 8601 such as 2026-12-02T10:00:00Z',
     })
     .optional(),
-  /** HMAC-SHA256 over `signingText` (docs/security.md), 64 lowercase hex digits. */
+  /** HMAC-SHA256 over `signingText` (docs/signing.md), 64 lowercase hex digits. */
   sig: z
     .string()
     .regex(
       HEX64,
-      'sig is an HMAC-SHA256 as 64 lowercase hex digits; sign with the baton CLI or see docs/security.md',
+      'sig is an HMAC-SHA256 as 64 lowercase hex digits; sign with the baton CLI or see docs/signing.md',
     )
     .optional(),
   /** Which of the signer's keys made `sig` (key rotation); without it every current key is tried. */
