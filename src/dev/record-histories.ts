@@ -30,6 +30,7 @@ import {
 } from '../client/runs';
 import { listTemplates } from '../client/templates';
 import type { BatonConfig } from '../config';
+import type { SigningKey } from '../client/sign';
 import type { DefinitionInput } from '../shared/definition';
 import { statusQuery, type DecisionAction } from '../shared/messages';
 import { workflowBundle } from '../workers/bundle';
@@ -191,7 +192,40 @@ export async function recordHistories(tag: string): Promise<void> {
   const baton = await connect({ address: server.address, taskQueue });
   const record = (name: string, start: StartOptions, steps: Step[] = []) =>
     recordOne({ baton, cli, address: server.address, tag }, name, start, steps);
+  // Signed decisions need a worker that takes only them, with the shared key in its environment.
+  const signingKey = { id: 'shared', key: 'recording-only-key-0123456789abcdef0123' };
+  process.env.BATON_DECISION_KEY = signingKey.key;
+  const signedQueue = 'baton-record-signed';
+  const signedWorker = await Worker.create({
+    connection,
+    taskQueue: signedQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({
+      agents: [noteAgent],
+      workspaceRoot: join(dir, 'workspaces-signed'),
+      config: {
+        ...emptyConfig(),
+        roles: { lead: ['recorder', 'second'], director: ['chief'] },
+        security: { signedDecisions: true, decisionKeys: {} },
+      },
+    }),
+  });
+  const signedBaton = await connect({ address: server.address, taskQueue: signedQueue });
 
+  await signedWorker.runUntil(async () => {
+    // Signed decisions by signal and by update: the signature checks are local activities.
+    await recordOne(
+      { baton: signedBaton, cli, address: server.address, tag, signingKey },
+      'governed-signed',
+      { definition: governed, agents: ['note'] },
+      [
+        { action: 'approve', by: 'recorder' },
+        { action: 'approve', by: 'second' },
+        { action: 'approve', by: 'recorder' },
+      ],
+    );
+  });
+  await signedBaton.close();
   await worker.runUntil(async () => {
     for (const template of await listTemplates()) {
       await record(template.name, { template: template.name, params: EXAMPLE_PARAMS[template.name] ?? {} });
@@ -253,7 +287,7 @@ async function scratchRepository(path: string): Promise<string> {
  * switching between update and signal, and saves its history as `<name>.<tag>.json`.
  */
 async function recordOne(
-  ctx: { baton: Baton; cli: string; address: string; tag: string },
+  ctx: { baton: Baton; cli: string; address: string; tag: string; signingKey?: SigningKey },
   name: string,
   start: StartOptions,
   steps: Step[],
@@ -278,7 +312,7 @@ async function recordOne(
         baton,
         workflowId,
         { phase: gate.phase, ...named, by: 'recorder', ...step, comment: `${step.action} via ${via}` },
-        { via },
+        { via, ...(ctx.signingKey ? { signingKey: ctx.signingKey } : {}) },
       );
       decided += 1;
       via = via === 'update' ? 'signal' : 'update';
