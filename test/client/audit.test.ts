@@ -19,6 +19,7 @@ import type { BatonConfig } from '../../src/config';
 import type { DefinitionInput } from '../../src/shared/definition';
 import { canonicalJson, sha256Hex } from '../../src/shared/governance';
 import { hasControlChars } from '../../src/shared/limits';
+import { approvalSignal } from '../../src/shared/messages';
 import { uniqueId, waitFor, queryStatus, testBaton } from '../helpers/env';
 import { parallelAgents } from '../parallel/agents';
 import { writes } from '../parallel/helpers';
@@ -228,13 +229,10 @@ describe('baton audit, from history, with the worker stopped', { timeout: 240_00
     await decide(client, id, { phase: 'review', action: 'approve', by: 'carol' }, { via: 'update' }).catch(
       (error: Error) => stuck.push(error.message),
     );
-    // A stale digest: ignored.
-    await decide(
-      client,
-      id,
-      { phase: 'review', action: 'approve', by: 'alice', digest: '0'.repeat(64) },
-      { via: 'signal', confirm: false },
-    );
+    // A stale digest, sent straight to the run (the baton client refuses it before sending): ignored.
+    await client.client.workflow
+      .getHandle(id)
+      .signal(approvalSignal, { phase: 'review', action: 'approve', by: 'alice', digest: '0'.repeat(64) });
     await waitFor(
       () => queryStatus(client, id),
       (s) => s.ignoredSignals.length === 2,
