@@ -1,25 +1,15 @@
 import { writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decide, startRun, waitForResult } from '../../src/client/runs';
-import type { NotifyGateInput } from '../../src/shared/activity-contract';
 import { testAgents } from '../helpers/agents';
+import { startWebhook } from '../helpers/webhook';
 import { definition, queryStatus, waitFor, waitForGate } from '../helpers/env';
 import { killHard, useWorkerProcesses } from '../helpers/processes';
 
-const notifications: NotifyGateInput[] = [];
-const hook = createServer((req: IncomingMessage, res) => {
-  let body = '';
-  req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-  req.on('end', () => {
-    notifications.push(JSON.parse(body) as NotifyGateInput);
-    res.writeHead(204).end();
-  });
-});
-await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-afterAll(() => new Promise<void>((resolve) => hook.close(() => resolve())));
+const hook = await startWebhook();
+const notifications = hook.received;
+afterAll(() => hook.close());
 
 const agents = testAgents().map((a) => a.name);
 const workers = useWorkerProcesses();
@@ -35,7 +25,7 @@ describe('gate reminders, escalation and timeout are durable timers', () => {
         config,
         JSON.stringify({
           roles: { lead: ['alice'], director: ['carol'] },
-          notify: { webhook: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` },
+          notify: { webhook: hook.url },
         }),
       );
       const { baton, spawnOne } = await workers.start('gate-timers', { BATON_CONFIG: config });

@@ -1,29 +1,18 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BatonConfig } from '../../src/config';
 import { renderStatus } from '../../src/client/cli/format';
 import { DecisionRejectedError } from '../../src/client/errors';
 import { decide, startRun, waitForResult } from '../../src/client/runs';
-import type { NotifyGateInput } from '../../src/shared/activity-contract';
 import { AuditRecordSchema, type AuditRecord } from '../../src/shared/audit-record';
 import { gateDigest } from '../../src/shared/governance';
 import { approvalSignal } from '../../src/shared/messages';
 import { testAgents } from '../helpers/agents';
+import { startWebhook } from '../helpers/webhook';
 import { definition, queryStatus, useWorker, waitFor, waitForGate } from '../helpers/env';
 
-/** A real webhook: every notification the worker POSTs lands here. */
-const notifications: NotifyGateInput[] = [];
-const hook = createServer((req: IncomingMessage, res) => {
-  let body = '';
-  req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-  req.on('end', () => {
-    notifications.push(JSON.parse(body) as NotifyGateInput);
-    res.writeHead(204).end();
-  });
-});
-await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-afterAll(() => new Promise<void>((resolve) => hook.close(() => resolve())));
+const hook = await startWebhook();
+const notifications = hook.received;
+afterAll(() => hook.close());
 
 const governanceConfig = (webhook?: string): BatonConfig => ({
   providers: {},
@@ -38,7 +27,7 @@ const governanceConfig = (webhook?: string): BatonConfig => ({
 
 const shared = useWorker({
   prefix: 'governance',
-  config: governanceConfig(`http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`),
+  config: governanceConfig(hook.url),
 });
 const agents = testAgents().map((a) => a.name);
 
