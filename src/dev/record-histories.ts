@@ -12,13 +12,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { z } from 'zod';
 import { freePort } from './net';
 import { ensureServer } from './server';
 import { findTemporalCli } from './temporal-cli';
 import { createActivities } from '../activities';
 import { builtinAgents } from '../activities/agents';
-import { defineAgent } from '../activities/agents/agent';
 import {
   connect,
   decide,
@@ -29,137 +27,24 @@ import {
   type StartOptions,
 } from '../client/runs';
 import { listTemplates } from '../client/templates';
-import type { BatonConfig } from '../config';
 import type { SigningKey } from '../client/sign';
-import type { DefinitionInput } from '../shared/definition';
 import { statusQuery, type DecisionAction } from '../shared/messages';
 import { workflowBundle } from '../workers/bundle';
+import {
+  budgeted,
+  emptyConfig,
+  EXAMPLE_PARAMS,
+  governed,
+  noteAgent,
+  parallel,
+  parallelConflict,
+  putAgent,
+  spendAgent,
+} from './record-scenarios';
 
 const OUT = fileURLToPath(new URL('../../test/fixtures/histories/', import.meta.url));
 const run = promisify(execFile);
 
-/** Stands in for an LLM agent: records token usage, so budgets apply. */
-const spendAgent = defineAgent({
-  name: 'spend',
-  description: 'records token usage',
-  input: z.object({ tokens: z.number() }),
-  output: z.object({ spent: z.number() }),
-  async run({ tokens }, ctx) {
-    ctx.recordUsage({ model: 'recorded-model', inputTokens: tokens, outputTokens: 0 });
-    return { spent: tokens };
-  },
-});
-
-/** Writes one file in its worktree: parallel phases using it merge into main. */
-const noteAgent = defineAgent({
-  name: 'note',
-  description: 'writes a file',
-  input: z.object({ file: z.string() }),
-  output: z.object({ wrote: z.string() }),
-  async run({ file }, ctx) {
-    await writeFile(join(ctx.workspace, file), `${ctx.phase}\n`);
-    return { wrote: file };
-  },
-});
-
-/** A two-phase definition whose run budget is already spent, so its budget gate opens. */
-const budgeted = {
-  name: 'budgeted',
-  budget: { tokens: 1 },
-  phases: [
-    { id: 'first', agent: 'spend', input: { tokens: 5 } },
-    { id: 'second', agent: 'spend', needs: ['first'], input: { tokens: 5 } },
-  ],
-};
-
-/** Two independent phases, then one that needs both: a fast-forward, a merge commit, a gate. */
-const parallel = {
-  name: 'parallel-merge',
-  phases: [
-    { id: 'left', agent: 'note', input: { file: 'left.txt' } },
-    { id: 'right', agent: 'note', input: { file: 'right.txt' } },
-    { id: 'join', agent: 'note', needs: ['left', 'right'], input: { file: 'join.txt' }, approval: true },
-  ],
-};
-
-/** Writes the given content to a file in its worktree: parallel tasks using it can conflict. */
-const putAgent = defineAgent({
-  name: 'put',
-  description: 'writes a file with the given content',
-  input: z.object({ file: z.string(), content: z.string() }),
-  output: z.object({ wrote: z.string() }),
-  async run({ file, content }, ctx) {
-    await writeFile(join(ctx.workspace, file), content);
-    return { wrote: file };
-  },
-});
-
-/**
- * A parallel phase whose task `a` has a gate of its own and whose tasks `a` and `b` change the same
- * line: the merge queue opens a conflict gate, settled by a modify that picks b's side.
- */
-const parallelConflict = {
-  name: 'parallel-conflict',
-  phases: [
-    { id: 'seed', agent: 'put', input: { file: 'shared.txt', content: 'x\n' } },
-    {
-      id: 'work',
-      needs: ['seed'],
-      parallel: {
-        tasks: [
-          { id: 'a', agent: 'put', input: { file: 'shared.txt', content: 'a\n' }, approval: true },
-          { id: 'b', agent: 'put', input: { file: 'shared.txt', content: 'b\n' } },
-          { id: 'c', agent: 'put', input: { file: 'c.txt', content: 'c\n' }, locks: ['record-lock'] },
-        ],
-      },
-      merge: { verify: { agent: 'put', input: { file: 'verified.txt', content: 'ok\n' } } },
-    },
-  ],
-};
-
-const governed: DefinitionInput = {
-  name: 'governed',
-  phases: [
-    {
-      id: 'spec',
-      agent: 'note',
-      input: { file: 'spec.txt' },
-      approval: { approvers: { roles: ['lead'] }, minApprovals: 2, remind: '1s' },
-    },
-    {
-      id: 'review',
-      agent: 'note',
-      needs: ['spec'],
-      input: { file: 'review.txt' },
-      approval: { autoApprove: { when: 'phases.review.output.wrote == "review.txt"' } },
-    },
-    {
-      id: 'ship',
-      agent: 'note',
-      needs: ['review'],
-      input: { file: 'ship.txt' },
-      approval: {
-        approvers: { users: ['recorder'] },
-        escalate: { after: '100ms', to: { roles: ['director'] } },
-      },
-    },
-  ],
-};
-
-/** A config with nothing in it but what the recording sets. */
-const emptyConfig = (): BatonConfig => ({
-  providers: {},
-  agents: {},
-  agentModelEnv: {},
-  commandAgents: {},
-  prices: {},
-});
-
-/** Params for the templates that have required ones. */
-const EXAMPLE_PARAMS: Record<string, Record<string, string>> = {
-  'feature-parallel': { feature: 'Add a books API with a web page listing books, and tests' },
-  'hybrid-feature': { feature: 'Add a books API with a web page listing books, and tests' },
-};
 
 type Step = { action: DecisionAction; changes?: Record<string, unknown>; by?: string };
 
