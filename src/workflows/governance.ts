@@ -13,6 +13,7 @@ import type { Problem } from '../shared/validate';
 import type { VerifyDecisionResult } from '../shared/activity-contract';
 import type { GovernanceSettings } from '../shared/governance';
 import type { Decision } from '../shared/messages';
+import type { DecisionRecord } from '../shared/status';
 
 /** Runs started before this have no governance: no settings loaded, no audit records, no digests. */
 export const GOVERNANCE = 'governance';
@@ -132,4 +133,21 @@ export function unknownRoles(definition: Definition, settings: GovernanceSetting
     }
   }
   return problems;
+}
+
+/** A decision the run made itself (auto, timeout, policy) as its audit record. */
+export function auditOf(decision: DecisionRecord, signature: 'verified' | 'off', digest?: string) {
+  return {
+    type: 'decision' as const,
+    at: decision.at,
+    gate: decision.gate ?? '',
+    phase: decision.phase,
+    action: decision.action,
+    by: decision.by,
+    ...(decision.comment !== undefined ? { comment: decision.comment } : {}),
+    ...(digest ? { digest } : {}),
+    signature,
+    via: decision.via,
+    ...(decision.policy ? { policy: decision.policy } : {}),
+  };
 }
