@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import {
   phaseAgent,
   type ApprovalMode,
@@ -22,8 +22,8 @@ import { createBudgetLedger } from './budget-ledger';
 import { refusalOf } from './decision-check';
 import { createDecisionLog } from './decision-log';
 import { createWebUi, type RunView } from './web-ui';
+import { createDecisionIntake } from './decision-intake';
 import type { Governance, PendingSignal } from './governance';
-import { allowedBy } from '../shared/governance';
 import { withTimings } from './kinds/parallel/view';
 import { BATON_FAILURES } from '../shared/failure-types';
 
@@ -98,104 +98,16 @@ export function createRunState(
       { state, phases, gates, inbox, opened, agentSchemas, tasks, governance: governance?.settings },
       raw,
     );
-  /**
-   * Takes a checked decision: into the gate's inbox, or, at a gate with `minApprovals`, onto its
-   * approvals until enough different people have approved. Returns the approval count at such a gate.
-   */
-  const accept = (
-    decision: Decision,
-    via: 'signal' | 'update',
-    sanitized: string[] = [],
-    verified?: { keyId: string },
-  ): { count: number; needed: number } | undefined => {
-    const open = gates.get(decision.phase);
-    const gate = decision.gate ?? open?.id;
-    const at = now();
-    const role =
-      governance && open?.approvers
-        ? allowedBy(open.approvers, governance.settings.roles, decision.by)
-        : undefined;
-    const needed = open?.minApprovals ?? 1;
-    const audit = (counted?: { count: number; needed: number }) =>
-      governance?.record({
-        type: 'decision',
-        at,
-        gate: gate ?? '',
-        phase: decision.phase,
-        action: decision.action,
-        by: decision.by,
-        ...(role ? { role } : {}),
-        ...(decision.comment !== undefined ? { comment: decision.comment } : {}),
-        ...(open?.digest ? { digest: open.digest } : {}),
-        signature: verified ? 'verified' : 'off',
-        ...(verified ? { keyId: verified.keyId } : {}),
-        ...(decision.signedAt ? { signedAt: decision.signedAt } : {}),
-        via,
-        ...(decision.changes ? { changes: decision.changes } : {}),
-        ...(counted ? { counted } : {}),
-      });
-    let approvedBy: string[] | undefined;
-    if (governance && open && decision.action === 'approve' && needed > 1) {
-      open.approvals = [...(open.approvals ?? []), { by: decision.by, ...(role ? { role } : {}), at }];
-      const count = open.approvals.length;
-      if (count < needed) {
-        audit({ count, needed });
-        publish();
-        return { count, needed };
-      }
-      approvedBy = open.approvals.map((a) => a.by);
-    }
-    inbox.set(decision.phase, {
-      ...decision,
-      ...(gate ? { gate } : {}),
-      at,
-      via,
-      ...(sanitized.length ? { sanitized } : {}),
-      ...(role ? { role } : {}),
-      ...(verified ? { signature: 'verified' as const } : {}),
-      ...(approvedBy ? { approvedBy } : {}),
-    });
-    audit(needed > 1 && approvedBy ? { count: needed, needed } : undefined);
-    return needed > 1 && approvedBy ? { count: needed, needed } : undefined;
-  };
-  /** A decision the run did not take: kept for `status`, and recorded for the audit. */
-  const ignore = (payload: unknown, reason: string, via: 'signal' | 'update' = 'signal') => {
-    const at = now();
-    // `ignoredSignals` lists signals; a refused update's sender gets the reason as its answer.
-    if (via === 'signal') log.ignore(payload, reason, at);
-    if (!governance) return;
-    const field = (key: string) => {
-      const value = (payload as Record<string, unknown> | null)?.[key];
-      return typeof value === 'string' ? { [key]: value.slice(0, 200) } : {};
-    };
-    governance.record({
-      type: 'ignored',
-      at,
-      ...field('gate'),
-      ...field('phase'),
-      ...field('by'),
-      ...field('action'),
-      via,
-      reason,
-    });
-  };
-  const verifyFor = async (decision: Decision) => {
-    const gate = gates.get(decision.phase);
-    return (governance as Governance).verify({
-      workflowId: workflowInfo().workflowId,
-      gate: gate?.id ?? decision.gate ?? '',
-      digest: decision.digest ?? gate?.digest ?? '',
-      decision: {
-        action: decision.action,
-        by: decision.by,
-        ...(decision.comment !== undefined ? { comment: decision.comment } : {}),
-        ...(decision.changes ? { changes: decision.changes } : {}),
-        ...(decision.signedAt ? { signedAt: decision.signedAt } : {}),
-        ...(decision.sig ? { sig: decision.sig } : {}),
-        ...(decision.keyId ? { keyId: decision.keyId } : {}),
-      },
-    });
-  };
+  const intake = createDecisionIntake({
+    gates,
+    inbox,
+    log,
+    publish,
+    refusal,
+    governance: () => governance,
+    ended: () => endedAt !== undefined,
+  });
+  const { accept, ignore, verifyFor } = intake;
 
   return {
     definition,
@@ -251,37 +163,7 @@ export function createRunState(
         ignore('(unreadable)', `could not read the signal: ${String(error)}`);
       }
     },
-    /**
-     * Checks the signatures of signed decisions that came by signal, one at a time, in arrival
-     * order, until the run ends. A decision whose signature fails, or that the run can no longer
-     * take once checked (its gate closed meanwhile), is ignored with the reason.
-     */
-    async verifySignals(): Promise<void> {
-      const gov = governance;
-      if (!gov?.settings.signedDecisions) return;
-      for (;;) {
-        await condition(() => gov.verifying.length > 0 || endedAt !== undefined);
-        const next = gov.verifying.shift();
-        if (!next) return;
-        const before = refusal(next.decision);
-        if (before) {
-          ignore(next.payload, before);
-          continue;
-        }
-        let result: Awaited<ReturnType<typeof verifyFor>>;
-        try {
-          result = await verifyFor(next.decision);
-        } catch (error) {
-          if (endedAt !== undefined) return;
-          ignore(next.payload, `the signature could not be checked: ${String(error)}`);
-          continue;
-        }
-        const after = refusal(next.decision);
-        if (!result.ok) ignore(next.payload, result.reason);
-        else if (after) ignore(next.payload, after);
-        else accept(next.decision, 'signal', next.sanitized, { keyId: result.keyId });
-      }
-    },
+    verifySignals: intake.verifySignals,
     /** Update `decide`'s validator: refuses, with the reason, what `signal` would ignore. */
     validate(decision: unknown): void {
       const why = refusal(decision);
