@@ -12,6 +12,7 @@ import { createWorkspaceActivities } from './workspace';
 import { createMergeActivities } from './merge';
 import { createLockActivities } from './locks';
 import { createGovernanceActivities } from './governance';
+import { createNotificationActivities } from './notifications';
 
 export interface ActivityDeps {
   /** The agents this worker offers; defaults to the built-ins. */
@@ -62,6 +63,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     ...createMergeActivities({ workspaceRoot }),
     ...createLockActivities(),
     ...createGovernanceActivities({ config: deps.config, env: process.env }),
+    ...createNotificationActivities({ config: deps.config, env: process.env }),
   };
 }
 

@@ -110,6 +110,7 @@ export function mergeEnv(
       signedDecisions: file.security?.signedDecisions ?? false,
       decisionKeys: file.security?.decisionKeys ?? {},
     },
+    notifications: file.notifications ?? [],
     notify: {
       ...file.notify,
       ...(nonEmpty(env.BATON_NOTIFY_WEBHOOK) ? { webhook: nonEmpty(env.BATON_NOTIFY_WEBHOOK) } : {}),

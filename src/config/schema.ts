@@ -4,6 +4,7 @@ import { DurationSchema as SharedDurationSchema } from '../shared/definition';
 import { DURATION_HINT, parseDuration } from '../shared/duration';
 import { type Specialist, SPECIALIST_NAME, SpecialistEntrySchema } from './specialists';
 import { PRINCIPAL, RolesSchema, type Roles } from '../shared/governance';
+import { NotificationsSchema, type NotificationSink } from './notifications';
 
 export type Env = Record<string, string | undefined>;
 
@@ -137,6 +138,8 @@ export const ConfigFileSchema = z.strictObject({
   security: SecuritySchema.optional(),
   /** Where gate reminders and escalations go besides the worker log. */
   notify: z.strictObject({ webhook: HttpUrlSchema.optional() }).optional(),
+  /** Where run events go: webhook, Slack and command sinks (issue 11, docs/notifications.md). */
+  notifications: NotificationsSchema.optional(),
   /** Seed 000's agent_specializations, merged over the built-in specialists. */
   specialists: z
     .record(
@@ -180,6 +183,8 @@ export interface BatonConfig {
   security?: { signedDecisions: boolean; decisionKeys: Record<string, DecisionKey[]> };
   /** `notify.webhook`, or `BATON_NOTIFY_WEBHOOK` over it. */
   notify?: { webhook?: string };
+  /** The notification sinks (`notifications` in the file); empty without any. */
+  notifications?: NotificationSink[];
 }
 
 export interface ResolvedModel {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { OutTargetSchema, RepoTargetSchema } from './repo-target';
 import type { AgentInputSchemas } from './input-schema';
+import type { NotificationEvent } from './notifications';
 
 const id = z.string().min(1);
 const commit = z.string().regex(/^[0-9a-f]{40,64}$/, 'a full commit id');
@@ -207,4 +208,13 @@ export interface NotifyGateResult {
   delivered: string[];
   /** Why the webhook did not take it, when it did not (the run goes on regardless). */
   error?: string;
+}
+
+/** Activity `deliverNotification`: one event to every configured sink that wants it (issue 11). */
+export interface DeliverNotificationInput {
+  notification: NotificationEvent;
+}
+export interface DeliverNotificationResult {
+  /** The sinks that took it (`webhook:<host>`, `slack:<host>`, `command:<program>`). */
+  delivered: string[];
 }

@@ -7,6 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import type { Approvers } from './definition-core';
+import type { NotificationFilter } from './notifications';
 
 export type { Approvers };
 
@@ -29,6 +30,11 @@ export interface GovernanceSettings {
   rolesDigest: string;
   /** True when decisions must carry a valid `sig` (config `security.signedDecisions`). */
   signedDecisions: boolean;
+  /**
+   * The worker's notification sinks' filters (issue 11). Absent in runs from before notifications,
+   * which send none; empty when the worker has no sink.
+   */
+  notifications?: NotificationFilter[];
 }
 
 /** A sha256 or an HMAC-SHA256, as lowercase hex. */

@@ -3,6 +3,7 @@ import type { ApprovalMode } from './definition';
 import type { OpenGate } from './gate-kinds';
 import type { ParallelStatus } from './parallel';
 import type { Decision, DecisionAction } from './messages';
+import type { NotificationFailure } from './notifications';
 
 export type { ArtifactRef, OpenGate };
 
@@ -116,6 +117,8 @@ export interface RunStatus {
   reason?: string;
   /** Where the run's work is (runs from before this have none). */
   result?: RunResult;
+  /** Notifications that could not be delivered after all their retries, the latest few (issue 11). */
+  notificationFailures?: NotificationFailure[];
 }
 
 /** Where a run's work is: its workspace always; a branch of the user's repository; an export. */

@@ -6,6 +6,7 @@
 import type { BatonConfig } from '../../config';
 import type { AuditRecord } from '../../shared/audit-record';
 import { canonicalJson, sha256Hex, type GovernanceSettings } from '../../shared/governance';
+import { notificationFilters } from '../../config/notifications';
 import { createNotifyGate } from './notify';
 import { createVerifyDecision } from './verify';
 
@@ -21,6 +22,7 @@ export function createGovernanceActivities(deps: GovernanceDeps = {}) {
     roles,
     rolesDigest: sha256Hex(canonicalJson(roles)),
     signedDecisions: deps.config?.security?.signedDecisions ?? false,
+    notifications: notificationFilters(deps.config?.notifications ?? []),
   };
   return {
     /** What governs this worker's runs: read once at each run's start, recorded in its history. */
