@@ -35,6 +35,8 @@ export interface GovernanceSettings {
    * which send none; empty when the worker has no sink.
    */
   notifications?: NotificationFilter[];
+  /** How long one event's deliveries may take, retries included (`BATON_NOTIFY_WITHIN`). */
+  notifyWithinMs?: number;
 }
 
 /** A sha256 or an HMAC-SHA256, as lowercase hex. */

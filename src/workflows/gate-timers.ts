@@ -94,6 +94,8 @@ async function remind(run: RunStateObject, governance: Governance, phase: Phase,
   run.publish();
   const to = gate.approverNames ?? [];
   governance.record({ type: 'reminder', at: run.now(), gate: id, phase: phase.id, n, notified: to });
+  // Runs with notifications send the event to the configured sinks, in the background.
+  if (run.notifier) return run.notifier.reminder(gate, n, to);
   await notify(
     run,
     phase,
@@ -124,6 +126,7 @@ async function escalate(
   run.publish();
   const notified = approverNames(to, roles);
   governance.record({ type: 'escalation', at: gate.escalatedAt, gate: id, phase: phase.id, to, notified });
+  if (run.notifier) return run.notifier.escalated(gate, notified);
   await notify(
     run,
     phase,

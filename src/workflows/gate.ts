@@ -8,6 +8,7 @@ import { evaluatePolicy } from '../shared/policy';
 import type { DecisionRecord } from '../shared/status';
 import { approversOf, auditOf, type Governance } from './governance';
 import { governedWait, timeoutDecision } from './gate-timers';
+import { decisionApplied, gateOpened } from './metrics';
 import type { RunStateObject } from './run-state';
 
 /**
@@ -45,6 +46,7 @@ export async function awaitDecision<K extends GateKind>(
     };
     run.record(decision);
     governance?.record(auditOf(decision, 'off'));
+    decisionApplied(run.templateName, kind, decision);
     return decision;
   }
   const timeoutMs =
@@ -52,6 +54,7 @@ export async function awaitDecision<K extends GateKind>(
   const instructions = settings.instructions ?? instructionsOf(kind);
   if (!governance) {
     run.openGate(phase, kind, id, { timeoutMs, onTimeout: settings.onTimeout, instructions }, shows);
+    opened(run, phase);
     return close(run, phase, kind, await legacyWait(run, phase, id, settings, timeoutMs));
   }
 
@@ -65,6 +68,7 @@ export async function awaitDecision<K extends GateKind>(
   if (byPolicy.decision) {
     run.record(byPolicy.decision);
     governance.record(auditOf(byPolicy.decision, 'off', digest));
+    decisionApplied(run.templateName, kind, byPolicy.decision);
     return byPolicy.decision;
   }
   const approvers = approversOf(settings);
@@ -106,6 +110,7 @@ export async function awaitDecision<K extends GateKind>(
       error: byPolicy.error,
     });
   }
+  opened(run, phase);
   return close(run, phase, kind, await governedWait(run, governance, phase, id, settings, timeoutMs));
 }
 
@@ -116,6 +121,8 @@ function close(
   kind: GateKind,
   found: DecisionRecord | undefined,
 ): DecisionRecord | undefined {
+  const openedAt = run.openGateOf(phase.id)?.openedAt;
+  if (found) decisionApplied(run.templateName, kind, found, openedAt);
   if (!found) {
     run.closeGate(phase.id);
     return undefined;
@@ -123,6 +130,14 @@ function close(
   const decision = found.action === 'skip' && kind === 'approval' ? { ...found, outputKept: true } : found;
   run.closeGate(phase.id, decision);
   return decision;
+}
+
+/** A gate opened: counted, and its event sent to the sinks that want it. */
+function opened(run: RunStateObject, phase: Phase): void {
+  const gate = run.openGateOf(phase.id);
+  if (!gate) return;
+  gateOpened(run.templateName, gate.kind);
+  run.notifier?.gateOpened(gate);
 }
 
 /** Runs from before governance: one wait, with the gate's timeout if it has one. */

@@ -9,6 +9,7 @@ import { withinBudget } from './budget-gate';
 import { attemptsOf, describeFailure } from './failures';
 import { awaitDecision } from './gate';
 import { kindOf, PHASE_EXECUTORS, type PhaseRunContext, type RunLocks } from './kinds';
+import { phaseRunEnded } from './metrics';
 import type { RunStateObject } from './run-state';
 import type { RunWorkspace } from './workspace';
 import { BATON_FAILURES } from '../shared/failure-types';
@@ -158,6 +159,7 @@ async function phaseLoop({ run, scopes, workspace, locks }: PhaseScope, phase: P
     run.publish();
     const cancel = new CancellationScope();
     scopes.set(phase.id, cancel);
+    let attemptsThisRun = 1;
     try {
       const request = { phase, input, run: status.runs, context };
       const result = await cancel.run(
@@ -166,6 +168,7 @@ async function phaseLoop({ run, scopes, workspace, locks }: PhaseScope, phase: P
           : () => execute(request),
       );
       status.attempts += result.attempts;
+      attemptsThisRun = result.attempts;
       status.output = result.output;
       status.commit = result.commit;
       // A re-run that leaves a file unchanged does not list it again: keep every run's, newest by name.
@@ -174,8 +177,10 @@ async function phaseLoop({ run, scopes, workspace, locks }: PhaseScope, phase: P
       run.noteWithoutLlm(result.withoutLlm);
     } catch (error) {
       if (isCancellation(error) && !run.stopped) throw error;
-      status.attempts += attemptsOf(error) ?? 1;
+      const attempts = attemptsOf(error) ?? 1;
+      status.attempts += attempts;
       status.endedAt = run.now();
+      phaseRunEnded(run.templateName, status, run.stopped ? 'cancelled' : 'failed', attempts);
       if (run.stopped) {
         // A parallel phase's task gate may have rejected the run: the phase says so.
         if ((status.state as PhaseState) !== 'rejected') status.state = 'cancelled';
@@ -199,6 +204,7 @@ async function phaseLoop({ run, scopes, workspace, locks }: PhaseScope, phase: P
       run.ledger.release(phase.id);
     }
     status.endedAt = run.now();
+    phaseRunEnded(run.templateName, status, 'done', attemptsThisRun);
     return true;
   }
 }

@@ -21,6 +21,7 @@ import { openWorkspace, WORKTREE_PER_PHASE, type RunWorkspace } from './workspac
 const EXPORT_OUT = 'export-out';
 import { createLocks } from './locks';
 import { createGovernance, GOVERNANCE, loadSettings, unknownRoles } from './governance';
+import { createNotifier, NOTIFICATIONS } from './notifications';
 import { BATON_FAILURES } from '../shared/failure-types';
 
 /**
@@ -34,6 +35,7 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   // Before any await, as the patch above: a patch marker after a local activity's result in the same
   // workflow task is not known to a replay in time (the replay would take the old path).
   const governed = patched(GOVERNANCE);
+  const notified = patched(NOTIFICATIONS);
   const run = createRunState(definition, params, approvalMode, template);
 
   // Handlers are registered before the first await, so status answers from the first moment.
@@ -50,6 +52,11 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
     if (problems.length > 0) throw invalid(definition.name, problems);
     const governance = createGovernance(settings);
     run.setGovernance(governance);
+    if (notified) {
+      run.notifier = createNotifier(settings, run.templateName, run.now, (failure) =>
+        run.notificationFailed(failure),
+      );
+    }
     governance.record({
       type: 'governance',
       at: run.now(),
@@ -79,7 +86,7 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
       run.stop('cancelled', 'Cancelled (Temporal cancellation of the run)');
       for (const running of scope.scopes.values()) running.cancel();
       run.finish();
-      await Promise.resolve();
+      await endNotified(run);
     });
     throw error;
   }
@@ -89,6 +96,7 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   // Every audit record is in history before the run closes.
   const governance = run.governance;
   if (governance) await condition(() => governance.drained());
+  await endNotified(run);
 
   const summary = summaryOf(run);
   if (summary.state === 'failed') {
@@ -100,6 +108,18 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
     });
   }
   return summary;
+}
+
+/**
+ * Sends the run's end to the sinks, and waits until every delivery has settled: an activity cannot
+ * outlive its run. Each delivery is bounded (BATON_NOTIFY_WITHIN), so this wait is too. Runs
+ * without notifications resolve at once, with no command (the cancelled path awaited one tick).
+ */
+async function endNotified(run: RunStateObject): Promise<void> {
+  const notifier = run.notifier;
+  if (!notifier) return Promise.resolve();
+  notifier.runEnded(run.status());
+  await condition(() => notifier.settled());
 }
 
 /**

@@ -24,6 +24,8 @@ import { createDecisionLog } from './decision-log';
 import { createWebUi, type RunView } from './web-ui';
 import { createDecisionIntake } from './decision-intake';
 import type { Governance, PendingSignal } from './governance';
+import { FAILURES_KEPT, type Notifier } from './notifications';
+import type { NotificationFailure } from '../shared/notifications';
 import { withTimings } from './kinds/parallel/view';
 import { BATON_FAILURES } from '../shared/failure-types';
 
@@ -55,6 +57,7 @@ export function createRunState(
       },
     ]),
   );
+  const failedNotifications: NotificationFailure[] = [];
   /** Open gates, by phase: a phase has at most one open at a time. */
   const gates = new Map<string, OpenGate>();
   /** Accepted decisions waiting for their gate to apply them. */
@@ -113,6 +116,8 @@ export function createRunState(
     definition,
     params,
     approvalMode,
+    /** The template the run came from, else its definition's name: what metrics and notifications name. */
+    templateName: template ?? definition.name,
     ledger,
     phase,
     now,
@@ -140,6 +145,7 @@ export function createRunState(
       budget: ledger.budget,
       agentsWithoutLlm,
       ...(result ? { result } : {}),
+      ...(failedNotifications.length ? { notificationFailures: [...failedNotifications] } : {}),
     }),
     /** Where the run's work is; `status` shows it. */
     setResult(next: RunResult): void {
@@ -194,6 +200,14 @@ export function createRunState(
         action: parsed.data.action,
         ...(approvals ? { approvals } : {}),
       };
+    },
+    /** Notifications for this run (runs with `patched(NOTIFICATIONS)`). */
+    notifier: undefined as Notifier | undefined,
+    /** A notification that could not be delivered: `status` keeps the latest few. */
+    notificationFailed(failure: NotificationFailure): void {
+      failedNotifications.push(failure);
+      if (failedNotifications.length > FAILURES_KEPT) failedNotifications.shift();
+      publish();
     },
     /** Gate governance for this run (runs with `patched(GOVERNANCE)`). */
     setGovernance(next: Governance): void {

@@ -5,6 +5,7 @@ import type { Resolutions, MergeTaskResult } from '../../../shared/merge-contrac
 import { verifyOf, type ConflictRecord, type Merge, type MergeQueueEntry } from '../../../shared/parallel';
 import { describeFailure } from '../../failures';
 import { awaitDecision } from '../../gate';
+import { conflictsSettled } from '../../metrics';
 import type { PhaseRunContext } from '../executor';
 import type { TaskDone } from './fan-out';
 import type { ParallelView } from './view';
@@ -175,6 +176,7 @@ async function mergeOne(
           ? lastConflicts.map((c) => ({ ...c, outcome: 'human' as const }))
           : result.conflicts;
       view.recordConflicts(task, records);
+      conflictsSettled(ctx.run.templateName, records);
       ctx.run.publish();
       return result;
     }
