@@ -29,10 +29,11 @@ export function progressBar(percent: number, width = 10): string {
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 }
 
-/** The ETA as a person reads it: `1m5s`, `—` without history, `+gate` while a gate waits. */
+/** The ETA as a person reads it: `1m5s`, `—` without history, `+gate` while a gate waits (its wait is not counted). */
 export function formatEta(eta: EtaValue | undefined): string {
   if (eta?.remainingMs === undefined) return '—';
-  return `${formatDuration(eta.remainingMs)}${eta.waitingOnGate ? ' +gate' : ''}`;
+  const left = eta.remainingMs < 1000 ? '0s' : formatDuration(eta.remainingMs);
+  return `${left}${eta.waitingOnGate ? ' +gate' : ''}`;
 }
 
 /** The line `status --watch` adds: the bar, the phases done, the ETA and what it is based on. */
