@@ -162,12 +162,12 @@ export function renderDashboard(snapshot: DashboardSnapshot, options: FrameOptio
     }
     return parts.join('  ').trimEnd();
   };
-  lines.push(
-    fitted(
-      COLUMNS.map((c) => c.title),
-      COLUMNS.map(() => 'inverse' as const),
-    ),
+  // The header is one inverse bar, gaps included.
+  const header = fitted(
+    COLUMNS.map((c) => c.title),
+    [],
   );
+  lines.push(paint(pad(header, width), 'inverse', color));
   snapshot.runs.forEach((r, i) =>
     lines.push(
       fitted(
