@@ -167,7 +167,7 @@ export function renderDashboard(snapshot: DashboardSnapshot, options: FrameOptio
     COLUMNS.map((c) => c.title),
     [],
   );
-  lines.push(paint(pad(header, width), 'inverse', color));
+  lines.push(color ? paint(pad(header, width), 'inverse', true) : header);
   snapshot.runs.forEach((r, i) =>
     lines.push(
       fitted(
