@@ -71,7 +71,7 @@ describe('ETA from past runs', { timeout: 180_000 }, () => {
     try {
       await waitFor(
         async () => watch.output.stdout,
-        (out) => /progress \[[█░]{20}\]\s+0%  0\/2 phases  ETA \d/.test(out),
+        (out) => /progress \[[█░]{20}\]\s+0% {2}0\/2 phases {2}ETA \d/.test(out),
         30_000,
       );
       expect(watch.output.stdout).toContain(
