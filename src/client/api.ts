@@ -47,6 +47,7 @@ import { inbox } from './inbox';
 import { checkDecision, checkRunIdArg } from './inputs';
 import { readArtifact } from './local';
 import { cancelRun, getStatus } from './run-info';
+import { monitorApi, type MonitorApi } from './monitor';
 import { listRuns } from './run-list';
 import { openRunPullRequest } from './pull-request';
 import { listArtifacts, prepareRun, startPrepared, waitForResult, type WaitOptions } from './runs';
@@ -57,7 +58,7 @@ import { listTemplates } from './templates';
  * with no transport of its own. Inputs are parsed through their schemas here; failures are
  * BatonErrors with a `hint`. Nothing here prints, reads stdin or exits.
  */
-export interface BatonApi {
+export interface BatonApi extends MonitorApi {
   /** Resolves, validates (every problem at once) and starts a run. Checks all it can before connecting. */
   start(input: StartInput): Promise<StartResult>;
   /** What `start` would send, checked without a server. */
@@ -113,6 +114,7 @@ export function createApi(options: ApiOptions = {}): BatonApi {
   let opened: Promise<Baton> | undefined;
   const baton = () => (options.baton ? Promise.resolve(options.baton) : (opened ??= connect(options)));
   return {
+    ...monitorApi(baton),
     async start(input) {
       const prepared = await prepareRun(parse(StartInputSchema, input, 'start'));
       return startPrepared(await baton(), prepared);

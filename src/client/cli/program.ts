@@ -2,10 +2,12 @@ import { Command } from 'commander';
 import { addDevCommands } from '../../dev/cli-commands';
 import { addAuditCommand } from './audit-command';
 import { addCodecCommand } from './codec-command';
+import { addDashboardCommand } from './dashboard-command';
 import { addDecisionCommands } from './decision-commands';
 import { reportError } from './explain';
 import { addPrCommand } from './pr-command';
 import { addRunCommands, addStartCommands } from './run-commands';
+import { addStatsCommand } from './stats-command';
 
 /** The `baton` command line: parses arguments, calls the client API, prints. */
 export function buildProgram(): Command {
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   addDecisionCommands(program);
   addPrCommand(program);
   addAuditCommand(program);
+  addDashboardCommand(program);
+  addStatsCommand(program);
   addCodecCommand(program);
   addDevCommands(program);
   return program;

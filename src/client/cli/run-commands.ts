@@ -3,7 +3,8 @@ import { escapeControlChars, formatBytes } from '../../shared/limits';
 import { RUN_LIST_STATES, type RunListState, type StartResult } from '../api-schemas';
 import { BatonError, batonCommand } from '../errors';
 import { renderArtifacts, renderInbox, renderRuns, renderStatus, renderTemplates } from './format';
-import { collect, definitionOptions, note, print, rejection, watchStatus, withApi } from './support';
+import { watchStatus } from './dashboard-command';
+import { collect, definitionOptions, note, print, rejection, withApi } from './support';
 
 const SKIP_AGENT_CHECK =
   "don't check agent names against this machine's baton.config (the worker still checks them)";
@@ -107,7 +108,7 @@ export function addRunCommands(program: Command): void {
     .command('status')
     .description("show a run's phases, gates, progress and decisions")
     .argument('<id>', 'workflow id')
-    .option('-w, --watch', 'refresh until the run ends')
+    .option('-w, --watch', 'refresh until the run ends, with a progress bar and the ETA')
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts) =>
       withApi(async (api) => {

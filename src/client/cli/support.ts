@@ -3,10 +3,8 @@ import type { RunSummary } from '../../shared/status';
 import { createApi, type BatonApi } from '../api';
 import type { StartInput } from '../api-schemas';
 import { BatonError, batonCommand } from '../errors';
-import { isFinalState } from '../status-query';
 import { parsePairs } from './arguments';
 import { forTerminal } from './explain';
-import { renderStatus } from './format';
 
 export const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -23,28 +21,6 @@ export async function withApi<T>(fn: (api: BatonApi) => Promise<T>): Promise<T> 
     return await fn(api);
   } finally {
     await api.close();
-  }
-}
-
-/**
- * Refreshes the status until the run ends. On a terminal it redraws in place; into a pipe or a file
- * it writes no escape codes, and prints a status only when it changed.
- */
-export async function watchStatus(api: BatonApi, id: string, json?: boolean): Promise<void> {
-  let last = '';
-  for (;;) {
-    const status = await api.status({ id });
-    if (json) console.log(JSON.stringify(status));
-    else if (process.stdout.isTTY) {
-      process.stdout.write('\x1b[2J\x1b[H');
-      console.log(renderStatus(id, status));
-    } else {
-      const text = renderStatus(id, status);
-      if (text !== last) console.log(`${last ? '\n' : ''}${text}`);
-      last = text;
-    }
-    if (isFinalState(status.state)) return;
-    await new Promise((r) => setTimeout(r, 1000));
   }
 }
 
