@@ -5,7 +5,10 @@ import { addCodecCommand } from './codec-command';
 import { addDecisionCommands } from './decision-commands';
 import { reportError } from './explain';
 import { addPrCommand } from './pr-command';
+import { addReportCommand } from './report-command';
 import { addRunCommands, addStartCommands } from './run-commands';
+import { addScheduleCommand } from './schedule-command';
+import { addServeCommand } from './serve-command';
 
 /** The `baton` command line: parses arguments, calls the client API, prints. */
 export function buildProgram(): Command {
@@ -19,6 +22,9 @@ export function buildProgram(): Command {
   addPrCommand(program);
   addAuditCommand(program);
   addCodecCommand(program);
+  addScheduleCommand(program);
+  addReportCommand(program);
+  addServeCommand(program);
   addDevCommands(program);
   return program;
 }
