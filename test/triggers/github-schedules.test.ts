@@ -50,7 +50,7 @@ describe('GitHub receiver', () => {
       // bad inputs: a wrong signature, no signature, another label, a malformed body
       const bad = await post(url, 'issues', `${delivery}-x`, issue, sign(JSON.stringify(issue), 'wrong'));
       expect(bad.status).toBe(401);
-      expect((await bad.json()).error).toMatch(/X-Hub-Signature-256/);
+      expect(((await bad.json()) as { error: string }).error).toMatch(/X-Hub-Signature-256/);
       expect(await exists(`gh-issues-${delivery}-x`)).toBe(false);
       expect((await post(url, 'issues', `${delivery}-y`, issue, '')).status).toBe(401);
       const other = await post(url, 'issues', `${delivery}-z`, { ...issue, label: { name: 'bug' } });
