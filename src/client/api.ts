@@ -53,6 +53,19 @@ import { openRunPullRequest } from './pull-request';
 import { listArtifacts, prepareRun, startPrepared, waitForResult, type WaitOptions } from './runs';
 import { listTemplates } from './templates';
 
+export {
+  createSchedule,
+  deleteSchedule,
+  describeSchedule,
+  listSchedules,
+  pauseSchedule,
+  triggerSchedule,
+  unpauseSchedule,
+  type ScheduleCreateInput,
+  type ScheduleListing,
+} from './schedules';
+export { renderReportMarkdown, runReport, type RunReport } from './report';
+
 /**
  * Baton's client API: every operation a front door (the CLI, a web console, an MCP server) offers,
  * with no transport of its own. Inputs are parsed through their schemas here; failures are

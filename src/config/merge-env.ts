@@ -111,6 +111,7 @@ export function mergeEnv(
       decisionKeys: file.security?.decisionKeys ?? {},
     },
     notifications: file.notifications ?? [],
+    ...(file.github ? { github: file.github } : {}),
     notify: {
       ...file.notify,
       ...(nonEmpty(env.BATON_NOTIFY_WEBHOOK) ? { webhook: nonEmpty(env.BATON_NOTIFY_WEBHOOK) } : {}),

@@ -5,6 +5,7 @@ import { DURATION_HINT, parseDuration } from '../shared/duration';
 import { type Specialist, SPECIALIST_NAME, SpecialistEntrySchema } from './specialists';
 import { PRINCIPAL, RolesSchema, type Roles } from '../shared/governance';
 import { NotificationsSchema, type NotificationSink } from './notifications';
+import { GithubConfigSchema, type GithubConfig } from './github';
 
 export type Env = Record<string, string | undefined>;
 
@@ -140,6 +141,8 @@ export const ConfigFileSchema = z.strictObject({
   notify: z.strictObject({ webhook: HttpUrlSchema.optional() }).optional(),
   /** Where run events go: webhook, Slack and command sinks (issue 11, docs/notifications.md). */
   notifications: NotificationsSchema.optional(),
+  /** The GitHub webhook receiver: secret and triggers (issue 11, docs/github.md). */
+  github: GithubConfigSchema.optional(),
   /** Seed 000's agent_specializations, merged over the built-in specialists. */
   specialists: z
     .record(
@@ -185,6 +188,8 @@ export interface BatonConfig {
   notify?: { webhook?: string };
   /** The notification sinks (`notifications` in the file); empty without any. */
   notifications?: NotificationSink[];
+  /** `github` in the file: the webhook receiver's secret variable and triggers. */
+  github?: GithubConfig;
 }
 
 export interface ResolvedModel {

@@ -6,8 +6,11 @@ import { addDashboardCommand } from './dashboard-command';
 import { addDecisionCommands } from './decision-commands';
 import { reportError } from './explain';
 import { addPrCommand } from './pr-command';
+import { addReportCommand } from './report-command';
 import { addRunCommands, addStartCommands } from './run-commands';
 import { addStatsCommand } from './stats-command';
+import { addScheduleCommand } from './schedule-command';
+import { addServeCommand } from './serve-command';
 
 /** The `baton` command line: parses arguments, calls the client API, prints. */
 export function buildProgram(): Command {
@@ -23,6 +26,9 @@ export function buildProgram(): Command {
   addDashboardCommand(program);
   addStatsCommand(program);
   addCodecCommand(program);
+  addScheduleCommand(program);
+  addReportCommand(program);
+  addServeCommand(program);
   addDevCommands(program);
   return program;
 }
