@@ -5,6 +5,7 @@ import type { ArtifactRef } from '../shared/status';
 import type { ArtifactStore } from '../store/artifacts';
 import type { AgentContext } from './agents/agent';
 import { type Heartbeat, heartbeatEvery, startHeartbeat } from './heartbeat';
+import { recordLlmUsage } from './llm-metrics';
 import type { Llm, UsageRecord } from './llm';
 
 export interface AttemptContext {
@@ -61,6 +62,7 @@ export function createAgentContext(
     },
     recordUsage(record) {
       usage.push(record);
+      recordLlmUsage(activity.metricMeter, record);
     },
     ...(options.llm && { llm: options.llm }),
   };

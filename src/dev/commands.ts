@@ -33,6 +33,7 @@ export async function runWorkerCommand(): Promise<void> {
     const running = await startWorker();
     const { taskQueue, namespace } = running.worker.options;
     say(`worker polling task queue "${taskQueue}" in namespace "${namespace}"; Ctrl-C stops it`);
+    if (running.metricsUrl) say(`Prometheus metrics at ${running.metricsUrl}`);
     await running.done;
     say('worker stopped');
   } finally {
@@ -93,6 +94,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     // A signal that came while the worker started found only our listener; pass it on.
     if (stopping) return;
     say(`worker polling task queue "${worker.worker.options.taskQueue}"`);
+    if (worker.metricsUrl) say(`Prometheus metrics at ${worker.metricsUrl}`);
 
     if (options.demo) {
       const baton = await connect({ settings });

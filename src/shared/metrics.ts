@@ -47,7 +47,7 @@ export const BATON_METRICS = {
     name: 'baton_open_gates',
     kind: 'gauge',
     labels: [],
-    help: "Gates open now across the namespace's running runs (from visibility)",
+    help: "Gates open now in the running runs on the worker's task queue (from visibility, every 15 s; each worker of the queue reports the same count)",
   },
   tokens: {
     name: 'baton_llm_tokens',
@@ -55,11 +55,14 @@ export const BATON_METRICS = {
     labels: ['provider', 'model', 'direction'],
     help: 'LLM tokens (direction: input, output)',
   },
+  // A histogram, not a counter: the SDK's counters are integers, and a call costs fractions of a
+  // cent. Its _sum is the total in dollars, its _count the priced calls.
   cost: {
     name: 'baton_llm_cost_usd',
-    kind: 'counter',
+    kind: 'histogram',
+    unit: 'USD',
     labels: ['provider', 'model'],
-    help: 'LLM cost in US dollars (from the configured prices)',
+    help: 'LLM cost in US dollars per call (from the configured prices; _sum is the total)',
   },
   conflicts: {
     name: 'baton_conflicts',
@@ -72,6 +75,13 @@ export const BATON_METRICS = {
     kind: 'counter',
     labels: ['template', 'event'],
     help: 'Notifications that could not be delivered after all their retries',
+  },
+  workerRss: {
+    name: 'baton_worker_rss_bytes',
+    kind: 'gauge',
+    unit: 'bytes',
+    labels: [],
+    help: "The worker process's resident memory (the SDK exports none), every 15 s",
   },
 } as const;
 

@@ -8,6 +8,13 @@ import { registrationOf, SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { connectionSecurity, describeSecurity, type TemporalSettings } from '../shared/temporal-settings';
 import { WorkerSetupError } from './errors';
 import { defaultWorkerLogger } from './log';
+import {
+  type MetricsEndpoint,
+  metricsEndpoint,
+  metricsStartError,
+  metricsTelemetry,
+  startWorkerGauges,
+} from './metrics';
 import { ensureSearchAttributes, searchAttributeCommands } from './search-attributes';
 import { connectWorker, createBatonWorker, workerSettings, type BatonWorkerOptions } from './worker';
 
@@ -16,9 +23,13 @@ export interface RunningWorker {
   /** Resolves when the worker has shut down (after SIGINT/SIGTERM or `stop()`). */
   done: Promise<void>;
   stop(): Promise<void>;
+  /** Where Prometheus scrapes this worker, when BATON_METRICS_ADDRESS is set. */
+  metricsUrl?: string;
 }
 
 let runtimeInstalled = false;
+/** The endpoint the runtime serves (the first startWorker's BATON_METRICS_ADDRESS installed it). */
+let servedMetrics: MetricsEndpoint | undefined;
 
 /**
  * Starts a worker on the task queue and keeps it running until SIGINT or SIGTERM; the SDK's
@@ -28,8 +39,19 @@ export async function startWorker(
   options: ActivityDeps & Pick<BatonWorkerOptions, 'address' | 'namespace' | 'taskQueue' | 'settings'> = {},
 ): Promise<RunningWorker> {
   if (!runtimeInstalled) {
-    Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: defaultWorkerLogger() });
+    const metrics = metricsEndpoint(process.env);
+    const telemetryOptions = metrics && metricsTelemetry(metrics);
+    try {
+      Runtime.install({
+        shutdownSignals: ['SIGINT', 'SIGTERM'],
+        logger: defaultWorkerLogger(),
+        telemetryOptions,
+      });
+    } catch (cause) {
+      throw metrics ? metricsStartError(metrics, cause) : cause;
+    }
     runtimeInstalled = true;
+    servedMetrics = metrics;
   }
   const settings = workerSettings(options);
   // Providers, models and command agents come from baton.config.* and the environment.
@@ -49,10 +71,17 @@ export async function startWorker(
     await connection.close();
     throw error;
   }
-  const done = worker.run().finally(() => connection.close());
+  const { logger, metricMeter: meter } = Runtime.instance();
+  const metrics = servedMetrics;
+  if (metrics) logger.info(`serving Prometheus metrics at ${metrics.url}`);
+  const gauges = metrics && startWorkerGauges({ settings, meter, logger });
+  const done = worker
+    .run()
+    .finally(() => Promise.all([connection.close(), gauges?.stop().catch(() => undefined)]));
   return {
     worker,
-    done,
+    done: done.then(() => undefined),
+    ...(metrics && { metricsUrl: metrics.url }),
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
