@@ -14,6 +14,7 @@ import {
 import { credentialUrl } from './secrets';
 import { BUILTIN_AGENTS } from '../shared/agent-inputs';
 import { mergeSpecialists } from './specialists';
+import { notificationSinks } from './notifications';
 
 export function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
@@ -110,7 +111,7 @@ export function mergeEnv(
       signedDecisions: file.security?.signedDecisions ?? false,
       decisionKeys: file.security?.decisionKeys ?? {},
     },
-    notifications: file.notifications ?? [],
+    notifications: notificationSinks(file, env, problems),
     ...(file.github ? { github: file.github } : {}),
     notify: {
       ...file.notify,

@@ -137,7 +137,7 @@ export const ConfigFileSchema = z.strictObject({
   /** Gate approvers' roles: role name → users (issue 10). The worker reads it; runs record its digest. */
   roles: RolesSchema.optional(),
   security: SecuritySchema.optional(),
-  /** Where gate reminders and escalations go besides the worker log. */
+  /** The short form of a webhook sink for gate reminders and escalations (docs/notifications.md). */
   notify: z.strictObject({ webhook: HttpUrlSchema.optional() }).optional(),
   /** Where run events go: webhook, Slack and command sinks (issue 11, docs/notifications.md). */
   notifications: NotificationsSchema.optional(),
@@ -186,7 +186,7 @@ export interface BatonConfig {
   security?: { signedDecisions: boolean; decisionKeys: Record<string, DecisionKey[]> };
   /** `notify.webhook`, or `BATON_NOTIFY_WEBHOOK` over it. */
   notify?: { webhook?: string };
-  /** The notification sinks (`notifications` in the file); empty without any. */
+  /** The notification sinks: the file's, then `notify.webhook` / `BATON_NOTIFY_WEBHOOK` and `BATON_NOTIFY_SLACK`; empty without any. */
   notifications?: NotificationSink[];
   /** `github` in the file: the webhook receiver's secret variable and triggers. */
   github?: GithubConfig;

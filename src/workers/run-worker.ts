@@ -4,6 +4,7 @@ import { Runtime, type NativeConnection, type Worker } from '@temporalio/worker'
 import type { ActivityDeps } from '../activities';
 import { loadConfig } from '../config';
 import { checkDecisionKeys } from '../config/decision-keys';
+import { checkNotificationSecrets } from '../config/notifications';
 import { registrationOf, SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { connectionSecurity, describeSecurity, type TemporalSettings } from '../shared/temporal-settings';
 import { WorkerSetupError } from './errors';
@@ -57,6 +58,7 @@ export async function startWorker(
   // Providers, models and command agents come from baton.config.* and the environment.
   const config = options.config ?? (await loadConfig());
   checkDecisionKeys(config, process.env);
+  checkNotificationSecrets(config.notifications ?? [], process.env, config.file);
   let connection: NativeConnection;
   try {
     connection = await connectWorker(settings);

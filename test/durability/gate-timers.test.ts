@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decide, startRun, waitForResult } from '../../src/client/runs';
 import { testAgents } from '../helpers/agents';
+import type { NotifyGateInput } from '../../src/shared/activity-contract';
 import { startWebhook } from '../helpers/webhook';
 import { definition, queryStatus, waitFor, waitForGate } from '../helpers/env';
 import { killHard, useWorkerProcesses } from '../helpers/processes';
 
-const hook = await startWebhook();
+const hook = await startWebhook<NotifyGateInput>();
 const notifications = hook.received;
 afterAll(() => hook.close());
 

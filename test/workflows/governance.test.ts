@@ -7,10 +7,11 @@ import { AuditRecordSchema, type AuditRecord } from '../../src/shared/audit-reco
 import { gateDigest } from '../../src/shared/governance';
 import { approvalSignal } from '../../src/shared/messages';
 import { testAgents } from '../helpers/agents';
+import type { NotifyGateInput } from '../../src/shared/activity-contract';
 import { startWebhook } from '../helpers/webhook';
 import { definition, queryStatus, useWorker, waitFor, waitForGate } from '../helpers/env';
 
-const hook = await startWebhook();
+const hook = await startWebhook<NotifyGateInput>();
 const notifications = hook.received;
 afterAll(() => hook.close());
 
