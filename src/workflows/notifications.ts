@@ -61,6 +61,8 @@ export function createNotifier(
   const { deliverNotification } = proxyActivities<Activities>({
     startToCloseTimeout: Math.min(within, 60_000),
     scheduleToCloseTimeout: within,
+    // The attempt heartbeats which sinks took the event; a worker that died is noticed in seconds.
+    heartbeatTimeout: '10s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
   });
   let pending = 0;

@@ -3,12 +3,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decide, startRun, waitForResult } from '../../src/client/runs';
 import { testAgents } from '../helpers/agents';
-import type { NotifyGateInput } from '../../src/shared/activity-contract';
 import { startWebhook } from '../helpers/webhook';
 import { definition, queryStatus, waitFor, waitForGate } from '../helpers/env';
 import { killHard, useWorkerProcesses } from '../helpers/processes';
 
-const hook = await startWebhook<NotifyGateInput>();
+const hook = await startWebhook();
 const notifications = hook.received;
 afterAll(() => hook.close());
 
@@ -73,11 +72,15 @@ describe('gate reminders, escalation and timeout are durable timers', () => {
       const mine = () => notifications.filter((n) => n.workflowId === workflowId);
       await waitFor(
         async () => mine(),
-        (list) => list.some((n) => n.event === 'escalation'),
+        (list) =>
+          list.some((n) => n.event === 'gate.escalated') && list.some((n) => n.event === 'gate.reminder'),
       );
-      expect(mine().find((n) => n.event === 'escalation')).toMatchObject({ to: ['carol'], gate: 'spec#1' });
-      expect(mine().filter((n) => n.event === 'reminder').length).toBeGreaterThanOrEqual(1);
-      expect(mine().find((n) => n.event === 'reminder')).toMatchObject({ to: ['alice'] });
+      expect(mine().find((n) => n.event === 'gate.escalated')).toMatchObject({
+        to: ['carol'],
+        gate: { id: 'spec#1' },
+      });
+      expect(mine().filter((n) => n.event === 'gate.reminder').length).toBeGreaterThanOrEqual(1);
+      expect(mine().find((n) => n.event === 'gate.reminder')).toMatchObject({ to: ['alice'] });
 
       await decide(baton, workflowId, { phase: 'spec', action: 'approve', by: 'carol' });
       const summary = await waitForResult(baton, workflowId);

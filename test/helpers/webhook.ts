@@ -24,7 +24,7 @@ export type Respond = (request: WebhookRequest, index: number) => number | Promi
 export async function startWebhook<T = NotificationEvent>(options: { respond?: Respond } = {}) {
   const received: T[] = [];
   const requests: WebhookRequest[] = [];
-  const state = { respond: options.respond ?? ((() => 204) as Respond) };
+  const state: { respond: Respond } = { respond: options.respond ?? (() => 204) };
   const server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -7,11 +7,11 @@ import { AuditRecordSchema, type AuditRecord } from '../../src/shared/audit-reco
 import { gateDigest } from '../../src/shared/governance';
 import { approvalSignal } from '../../src/shared/messages';
 import { testAgents } from '../helpers/agents';
-import type { NotifyGateInput } from '../../src/shared/activity-contract';
+import { shortFormSink } from '../../src/config/notifications';
 import { startWebhook } from '../helpers/webhook';
 import { definition, queryStatus, useWorker, waitFor, waitForGate } from '../helpers/env';
 
-const hook = await startWebhook<NotifyGateInput>();
+const hook = await startWebhook();
 const notifications = hook.received;
 afterAll(() => hook.close());
 
@@ -24,6 +24,8 @@ const governanceConfig = (webhook?: string): BatonConfig => ({
   roles: { lead: ['alice', 'bob'], director: ['carol'] },
   security: { signedDecisions: false, decisionKeys: {} },
   notify: webhook ? { webhook } : {},
+  // A config built in code lists its sinks; the short form is expanded when a file is loaded.
+  notifications: webhook ? [shortFormSink(webhook)] : [],
 });
 
 const shared = useWorker({
@@ -225,10 +227,10 @@ describe('escalation', () => {
       (list) => list.length === 1,
     );
     expect(notifications.find((n) => n.workflowId === id)).toMatchObject({
-      event: 'escalation',
-      gate: 'spec#1',
+      event: 'gate.escalated',
+      gate: { id: 'spec#1', phase: 'spec', kind: 'approval' },
       to: ['carol'],
-      message: expect.stringContaining('Escalated: gate spec#1'),
+      message: expect.stringContaining('Escalated: '),
     });
     await decide(shared.baton, id, { phase: 'spec', action: 'approve', by: 'carol' });
     expect((await waitForResult(shared.baton, id)).decisions[0]).toMatchObject({
