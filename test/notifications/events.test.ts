@@ -14,7 +14,10 @@ import { eventsOf, gated, requestsOf, sinksConfig } from './helpers';
 
 const hook = await startWebhook();
 afterAll(() => hook.close());
-const shared = useWorker({ prefix: 'notify-events', config: sinksConfig([{ kind: 'webhook', url: hook.url }]) });
+const shared = useWorker({
+  prefix: 'notify-events',
+  config: sinksConfig([{ kind: 'webhook', url: hook.url }]),
+});
 const agents = testAgents().map((a) => a.name);
 
 /** The run's events once it has ended: the workflow closes only after its deliveries settled. */
@@ -74,7 +77,8 @@ describe('the events of a run', () => {
     });
     await waitFor(
       async () => eventsOf(hook.received, id),
-      (list) => list.some((e) => e.event === 'gate.escalated') && list.some((e) => e.event === 'gate.reminder'),
+      (list) =>
+        list.some((e) => e.event === 'gate.escalated') && list.some((e) => e.event === 'gate.reminder'),
     );
     await decide(shared.baton, id, { phase: 'spec', action: 'approve', by: 'carol' });
     const events = await endedEvents(id);

@@ -9,9 +9,7 @@ import { uniqueId, useWorker, waitForGate } from '../helpers/env';
 import { startWebhook } from '../helpers/webhook';
 import { eventsOf, gated, sinksConfig } from './helpers';
 
-const [everything, endsOnly, oneTemplate, oneRun] = await Promise.all(
-  [0, 1, 2, 3].map(() => startWebhook()),
-);
+const [everything, endsOnly, oneTemplate, oneRun] = await Promise.all([0, 1, 2, 3].map(() => startWebhook()));
 afterAll(() => Promise.all([everything, endsOnly, oneTemplate, oneRun].map((h) => h!.close())));
 
 // The run one sink follows, by workflow id: known before the worker starts, as in a config file.
@@ -41,7 +39,8 @@ describe('sink filters', () => {
     const release = uniqueId('filters-release');
     await Promise.all([approvedRun(release, 'release'), approvedRun(followed, 'nightly')]);
 
-    for (const id of [release, followed]) expect(names(everything!.received, id)).toEqual(['gate.opened', 'run.completed']);
+    for (const id of [release, followed])
+      expect(names(everything!.received, id)).toEqual(['gate.opened', 'run.completed']);
     // Events: the ends of both runs, no gate.
     expect(names(endsOnly!.received, release)).toEqual(['run.completed']);
     expect(names(endsOnly!.received, followed)).toEqual(['run.completed']);

@@ -25,42 +25,48 @@ const shared = useWorker({
 const agents = testAgents().map((a) => a.name);
 
 describe('delivery retries', () => {
-  it('retries a receiver that answers 500 until it takes the event, while the run goes on', { timeout: 90_000 }, async () => {
-    const id = uniqueId('retries-500');
-    await startRun(shared.baton, { agents, id, definition: gated('flaky-tpl') });
-    await waitForGate(shared.baton, id, 'spec');
-    // Asked again with backoff (1 s, then 2 s): three refused attempts of the same event.
-    const refused = await waitFor(
-      async () => requestsOf(flaky.requests, id),
-      (list) => list.length >= 3,
-    );
-    expect(new Set(refused.map((r) => r.headers[EVENT_ID_HEADER.toLowerCase()])).size).toBe(1);
+  it(
+    'retries a receiver that answers 500 until it takes the event, while the run goes on',
+    { timeout: 90_000 },
+    async () => {
+      const id = uniqueId('retries-500');
+      await startRun(shared.baton, { agents, id, definition: gated('flaky-tpl') });
+      await waitForGate(shared.baton, id, 'spec');
+      // Asked again with backoff (1 s, then 2 s): three refused attempts of the same event.
+      const refused = await waitFor(
+        async () => requestsOf(flaky.requests, id),
+        (list) => list.length >= 3,
+      );
+      expect(new Set(refused.map((r) => r.headers[EVENT_ID_HEADER.toLowerCase()])).size).toBe(1);
 
-    // Not blocked: the gate is decided and the run completes while the receiver still refuses.
-    await decide(shared.baton, id, { phase: 'spec', action: 'approve', by: 'ana' });
-    const done = await waitFor(
-      () => queryStatus(shared.baton, id),
-      (s) => s.state === 'completed',
-    );
-    expect(done.phases.map((p) => p.state)).toEqual(['done']);
-    // The workflow itself stays open only for the deliveries in flight (an activity cannot outlive it).
-    expect((await shared.baton.client.workflow.getHandle(id).describe()).status.name).toBe('RUNNING');
-    expect(eventsOf(flaky.received, id)).toEqual([]);
-    expect(requestsOf(flaky.requests, id).every((r) => r.status === 500)).toBe(true);
+      // Not blocked: the gate is decided and the run completes while the receiver still refuses.
+      await decide(shared.baton, id, { phase: 'spec', action: 'approve', by: 'ana' });
+      const done = await waitFor(
+        () => queryStatus(shared.baton, id),
+        (s) => s.state === 'completed',
+      );
+      expect(done.phases.map((p) => p.state)).toEqual(['done']);
+      // The workflow itself stays open only for the deliveries in flight (an activity cannot outlive it).
+      expect((await shared.baton.client.workflow.getHandle(id).describe()).status.name).toBe('RUNNING');
+      expect(eventsOf(flaky.received, id)).toEqual([]);
+      expect(requestsOf(flaky.requests, id).every((r) => r.status === 500)).toBe(true);
 
-    healthy = true;
-    expect((await waitForResult(shared.baton, id)).state).toBe('completed');
-    const taken = eventsOf(flaky.received, id);
-    // Retried events may arrive out of order (each has its own backoff): `at` orders them.
-    expect(taken.map((e) => e.event).sort()).toEqual(['gate.opened', 'run.completed']);
-    const byTime = [...taken].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-    expect(byTime.map((e) => e.event)).toEqual(['gate.opened', 'run.completed']);
-    // Exactly one accepted body per event id, however many attempts it took.
-    const accepted = requestsOf(flaky.requests, id).filter((r) => r.status === 204);
-    expect(accepted.map((r) => r.headers[EVENT_ID_HEADER.toLowerCase()])).toEqual(taken.map((e) => e.eventId));
-    expect(requestsOf(flaky.requests, id).length).toBeGreaterThan(accepted.length + 2);
-    expect((await queryStatus(shared.baton, id)).notificationFailures).toBeUndefined();
-  });
+      healthy = true;
+      expect((await waitForResult(shared.baton, id)).state).toBe('completed');
+      const taken = eventsOf(flaky.received, id);
+      // Retried events may arrive out of order (each has its own backoff): `at` orders them.
+      expect(taken.map((e) => e.event).sort()).toEqual(['gate.opened', 'run.completed']);
+      const byTime = [...taken].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+      expect(byTime.map((e) => e.event)).toEqual(['gate.opened', 'run.completed']);
+      // Exactly one accepted body per event id, however many attempts it took.
+      const accepted = requestsOf(flaky.requests, id).filter((r) => r.status === 204);
+      expect(accepted.map((r) => r.headers[EVENT_ID_HEADER.toLowerCase()])).toEqual(
+        taken.map((e) => e.eventId),
+      );
+      expect(requestsOf(flaky.requests, id).length).toBeGreaterThan(accepted.length + 2);
+      expect((await queryStatus(shared.baton, id)).notificationFailures).toBeUndefined();
+    },
+  );
 
   it('does not retry a 404: one request per event, the failure in status, and the run completes', async () => {
     const id = uniqueId('retries-404');

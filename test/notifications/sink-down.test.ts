@@ -26,7 +26,12 @@ const shared = useWorker({
   prefix: 'notify-down',
   config: sinksConfig([
     { kind: 'slack', url: `${failing.base}/services/${TOKEN}?token=${TOKEN}`, templates: ['down-500'] },
-    { kind: 'webhook', url: `${gone.base}/hook/${TOKEN}`, secretEnv: 'BATON_TEST_DOWN_SECRET', templates: ['down-refused'] },
+    {
+      kind: 'webhook',
+      url: `${gone.base}/hook/${TOKEN}`,
+      secretEnv: 'BATON_TEST_DOWN_SECRET',
+      templates: ['down-refused'],
+    },
   ]),
 });
 const agents = testAgents().map((a) => a.name);
@@ -59,34 +64,42 @@ async function runWhileDown(template: string) {
 }
 
 describe('a sink that stays down', () => {
-  it('answering 500 forever: retried for BATON_NOTIFY_WITHIN, then recorded in status; the run completes', { timeout: 60_000 }, async () => {
-    const { failures } = await runWhileDown('down-500');
-    for (const failure of failures) {
-      expect(failure.error).toBe(
-        `notification not delivered to slack ${failing.base.slice('http://'.length)}: answered HTTP 500`,
-      );
-      // Retried within the bound (1 s backoff first): more than one attempt of each event. A Slack
-      // body names its event id in the context line.
-      const attempts = failing.requests.filter((r) => r.raw.includes(failure.eventId));
-      expect(attempts.length).toBeGreaterThanOrEqual(2);
-      expect(attempts.every((r) => r.status === 500)).toBe(true);
-    }
-  });
+  it(
+    'answering 500 forever: retried for BATON_NOTIFY_WITHIN, then recorded in status; the run completes',
+    { timeout: 60_000 },
+    async () => {
+      const { failures } = await runWhileDown('down-500');
+      for (const failure of failures) {
+        expect(failure.error).toBe(
+          `notification not delivered to slack ${failing.base.slice('http://'.length)}: answered HTTP 500`,
+        );
+        // Retried within the bound (1 s backoff first): more than one attempt of each event. A Slack
+        // body names its event id in the context line.
+        const attempts = failing.requests.filter((r) => r.raw.includes(failure.eventId));
+        expect(attempts.length).toBeGreaterThanOrEqual(2);
+        expect(attempts.every((r) => r.status === 500)).toBe(true);
+      }
+    },
+  );
 
-  it('refusing connections: the failure names the host and the network error', { timeout: 60_000 }, async () => {
-    const { id, failures } = await runWhileDown('down-refused');
-    for (const failure of failures) {
-      expect(failure.error).toContain(`webhook ${gone.base.slice('http://'.length)}: ECONNREFUSED`);
-    }
-    // History has it too: each delivery activity failed, with the same words.
-    const history = await shared.baton.client.workflow.getHandle(id).fetchHistory();
-    const scheduled = (history.events ?? []).filter(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverNotification',
-    );
-    const failed = (history.events ?? []).filter((e) => e.activityTaskFailedEventAttributes);
-    expect(scheduled).toHaveLength(2);
-    expect(failed).toHaveLength(2);
-    for (const e of failed)
-      expect(e.activityTaskFailedEventAttributes!.failure!.message).toContain('ECONNREFUSED');
-  });
+  it(
+    'refusing connections: the failure names the host and the network error',
+    { timeout: 60_000 },
+    async () => {
+      const { id, failures } = await runWhileDown('down-refused');
+      for (const failure of failures) {
+        expect(failure.error).toContain(`webhook ${gone.base.slice('http://'.length)}: ECONNREFUSED`);
+      }
+      // History has it too: each delivery activity failed, with the same words.
+      const history = await shared.baton.client.workflow.getHandle(id).fetchHistory();
+      const scheduled = (history.events ?? []).filter(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverNotification',
+      );
+      const failed = (history.events ?? []).filter((e) => e.activityTaskFailedEventAttributes);
+      expect(scheduled).toHaveLength(2);
+      expect(failed).toHaveLength(2);
+      for (const e of failed)
+        expect(e.activityTaskFailedEventAttributes!.failure!.message).toContain('ECONNREFUSED');
+    },
+  );
 });

@@ -66,11 +66,19 @@ describe('the webhook and command sinks', () => {
       expect(header).toMatch(/^sha256=[0-9a-f]{64}$/);
       expect(verifySignature(SECRET, request.raw, header)).toBe(true);
       expect(verifySignature('another-secret-0123456789', request.raw, header)).toBe(false);
-      expect(verifySignature(SECRET, request.raw.replace('"completed"', '"failed"').replace('spec#1', 'spec#2'), header)).toBe(false);
+      expect(
+        verifySignature(
+          SECRET,
+          request.raw.replace('"completed"', '"failed"').replace('spec#1', 'spec#2'),
+          header,
+        ),
+      ).toBe(false);
       expect(verifySignature(SECRET, request.raw, undefined)).toBe(false);
     }
     // The secret is never sent.
-    expect(requests.some((r) => r.raw.includes(SECRET) || JSON.stringify(r.headers).includes(SECRET))).toBe(false);
+    expect(requests.some((r) => r.raw.includes(SECRET) || JSON.stringify(r.headers).includes(SECRET))).toBe(
+      false,
+    );
   });
 
   it('runs the command with the event JSON on stdin and BATON_EVENT, BATON_EVENT_ID, BATON_WORKFLOW_ID set', async () => {
@@ -87,7 +95,11 @@ describe('the webhook and command sinks', () => {
     expect(events).toEqual(eventsOf(signed.received, id));
     lines.forEach((line, i) => {
       expect(line.stdin).toBe(`${JSON.stringify(events[i])}\n`);
-      expect(line.env).toEqual({ BATON_EVENT: events[i]!.event, BATON_EVENT_ID: events[i]!.eventId, BATON_WORKFLOW_ID: id });
+      expect(line.env).toEqual({
+        BATON_EVENT: events[i]!.event,
+        BATON_EVENT_ID: events[i]!.eventId,
+        BATON_WORKFLOW_ID: id,
+      });
     });
   });
 });

@@ -11,12 +11,20 @@ import { gated, sinksConfig } from './helpers';
 
 interface SlackMessage {
   text: string;
-  blocks: { type: string; text?: { type: string; text: string }; fields?: { text: string }[]; elements?: { text: string }[] }[];
+  blocks: {
+    type: string;
+    text?: { type: string; text: string };
+    fields?: { text: string }[];
+    elements?: { text: string }[];
+  }[];
 }
 
 const slack = await startWebhook<SlackMessage>();
 afterAll(() => slack.close());
-const shared = useWorker({ prefix: 'notify-slack', config: sinksConfig([{ kind: 'slack', url: slack.url }]) });
+const shared = useWorker({
+  prefix: 'notify-slack',
+  config: sinksConfig([{ kind: 'slack', url: slack.url }]),
+});
 const agents = testAgents().map((a) => a.name);
 
 /** Every piece of text a message shows: section texts, field texts and context elements. */
@@ -30,7 +38,11 @@ const shownText = (message: SlackMessage): string[] =>
 describe('the slack sink', () => {
   it('posts the gate, its run and the exact approve command when a gate opens; the run end after', async () => {
     const id = uniqueId('slack-run');
-    const { firstRunId: runId } = await startRun(shared.baton, { agents, id, definition: gated('slack-tpl') });
+    const { firstRunId: runId } = await startRun(shared.baton, {
+      agents,
+      id,
+      definition: gated('slack-tpl'),
+    });
     await waitForGate(shared.baton, id, 'spec');
     const [opened] = await waitFor(
       async () => slack.received.filter((m) => m.text.includes(id)),
