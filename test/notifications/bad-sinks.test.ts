@@ -50,7 +50,7 @@ async function failuresOf(template: string) {
 
 /** The attempt each delivery of the run ended on (history records the last attempt's start). */
 async function lastAttempts(id: string): Promise<number[]> {
-  const { events = [] } = await shared.baton.client.workflow.getHandle(id).fetchHistory();
+  const events = (await shared.baton.client.workflow.getHandle(id).fetchHistory()).events ?? [];
   const deliveries = new Set(
     events
       .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverNotification')

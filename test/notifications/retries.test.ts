@@ -14,12 +14,17 @@ import { eventsOf, gated, requestsOf, sinksConfig } from './helpers';
 let healthy = false;
 const flaky = await startWebhook({ respond: () => (healthy ? 204 : 500) });
 const refusing = await startWebhook({ respond: () => 404 });
-afterAll(() => Promise.all([flaky.close(), refusing.close()]));
+const healthy2 = await startWebhook();
+let downFor = 2;
+const downAWhile = await startWebhook({ respond: () => (downFor-- > 0 ? 503 : 204) });
+afterAll(() => Promise.all([flaky, refusing, healthy2, downAWhile].map((h) => h.close())));
 const shared = useWorker({
   prefix: 'notify-retries',
   config: sinksConfig([
     { kind: 'webhook', url: flaky.url, templates: ['flaky-tpl'] },
     { kind: 'webhook', url: refusing.url, templates: ['refused-tpl'] },
+    { kind: 'webhook', url: healthy2.url, templates: ['mixed-tpl'] },
+    { kind: 'webhook', url: downAWhile.url, templates: ['mixed-tpl'] },
   ]),
 });
 const agents = testAgents().map((a) => a.name);
@@ -89,5 +94,23 @@ describe('delivery retries', () => {
     ]);
     const final = await queryStatus(shared.baton, id);
     expect(final.notificationFailures!.map((f) => f.event)).toEqual(['gate.opened', 'run.completed']);
+  });
+
+  it('retries only the sink that failed: a healthy sink beside it gets the event once', async () => {
+    const id = uniqueId('retries-mixed');
+    await startRun(shared.baton, { agents, id, definition: gated('mixed-tpl') });
+    await waitForGate(shared.baton, id, 'spec');
+    await waitFor(
+      async () => eventsOf(downAWhile.received, id),
+      (list) => list.length === 1,
+    );
+    await decide(shared.baton, id, { phase: 'spec', action: 'approve', by: 'ana' });
+    expect((await waitForResult(shared.baton, id)).state).toBe('completed');
+    expect(requestsOf(downAWhile.requests, id).map((r) => r.status)).toEqual([503, 503, 204, 204]);
+    // Each attempt heartbeats the sinks that took the event; a retry skips them.
+    expect(requestsOf(healthy2.requests, id).map((r) => (r.body as { event: string }).event)).toEqual([
+      'gate.opened',
+      'run.completed',
+    ]);
   });
 });
