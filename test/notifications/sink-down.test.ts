@@ -4,6 +4,7 @@
  * query (a Slack URL holds its token) or the webhook's secret.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { renderStatus } from '../../src/client/cli/format';
 import { decide, startRun, waitForResult } from '../../src/client/runs';
 import { testAgents } from '../helpers/agents';
 import { queryStatus, uniqueId, useWorker, waitFor, waitForGate } from '../helpers/env';
@@ -58,6 +59,10 @@ async function runWhileDown(template: string) {
     expect(failure.error).not.toContain('/hook');
     expect(Number.isNaN(Date.parse(failure.at))).toBe(false);
   }
+  // `baton status` shows them too.
+  const shown = renderStatus(id, status);
+  expect(shown).toContain('Notifications that could not be delivered');
+  for (const failure of failures) expect(shown).toContain(`${failure.event}: ${failure.error}`);
   // Bounded: the run waited at most about the bound for its last delivery, not the default 5 minutes.
   expect(Date.now() - started).toBeLessThan(30_000);
   return { id, failures };
