@@ -44,7 +44,7 @@ async function runScript(args: string[], summary: string) {
 
 const safeId = (prefix: string) => uniqueId(prefix).replace(/[^A-Za-z0-9-]/g, '-');
 
-describe('examples/github-actions/baton-run.sh', () => {
+describe('examples/github-actions/baton-run.sh', { concurrent: true }, () => {
   it('exits 0 for a completed run and writes its report to the step summary', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'baton-gha-'));
     const summary = join(dir, 'summary.md');
@@ -92,7 +92,7 @@ describe('examples/github-actions/baton-run.sh', () => {
   });
 });
 
-describe('baton report (CLI)', () => {
+describe('baton report (CLI)', { concurrent: true }, () => {
   it('prints a completed run as Markdown and --json, with phases, decisions and usage', async () => {
     const { baton } = cli(shared);
     const id = safeId('report');
