@@ -98,6 +98,8 @@ describe('baton report (CLI)', { concurrent: true }, () => {
     const id = safeId('report');
     const started = await baton(['start', 'research', '--id', id, '--auto-approve', '--wait', '--json']);
     expect(started.code).toBe(0);
+    // What the run ended as, with the id a script needs for `baton report`.
+    expect(JSON.parse(started.stdout)).toMatchObject({ workflowId: id, state: 'completed' });
     const json = await baton(['report', id, '--json']);
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout) as RunReport;

@@ -61,7 +61,10 @@ export function addStartCommands(program: Command): void {
               ),
           },
         );
-        print(opts.json, summary, () => renderStatus(started.workflowId, summary));
+        // The id comes first in the JSON, so a script that waited knows which run it was.
+        print(opts.json, { workflowId: started.workflowId, ...summary }, () =>
+          renderStatus(started.workflowId, summary),
+        );
         // A script waiting on the run must be able to tell a rejection from a success.
         if (summary.state === 'rejected') throw new BatonError(rejection(started.workflowId, summary));
       }),
