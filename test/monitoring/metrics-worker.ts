@@ -3,13 +3,14 @@
  * from BATON_METRICS_ADDRESS, the worker gauges), with the test agents and the suite's bundle. The
  * vitest process has its runtime installed without telemetry already, so the exporter needs a
  * process of its own. Env: TEMPORAL_ADDRESS, TASK_QUEUE, WORKSPACE_ROOT, WORKFLOW_BUNDLE,
- * BATON_METRICS_ADDRESS; BATON_TEST_MAX_CACHED (workflows kept in cache, 0 replays every task).
+ * BATON_METRICS_ADDRESS; BATON_CONFIG (optional); BATON_TEST_MAX_CACHED (workflows kept in cache, 0 replays every task).
  */
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import { createActivities } from '../../src/activities';
 import { defineAgent } from '../../src/activities/agents/agent';
+import { loadConfig } from '../../src/config';
 import { temporalSettings } from '../../src/shared/temporal-settings';
 import { createArtifactStore } from '../../src/store/artifacts';
 import { metricsEndpoint, metricsTelemetry, startWorkerGauges } from '../../src/workers/metrics';
@@ -52,6 +53,8 @@ const worker = await Worker.create({
     agents: [...testAgents(), usageAgent],
     workspaceRoot: env('WORKSPACE_ROOT'),
     artifacts: createArtifactStore(join(env('WORKSPACE_ROOT'), '.artifacts')),
+    // Notification sinks come from a config file when the test gives one.
+    ...(process.env.BATON_CONFIG ? { config: await loadConfig() } : {}),
   }),
 });
 const { logger, metricMeter } = Runtime.instance();

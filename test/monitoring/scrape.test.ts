@@ -58,7 +58,18 @@ describe('the worker exposes /metrics', () => {
     const taskQueue = uniqueId('metrics-scrape');
     // Nothing stays cached: every workflow task replays the run's whole history first, so a
     // metric the replay counted again would show here as more than one run's worth.
-    const worker = await metricsWorker(taskQueue, { BATON_TEST_MAX_CACHED: '0' });
+    // A webhook nobody listens on, for one template's run.completed: its failure is counted.
+    const config = join(await mkdtemp(join(tmpdir(), 'baton-metrics-config-')), 'baton.config.json');
+    const hook = `http://127.0.0.1:${await freePort()}/hook`;
+    const notifications = [
+      { kind: 'webhook', url: hook, events: ['run.completed'], templates: ['metrics-retries'] },
+    ];
+    await writeFile(config, JSON.stringify({ notifications }));
+    const worker = await metricsWorker(taskQueue, {
+      BATON_TEST_MAX_CACHED: '0',
+      BATON_CONFIG: config,
+      BATON_NOTIFY_WITHIN: '2s',
+    });
     const baton = await testBaton(taskQueue);
     try {
       const template = 'metrics-two-gates';
@@ -156,7 +167,28 @@ describe('the worker exposes /metrics', () => {
       ).toBe(1);
       const failingTypes = declaredTypes(failing.text);
       expect(failureOnly.filter((name) => !failingTypes.has(name))).toEqual([]);
-      await writeFile(join(tmpdir(), 'baton-metrics-scrape.txt'), failing.text);
+
+      // A phase that fails twice, then succeeds: two retries; its run's notification fails.
+      const retried = await startRun(baton, {
+        definition: definition([{ id: 'r', agent: 'flaky' }], { name: 'metrics-retries' }),
+        agents: ['flaky'],
+        id: uniqueId('metrics-retries'),
+      });
+      expect((await waitForResult(baton, retried.workflowId)).state).toBe('completed');
+      const last = await waitFor(
+        () => scrape(worker.url),
+        (s) => total(s.samples, 'baton_notification_failures_total') > 0,
+      );
+      const retries = { template: 'metrics-retries', phase: 'r', agent: 'flaky' };
+      expect(total(last.samples, 'baton_phase_retries_total', retries)).toBe(2);
+      expect(total(last.samples, 'baton_phase_failures_total', retries)).toBe(0);
+      expect(
+        total(last.samples, 'baton_notification_failures_total', {
+          template: 'metrics-retries',
+          event: 'run.completed',
+        }),
+      ).toBe(1);
+      expect(total(last.samples, 'baton_notification_failures_total')).toBe(1);
     } finally {
       await baton.close();
     }
