@@ -40,6 +40,7 @@ import {
   parallelConflict,
   putAgent,
   spendAgent,
+  startReceiver,
 } from './record-scenarios';
 
 const OUT = fileURLToPath(new URL('../../test/fixtures/histories/', import.meta.url));
@@ -62,6 +63,7 @@ export async function recordHistories(tag: string): Promise<void> {
     dbFile: join(dir, 'temporal.db'),
     headless: true,
   });
+  const receiver = await startReceiver();
   const taskQueue = 'baton-record';
   const connection = await NativeConnection.connect({ address: server.address });
   const worker = await Worker.create({
@@ -71,7 +73,11 @@ export async function recordHistories(tag: string): Promise<void> {
     activities: createActivities({
       agents: [...builtinAgents(), spendAgent, noteAgent, putAgent],
       workspaceRoot: join(dir, 'workspaces'),
-      config: { ...emptyConfig(), roles: { lead: ['recorder', 'second'], director: ['chief'] } },
+      config: {
+        ...emptyConfig(),
+        roles: { lead: ['recorder', 'second'], director: ['chief'] },
+        notifications: [{ kind: 'webhook', url: receiver.url }],
+      },
     }),
   });
   const baton = await connect({ address: server.address, taskQueue });
@@ -144,6 +150,7 @@ export async function recordHistories(tag: string): Promise<void> {
   await baton.close();
   await connection.close();
   await server.stop();
+  await receiver.close();
 }
 
 /** A user's repository with one commit, for the `--repo` recording. */

@@ -1,5 +1,7 @@
 /** The agents, definitions and params `record-histories` records runs of. */
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineAgent } from '../activities/agents/agent';
@@ -121,6 +123,23 @@ export const emptyConfig = (): BatonConfig => ({
   commandAgents: {},
   prices: {},
 });
+
+/**
+ * A loopback receiver that takes every notification, so the recorded runs carry their
+ * `deliverNotification` activities (gate opened, reminders, escalations, the run's end).
+ */
+export async function startReceiver(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(204).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/notify`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 /** Params for the templates that have required ones. */
 export const EXAMPLE_PARAMS: Record<string, Record<string, string>> = {

@@ -31,6 +31,11 @@ export const NOTIFICATIONS = 'notifications';
 
 /** How long one event's deliveries may take, retries included, unless the worker says otherwise. */
 export const DEFAULT_NOTIFY_WITHIN_MS = 5 * 60_000;
+/**
+ * How long a run that has ended waits for deliveries still retrying (a sink that is down). Past it
+ * the run closes and records them as failures: a sink must not hold a result back for minutes.
+ */
+export const END_GRACE_MS = 60_000;
 /** `status.notificationFailures` keeps the latest few. */
 const FAILURES_KEPT = 10;
 
@@ -65,7 +70,8 @@ export function createNotifier(
     heartbeatTimeout: '10s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
   });
-  let pending = 0;
+  /** Deliveries in flight, by event id: what the run's end records if it cannot wait for them. */
+  const pending = new Map<string, NotificationEventName>();
 
   function send(
     event: NotificationEventName,
@@ -82,18 +88,19 @@ export function createNotifier(
       template,
       ...fields,
     };
-    pending += 1;
+    pending.set(notification.eventId, event);
     // Not cancelled with the run: a cancelled run still says that it ended.
     void CancellationScope.nonCancellable(() => deliverNotification({ notification }))
       .then(
         () => undefined,
         (error: unknown) => {
+          if (!pending.has(notification.eventId)) return;
           onFailure({ event, eventId: notification.eventId, at: now(), error: failureMessage(error) });
           notificationFailed(template, event);
         },
       )
       .finally(() => {
-        pending -= 1;
+        pending.delete(notification.eventId);
       });
   }
 
@@ -142,7 +149,20 @@ export function createNotifier(
       });
     },
     /** True once no delivery is in flight. */
-    settled: (): boolean => pending === 0,
+    settled: (): boolean => pending.size === 0,
+    /** The run closes without the deliveries still retrying: each becomes a failure in its status. */
+    abandon(): void {
+      for (const [eventId, event] of pending) {
+        onFailure({
+          event,
+          eventId,
+          at: now(),
+          error: `still failing ${END_GRACE_MS / 1000}s after the run ended; the run closed without it (see the deliverNotification activity in its history)`,
+        });
+        notificationFailed(template, event);
+      }
+      pending.clear();
+    },
   };
 }
 

@@ -21,7 +21,7 @@ import { openWorkspace, WORKTREE_PER_PHASE, type RunWorkspace } from './workspac
 const EXPORT_OUT = 'export-out';
 import { createLocks } from './locks';
 import { createGovernance, GOVERNANCE, loadSettings, unknownRoles } from './governance';
-import { createNotifier, NOTIFICATIONS } from './notifications';
+import { createNotifier, END_GRACE_MS, NOTIFICATIONS } from './notifications';
 import { BATON_FAILURES } from '../shared/failure-types';
 
 /**
@@ -111,15 +111,16 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
 }
 
 /**
- * Sends the run's end to the sinks, and waits until every delivery has settled: an activity cannot
- * outlive its run. Each delivery is bounded (BATON_NOTIFY_WITHIN), so this wait is too. Runs
+ * Sends the run's end to the sinks, and waits until every delivery has settled (an activity cannot
+ * outlive its run), at most END_GRACE_MS: what is still retrying then is recorded as failed. Runs
  * without notifications resolve at once, with no command (the cancelled path awaited one tick).
  */
 async function endNotified(run: RunStateObject): Promise<void> {
   const notifier = run.notifier;
   if (!notifier) return Promise.resolve();
   notifier.runEnded(run.status());
-  await condition(() => notifier.settled());
+  if (notifier.settled()) return;
+  if (!(await condition(() => notifier.settled(), END_GRACE_MS))) notifier.abandon();
 }
 
 /**

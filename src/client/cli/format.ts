@@ -104,6 +104,10 @@ export function renderStatus(id: string, status: RunStatus): string {
     for (const s of status.ignoredSignals)
       out.push(`  ${safe(s.at)}  ${brief(s.payload)}: ${safe(s.reason)}`);
   }
+  if (status.notificationFailures?.length) {
+    out.push('', 'Notifications that could not be delivered (see docs/notifications.md):');
+    for (const f of status.notificationFailures) out.push(`  ${safe(f.at)}  ${safe(f.event)}: ${safe(f.error)}`);
+  }
   if (status.reason) out.push('', safe(status.reason));
   return out.join('\n');
 }
