@@ -185,12 +185,12 @@ function report(results: ChildResult[]): void {
     row('throughput (runs/s)', tput(off).toFixed(2), tput(on).toFixed(2), (tput(on) / tput(off)).toFixed(3)),
   );
   console.log(row('peak worker RSS', mb(rss(off)), mb(rss(on)), (rss(on) / rss(off)).toFixed(3)));
+  // Each round ran one worker of each mode back to back: its ratio is the least drift-prone figure.
+  const ratios = off.map((r, i) => (on[i]?.runsPerSecond ?? 0) / r.runsPerSecond);
+  console.log(row('median of per-round ratios', '', '', median(ratios).toFixed(3)));
+  const runs = (rs: ChildResult[]) => rs.map((r) => r.runsPerSecond.toFixed(2)).join(' ');
   console.log(
-    row(
-      'per round (runs/s)',
-      off.map((r) => r.runsPerSecond.toFixed(2)).join(' '),
-      on.map((r) => r.runsPerSecond.toFixed(2)).join(' '),
-    ),
+    `per round (runs/s): off ${runs(off)}; on ${runs(on)}; on/off ${ratios.map((x) => x.toFixed(2)).join(' ')}`,
   );
   const last = on.at(-1);
   if (last)
