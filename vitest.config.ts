@@ -1,10 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Suites `npm test` leaves to their own scripts (CI runs each after it): the crash and restart
+ * tests and the end-to-end user flows are slow, and `npm-start` signals a whole process tree, so
+ * it runs alone. Each runs when its variable is set.
+ */
+const OWN_SCRIPT: Record<string, string[]> = {
+  BATON_TEST_STOPPING: ['test/dev/npm-start.test.ts'],
+  BATON_TEST_DURABILITY: ['test/durability/**'],
+  BATON_TEST_E2E: ['test/e2e/**'],
+};
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Signals a whole `npm start` process tree: run alone (`npm run test:stopping`), not beside other files.
-    exclude: process.env.BATON_TEST_STOPPING ? [] : ['test/dev/npm-start.test.ts'],
+    exclude: Object.entries(OWN_SCRIPT)
+      .filter(([variable]) => !process.env[variable])
+      .flatMap(([, files]) => files),
     globalSetup: ['test/global-setup.ts'],
     // mvn package of a generated project takes 5-25 s: off by default, on in `npm run test:maven`.
     env: { BATON_BUILD_MAVEN: process.env.BATON_BUILD_MAVEN ?? '0' },
