@@ -14,18 +14,12 @@ import {
   waitFor,
   waitForGate,
 } from '../helpers/env';
-import { cli } from './cli-helpers';
+import { cli, expectCleanError } from './cli-helpers';
 
 const shared = useWorker({ prefix: 'cli-errors', agents: builtinAgents() });
 const { baton, json } = cli(shared);
 
 /** Every failure the CLI reports is one `error:` line (and its indented detail), not a stack. */
-function expectCleanError(result: { code: number; stderr: string }) {
-  expect(result.code).toBe(1);
-  expect(result.stderr).toMatch(/^error: /);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-}
-
 async function definitionFile(yaml: string): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'baton-def-')), 'def.yaml');
   await writeFile(file, yaml);

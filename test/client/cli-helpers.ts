@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../src/client/bin.ts', import.meta.url));
 const run = promisify(execFile);
@@ -75,4 +75,12 @@ export function cli(shared: { taskQueue: string; workspaceRoot: string }) {
     return { child, output, exited };
   };
   return { baton, json, spawnBaton };
+}
+
+/** A CLI error as a user should see it: exit 1, one `error:` line first, no stack trace, the given words. */
+export function expectCleanError(result: Pick<CliResult, 'code' | 'stderr'>, ...parts: string[]): void {
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/^error: /);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  for (const part of parts) expect(result.stderr).toContain(part);
 }

@@ -9,17 +9,10 @@ import type { RunListing } from '../../src/client/api-schemas';
 import { approvalSignal, WORKFLOW_TYPE } from '../../src/shared/messages';
 import type { RunStatus } from '../../src/shared/status';
 import { queryStatus, uniqueId, useWorker, waitFor, waitForGate } from '../helpers/env';
-import { cli, type CliResult } from './cli-helpers';
+import { cli, expectCleanError } from './cli-helpers';
 
 const shared = useWorker({ prefix: 'cli-runs', agents: builtinAgents() });
 const { baton, json, spawnBaton } = cli(shared);
-
-function expectCleanError(result: CliResult, ...parts: string[]) {
-  expect(result.code).toBe(1);
-  expect(result.stderr).toMatch(/^error: /);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-  for (const part of parts) expect(result.stderr).toContain(part);
-}
 
 /** A one-phase definition with a gate: quick to run to any end. */
 async function gatedDefinition(name: string, extra: Record<string, unknown> = {}): Promise<string> {

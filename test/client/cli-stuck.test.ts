@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { workflowTaskFailure } from '../../src/client/run-info';
 import { WORKFLOW_TYPE } from '../../src/shared/messages';
 import { testBaton, uniqueId, waitFor } from '../helpers/env';
-import { cli, type CliResult } from './cli-helpers';
+import { cli, expectCleanError, type CliResult } from './cli-helpers';
 import type { Baton } from '../../src/client/runs';
 
 const STUCK_WORKFLOWS = fileURLToPath(new URL('./fixtures/stuck-workflow.ts', import.meta.url));
@@ -34,13 +34,6 @@ beforeAll(async () => {
 afterAll(() => stop());
 
 const { baton, spawnBaton } = cli(shared);
-
-function expectCleanError(result: CliResult, ...parts: string[]) {
-  expect(result.code).toBe(1);
-  expect(result.stderr).toMatch(/^error: /);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-  for (const part of parts) expect(result.stderr).toContain(part);
-}
 
 /** Starts a run on the stuck worker and waits until its workflow task has failed and been retried. */
 async function stuckRun(): Promise<string> {

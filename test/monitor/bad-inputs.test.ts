@@ -3,17 +3,10 @@ import { createApi } from '../../src/client/api';
 import { InvalidInputError } from '../../src/client/errors';
 import { DashboardSnapshotSchema, StatsReportSchema } from '../../src/client/monitor/schemas';
 import { useWorker, waitFor } from '../helpers/env';
-import { cli, type CliResult } from '../client/cli-helpers';
+import { cli, expectCleanError } from '../client/cli-helpers';
 
 const shared = useWorker({ prefix: 'monitor-bad' });
 const { baton, json, spawnBaton } = cli(shared);
-
-function expectCleanError(result: CliResult, ...parts: string[]) {
-  expect(result.code).toBe(1);
-  expect(result.stderr).toMatch(/^error: /);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-  for (const part of parts) expect(result.stderr).toContain(part);
-}
 
 describe.concurrent('bad inputs to dashboard and stats', { timeout: 120_000 }, () => {
   it.each([
