@@ -42,10 +42,16 @@ const gatedSpec = (
 ): DefinitionInput['phases'] => [{ id, agent: 'echo', input, approval }];
 
 /** A dry run, polled until visibility lists `count` matching gates (a gate is listed a moment after it opens). */
-const listed = (input: Omit<BatchApproveInput, 'by'>, count: number) =>
+const listed = (
+  input: Omit<BatchApproveInput, 'by'>,
+  count: number,
+  leftForHuman: Record<string, number> = {},
+) =>
   waitFor(
     () => batchApprove(shared.baton, { by: 'alice', ...input, dryRun: true }),
-    (result) => result.items.length === count,
+    (result) =>
+      result.items.length === count &&
+      Object.entries(leftForHuman).every(([kind, n]) => result.leftForHuman[kind] === n),
   );
 
 const ids = (items: readonly BatchItem[]) =>
@@ -145,7 +151,7 @@ describe('batch approve filters', () => {
       'c',
       { budget: { tokens: 100 } },
     );
-    const all = await listed({ template: name }, 3);
+    const all = await listed({ template: name }, 3, { budget: 1 });
     expect(ids(all.items)).toEqual(
       ids(
         [clean, dirty, review].map(
