@@ -11,6 +11,7 @@ import type { DecisionAction } from '../../src/shared/messages';
 import type { RunSummary } from '../../src/shared/status';
 import { validateDefinition } from '../../src/shared/validate';
 import { echoAgent } from '../helpers/agents';
+import { cli } from '../client/cli-helpers';
 import { definition, queryStatus, useWorker, waitFor, waitForGate } from '../helpers/env';
 
 /** Fails (for good, at once) while its input says `fail: true`. */
@@ -268,6 +269,31 @@ describe('onFailure: gate', () => {
     expect(summary.reason).toBe('Rejected at "main" by alice: give up');
     expect(phaseOf(summary, 'main')).toMatchObject({ state: 'rejected', runs: 2 });
     expect(phaseOf(summary, 'after')).toMatchObject({ state: 'cancelled', runs: 0 });
+  });
+});
+
+describe('the failure gate from the CLI', () => {
+  const { baton } = cli(shared);
+
+  it('inbox and status show it; approve is refused; modify --set runs the phase again', async () => {
+    const id = await run(
+      definition([{ id: 'main', agent: 'shaky', input: { fail: true }, retry: once, onFailure: 'gate' }]),
+    );
+    await waitForGate(shared.baton, id, 'main');
+    const inbox = await baton(['inbox']);
+    expect(inbox.stdout).toMatch(new RegExp(`${id}\\s+test-pipeline\\s+main\\s+failure`));
+    expect(inbox.stdout).toContain(`baton retry|skip|reject ${id} main`);
+    const status = await baton(['status', id]);
+    expect(status.stdout).toContain('Phase failed: main (main): asked to fail (input.fail is true) [Test.Shaky]');
+    expect(status.stdout).toContain('Input: {"fail":true}');
+    const approve = await baton(['approve', id, 'main', '--by', 'alice', '--update']);
+    expect(approve.code).toBe(1);
+    expect(approve.stderr).toContain('a failure gate takes retry, modify, skip, reject, not approve');
+    const modify = await baton(['modify', id, 'main', '--set', 'fail=false', '--by', 'alice']);
+    expect(modify.code).toBe(0);
+    const summary = await waitForResult(shared.baton, id);
+    expect(summary.state).toBe('completed');
+    expect(phaseOf(summary, 'main')).toMatchObject({ state: 'done', runs: 2 });
   });
 });
 
