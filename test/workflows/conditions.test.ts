@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { defineAgent } from '../../src/activities/agents/agent';
 import { renderInbox, renderStatus } from '../../src/client/cli/format';
+import { failAgent, flow } from '../../src/dev/record-scenarios';
 import { DefinitionError } from '../../src/client/errors';
 import { decide, startRun, waitForResult } from '../../src/client/runs';
 import type { DefinitionInput } from '../../src/shared/definition';
@@ -43,7 +44,7 @@ const onceAgent = defineAgent({
   },
 });
 
-const agentList = [echoAgent, shakyAgent, onceAgent];
+const agentList = [echoAgent, shakyAgent, onceAgent, failAgent];
 const agents = agentList.map((a) => a.name);
 const shared = useWorker({ prefix: 'conditions', agents: agentList });
 const once = { maxAttempts: 1 };
@@ -269,6 +270,33 @@ describe('onFailure: gate', () => {
     expect(summary.reason).toBe('Rejected at "main" by alice: give up');
     expect(phaseOf(summary, 'main')).toMatchObject({ state: 'rejected', runs: 2 });
     expect(phaseOf(summary, 'after')).toMatchObject({ state: 'cancelled', runs: 0 });
+  });
+});
+
+describe('the recorded scenario (src/dev/record-scenarios.ts)', () => {
+  it('a false when, a failure gate settled by modify, a fallback that ran and one not needed', async () => {
+    const id = await run(flow);
+    await waitForGate(shared.baton, id, 'tests');
+    await decide(
+      shared.baton,
+      id,
+      { phase: 'tests', action: 'modify', changes: { fail: false }, by: 'recorder' },
+      { via: 'signal' },
+    );
+    const summary = await waitForResult(shared.baton, id);
+    expect(summary.state).toBe('completed');
+    expect(Object.fromEntries(summary.phases.map((p) => [p.id, p.state]))).toEqual({
+      build: 'done',
+      deploy: 'skipped',
+      tests: 'done',
+      main: 'failed-handled',
+      backup: 'done',
+      spare: 'done',
+      unused: 'skipped',
+      report: 'done',
+    });
+    expect(summary.outputs.report).toEqual({ wrote: 'report-backup.txt' });
+    expect(phaseOf(summary, 'unused')?.skipReason).toBe('fallback not needed: spare succeeded');
   });
 });
 
