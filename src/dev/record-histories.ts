@@ -38,6 +38,8 @@ import {
   noteAgent,
   parallel,
   parallelConflict,
+  failAgent,
+  flow,
   putAgent,
   spendAgent,
   startReceiver,
@@ -71,7 +73,7 @@ export async function recordHistories(tag: string): Promise<void> {
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities({
-      agents: [...builtinAgents(), spendAgent, noteAgent, putAgent],
+      agents: [...builtinAgents(), spendAgent, noteAgent, putAgent, failAgent],
       workspaceRoot: join(dir, 'workspaces'),
       config: {
         ...emptyConfig(),
@@ -145,6 +147,10 @@ export async function recordHistories(tag: string): Promise<void> {
     await record('parallel-conflict', { definition: parallelConflict, agents: ['put'] }, [
       { action: 'approve' },
       { action: 'modify', changes: { resolutions: { 'shared.txt': 'b' } } },
+    ]);
+    // Conditions and fallbacks: the failure gate of `tests` is settled by a modify.
+    await record('flow-conditions', { definition: flow, agents: ['fail-on-demand'] }, [
+      { action: 'modify', changes: { fail: false } },
     ]);
   });
   await baton.close();

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { defineAgent } from '../activities/agents/agent';
 import type { BatonConfig } from '../config';
@@ -111,6 +112,58 @@ export const governed: DefinitionInput = {
         approvers: { users: ['recorder'] },
         escalate: { after: '100ms', to: { roles: ['director'] } },
       },
+    },
+  ],
+};
+
+/** Writes a file, or fails for good while its input says `fail: true`: fallbacks and failure gates. */
+export const failAgent = defineAgent({
+  name: 'fail-on-demand',
+  description: 'writes a file, or fails while input.fail is true',
+  input: z.object({ file: z.string(), fail: z.boolean().default(false) }),
+  output: z.object({ wrote: z.string() }),
+  async run({ file, fail }, ctx) {
+    if (fail) throw ApplicationFailure.nonRetryable(`asked to fail writing ${file}`, 'Recorded.Fail');
+    await writeFile(join(ctx.workspace, file), `${ctx.phase}\n`);
+    return { wrote: file };
+  },
+});
+
+/**
+ * Conditions and fallbacks (docs/conditions.md): a false `when`, a failure gate settled by a
+ * modify, a fallback that runs (its output bound by a dependent) and one that is not needed.
+ */
+export const flow: DefinitionInput = {
+  name: 'flow-conditions',
+  params: { deploy: { type: 'boolean', default: false } },
+  phases: [
+    { id: 'build', agent: 'fail-on-demand', input: { file: 'build.txt' } },
+    { id: 'deploy', agent: 'fail-on-demand', needs: ['build'], when: 'params.deploy', input: { file: 'deploy.txt' } },
+    {
+      id: 'tests',
+      agent: 'fail-on-demand',
+      needs: ['build'],
+      input: { file: 'tests.txt', fail: true },
+      retry: { maxAttempts: 1 },
+      onFailure: 'gate',
+    },
+    {
+      id: 'main',
+      agent: 'fail-on-demand',
+      needs: ['tests'],
+      when: 'phases.tests.output.wrote == "tests.txt"',
+      input: { file: 'main.txt', fail: true },
+      retry: { maxAttempts: 1 },
+      onFailure: 'backup',
+    },
+    { id: 'backup', agent: 'fail-on-demand', input: { file: 'backup.txt' } },
+    { id: 'spare', agent: 'fail-on-demand', needs: ['build'], input: { file: 'spare.txt' }, onFailure: 'unused' },
+    { id: 'unused', agent: 'fail-on-demand', input: { file: 'unused.txt' } },
+    {
+      id: 'report',
+      agent: 'fail-on-demand',
+      needs: ['main', 'deploy', 'spare'],
+      input: { file: 'report-${phases.main.output.wrote}' },
     },
   ],
 };
