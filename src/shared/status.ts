@@ -4,6 +4,7 @@ import type { OpenGate } from './gate-kinds';
 import type { ParallelStatus } from './parallel';
 import type { Decision, DecisionAction } from './messages';
 import type { NotificationFailure } from './notifications';
+import type { MessagingStatus } from './validate-messaging';
 
 export type { ArtifactRef, OpenGate };
 
@@ -61,6 +62,8 @@ export interface PhaseStatus {
   usage: Usage;
   /** A parallel phase's tasks, conflicts and merge queue. */
   parallel?: ParallelStatus;
+  /** A phase with `waitFor` while it waits for a message (docs/messaging.md). */
+  waitingFor?: { channel: string; since: string; until?: string };
 }
 
 export interface DecisionRecord extends Decision {
@@ -92,7 +95,7 @@ export interface IgnoredSignal {
   reason: string;
 }
 
-export interface RunStatus {
+export interface RunStatus extends MessagingStatus {
   name: string;
   template?: string;
   approvalMode: ApprovalMode;

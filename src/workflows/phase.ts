@@ -9,6 +9,7 @@ import { withinBudget } from './budget-gate';
 import { attemptsOf, describeFailure } from './failures';
 import { awaitDecision } from './gate';
 import { kindOf, PHASE_EXECUTORS, type PhaseRunContext, type RunLocks } from './kinds';
+import { withMessaging } from './mailbox';
 import { phaseRunEnded } from './metrics';
 import type { RunStateObject } from './run-state';
 import type { RunWorkspace } from './workspace';
@@ -47,7 +48,7 @@ export function runPhase(scope: PhaseScope, phase: Phase): Promise<void> {
 
 async function phaseLoop({ run, scopes, workspace, locks }: PhaseScope, phase: Phase): Promise<void> {
   const status = run.phase(phase.id);
-  const execute = PHASE_EXECUTORS[kindOf(phase)];
+  const execute = withMessaging(PHASE_EXECUTORS[kindOf(phase)], phase, run.mailbox, status);
   let input = bindInput(phase.input, {
     params: run.params,
     phases: Object.fromEntries(run.definition.phases.map((p) => [p.id, { output: run.phase(p.id).output }])),
