@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineAgent } from '../../src/activities/agents/agent';
+import { renderStatus } from '../../src/client/cli/format';
 import { InvalidInputError, RunEndedError, RunNotFoundError } from '../../src/client/errors';
 import { buildMessage, sendMessage } from '../../src/client/messages';
 import { decide, getStatus, startRun, waitForResult } from '../../src/client/runs';
@@ -79,6 +80,7 @@ describe('messages between runs', () => {
     );
     expect(waiting.phases[0]).toMatchObject({ state: 'running', waitingFor: { channel: 'results' } });
     expect(waiting.phases[0]?.waitingFor?.until).toBeDefined();
+    expect(renderStatus(receiver, waiting)).toContain('Waiting: listen for a message on channel "results"');
 
     const sender = await start([
       {
@@ -120,6 +122,8 @@ describe('messages between runs', () => {
         ack: { at: expect.any(String), by: receiver },
       }),
     ]);
+    expect(renderStatus(sender, sent)).toMatch(/report → .* results .*: acknowledged/);
+    expect(renderStatus(receiver, result)).toMatch(/results .* from .*\/report: taken by listen/);
     await approve(sender, 'report');
     expect((await waitForResult(shared.baton, sender)).state).toBe('completed');
   });

@@ -9,6 +9,7 @@ import {
   renderParallelGate,
   renderParallelPhase,
 } from './parallel-format';
+import { messagingLines } from './message-commands';
 import { requirementsLines } from './requirements-format';
 import { resultLines } from './result-format';
 import { brief, elapsed, indent, safe, table } from './text';
@@ -56,6 +57,7 @@ export function renderStatus(id: string, status: RunStatus): string {
     );
   }
   out.push(...resultLines(status));
+  out.push(...messagingLines(status, run));
   if (status.agentsWithoutLlm?.length) {
     out.push('', `Ran without an LLM (none configured): ${safe(status.agentsWithoutLlm.join(', '))}`);
   }
