@@ -32,9 +32,11 @@ import { statusQuery, type DecisionAction } from '../shared/messages';
 import { workflowBundle } from '../workers/bundle';
 import {
   budgeted,
+  emitSelfAgent,
   emptyConfig,
   EXAMPLE_PARAMS,
   governed,
+  messaging,
   noteAgent,
   parallel,
   parallelConflict,
@@ -71,7 +73,7 @@ export async function recordHistories(tag: string): Promise<void> {
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities({
-      agents: [...builtinAgents(), spendAgent, noteAgent, putAgent],
+      agents: [...builtinAgents(), spendAgent, noteAgent, putAgent, emitSelfAgent],
       workspaceRoot: join(dir, 'workspaces'),
       config: {
         ...emptyConfig(),
@@ -146,6 +148,8 @@ export async function recordHistories(tag: string): Promise<void> {
       { action: 'approve' },
       { action: 'modify', changes: { resolutions: { 'shared.txt': 'b' } } },
     ]);
+    // Messaging (issue 12): an emit to the run itself, taken by a wait phase.
+    await record('messaging', { definition: messaging, agents: ['emit-self', 'note'] });
   });
   await baton.close();
   await connection.close();

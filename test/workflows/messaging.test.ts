@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineAgent } from '../../src/activities/agents/agent';
+import { emitSelfAgent, messaging, noteAgent } from '../../src/dev/record-scenarios';
 import { renderStatus } from '../../src/client/cli/format';
 import { InvalidInputError, RunEndedError, RunNotFoundError } from '../../src/client/errors';
 import { buildMessage, sendMessage } from '../../src/client/messages';
@@ -21,7 +22,7 @@ const emitterAgent = defineAgent({
   },
 });
 
-const agentList = [...testAgents(), emitterAgent];
+const agentList = [...testAgents(), emitterAgent, emitSelfAgent, noteAgent];
 const agents = agentList.map((a) => a.name);
 const shared = useWorker({ prefix: 'messaging', agents: agentList });
 
@@ -126,6 +127,16 @@ describe('messages between runs', () => {
     expect(renderStatus(receiver, result)).toMatch(/results .* from .*\/report: taken by listen/);
     await approve(sender, 'report');
     expect((await waitForResult(shared.baton, sender)).state).toBe('completed');
+  });
+
+  it('the recorded scenario: an emit to the run itself, taken by its wait phase', async () => {
+    const { workflowId: id } = await startRun(shared.baton, { agents, definition: messaging });
+    await waitForGate(shared.baton, id, 'use');
+    await approve(id, 'use');
+    const summary = await waitForResult(shared.baton, id);
+    expect(summary.outputs.inbox).toMatchObject({ id: `${id}:announce:1:0`, payload: { n: 1 } });
+    expect(summary.messages?.[0]).toMatchObject({ consumedBy: 'inbox', ack: 'sent' });
+    expect(summary.emitted?.[0]).toMatchObject({ deliveredAt: expect.any(String), ack: { by: id } });
   });
 
   it('an emit to a run that does not exist is recorded as undelivered; the phase goes on', async () => {
