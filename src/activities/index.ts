@@ -13,6 +13,7 @@ import { createMergeActivities } from './merge';
 import { createLockActivities } from './locks';
 import { createGovernanceActivities } from './governance';
 import { createNotificationActivities } from './notifications';
+import { createMessageActivities } from './messages';
 
 export interface ActivityDeps {
   /** The agents this worker offers; defaults to the built-ins. */
@@ -64,6 +65,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     ...createLockActivities(),
     ...createGovernanceActivities({ config: deps.config, env: process.env }),
     ...createNotificationActivities({ config: deps.config, env: process.env }),
+    ...createMessageActivities(),
   };
 }
 

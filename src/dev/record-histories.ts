@@ -32,9 +32,11 @@ import { statusQuery, type DecisionAction } from '../shared/messages';
 import { workflowBundle } from '../workers/bundle';
 import {
   budgeted,
+  emitSelfAgent,
   emptyConfig,
   EXAMPLE_PARAMS,
   governed,
+  messaging,
   noteAgent,
   parallel,
   parallelConflict,
@@ -73,7 +75,7 @@ export async function recordHistories(tag: string): Promise<void> {
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities({
-      agents: [...builtinAgents(), spendAgent, noteAgent, putAgent, failAgent],
+      agents: [...builtinAgents(), spendAgent, noteAgent, putAgent, failAgent, emitSelfAgent],
       workspaceRoot: join(dir, 'workspaces'),
       config: {
         ...emptyConfig(),
@@ -152,6 +154,8 @@ export async function recordHistories(tag: string): Promise<void> {
     await record('flow-conditions', { definition: flow, agents: ['fail-on-demand'] }, [
       { action: 'modify', changes: { fail: false } },
     ]);
+    // Messaging (issue 12): an emit to the run itself, taken by a wait phase.
+    await record('messaging', { definition: messaging, agents: ['emit-self', 'note'] });
   });
   await baton.close();
   await connection.close();

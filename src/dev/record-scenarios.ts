@@ -168,6 +168,27 @@ export const flow: DefinitionInput = {
   ],
 };
 
+/** Emits one message to its own run (messaging, issue 12): the wait phase after it takes it. */
+export const emitSelfAgent = defineAgent({
+  name: 'emit-self',
+  description: 'emits a message to its own run',
+  input: z.object({ channel: z.string(), payload: z.unknown() }),
+  output: z.object({ emit: z.array(z.unknown()) }),
+  async run({ channel, payload }, ctx) {
+    return { emit: [{ to: ctx.workflowId, channel, payload }] };
+  },
+});
+
+/** Messaging: an emit (the sendMessages activity, signal `message`), then a wait phase with a timeout. */
+export const messaging: DefinitionInput = {
+  name: 'messaging',
+  phases: [
+    { id: 'announce', agent: 'emit-self', input: { channel: 'news', payload: { n: 1 } } },
+    { id: 'inbox', needs: ['announce'], waitFor: { channel: 'news', timeout: '1m' } },
+    { id: 'use', agent: 'note', needs: ['inbox'], input: { file: 'got.txt' }, approval: true },
+  ],
+};
+
 /** A config with nothing in it but what the recording sets. */
 export const emptyConfig = (): BatonConfig => ({
   providers: {},

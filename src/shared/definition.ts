@@ -3,6 +3,7 @@ import { LIMITS } from './limits';
 import { ApprovalSchema, DurationSchema, PHASE_ID } from './definition-core';
 import { MergeSchema, ParallelSchema } from './parallel';
 import { OutTargetSchema, RepoTargetSchema } from './repo-target';
+import { WaitForSchema } from './validate-messaging';
 
 export { ApprovalSchema, DurationSchema, PHASE_ID, type Approval } from './definition-core';
 import type { Approval } from './definition-core';
@@ -91,14 +92,17 @@ export const PhaseSchema = z
     when: z.string().optional(),
     /** When the phase fails after its retries: a fallback phase's id, or `gate` (a failure gate). */
     onFailure: z.string().min(1).optional(),
+    /** Wait for a message on a channel before running; without an agent, a `wait` phase (docs/messaging.md). */
+    waitFor: WaitForSchema.optional(),
   })
   .strict()
   .superRefine((phase, ctx) => {
-    if (phase.agent === undefined && phase.parallel === undefined) {
+    if (phase.agent === undefined && phase.parallel === undefined && phase.waitFor === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['agent'],
-        message: 'a phase names an agent (kind agent) or has parallel: { tasks } (kind parallel)',
+        message:
+          'a phase names an agent (kind agent) or has parallel: { tasks } (kind parallel), or waitFor: { channel } (kind wait)',
       });
     }
     if (phase.agent !== undefined && phase.parallel !== undefined) {
@@ -162,7 +166,8 @@ export function gateOf(phase: Phase): Approval | undefined {
 }
 
 /** What `status` names as a phase's agent: its agent, or `parallel` for a parallel phase. */
-export const phaseAgent = (phase: Phase): string => phase.agent ?? 'parallel';
+export const phaseAgent = (phase: Phase): string =>
+  phase.agent ?? (phase.parallel === undefined && phase.waitFor ? 'wait' : 'parallel');
 
 /**
  * Every agent a definition names where it can be known before the run: the phases' agents, the

@@ -45,6 +45,14 @@ export const LIMITS = {
   parallelTasks: 100,
   /** Temporal's payload limit: a start request larger than this is refused before it is sent. */
   payloadBytes: 2 * 1024 * 1024,
+  /** Messaging between runs: one message's payload as JSON, its id, its channel name. */
+  messageBytes: 64 * 1024,
+  messageIdChars: 1200,
+  channelChars: 64,
+  /** Messages a run receives (duplicates aside); later ones are dropped, with a record. */
+  messagesPerRun: 200,
+  /** Messages an agent may emit in one run of a phase. */
+  emitsPerPhase: 20,
 } as const;
 
 /** UTF-8 length of a string, without TextEncoder (not every sandbox has it). */

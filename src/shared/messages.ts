@@ -11,6 +11,7 @@ import {
 } from './limits';
 import type { RunStatus } from './status';
 import { HEX64 } from './governance';
+import type { MessageAck, RunMessage } from './validate-messaging';
 
 export const DECISION_ACTIONS = ['approve', 'modify', 'retry', 'skip', 'reject'] as const;
 export type DecisionAction = (typeof DECISION_ACTIONS)[number];
@@ -156,6 +157,9 @@ export interface DecideResult {
 export const approvalSignal = defineSignal<[Decision]>('approval');
 export const decideUpdate = defineUpdate<DecideResult, [Decision]>('decide');
 export const statusQuery = defineQuery<RunStatus>('status');
+/** Messaging between runs (docs/messaging.md): a message to a run, and its receiver's ack to a sending run. */
+export const messageSignal = defineSignal<[RunMessage]>('message');
+export const messageAckSignal = defineSignal<[MessageAck]>('messageAck');
 
 /** Names from the public contract, for tools that do not import this module. */
 export const WORKFLOW_TYPE = 'pipeline';

@@ -4,6 +4,7 @@ import type { OpenGate } from './gate-kinds';
 import type { ParallelStatus } from './parallel';
 import type { Decision, DecisionAction } from './messages';
 import type { NotificationFailure } from './notifications';
+import type { MessagingStatus } from './validate-messaging';
 
 export type { ArtifactRef, OpenGate };
 
@@ -67,6 +68,8 @@ export interface PhaseStatus {
   skipReason?: string;
   /** A `failed-handled` phase: the fallback that ran for it (its output is this phase's output). */
   handledBy?: string;
+  /** A phase with `waitFor` while it waits for a message (docs/messaging.md). */
+  waitingFor?: { channel: string; since: string; until?: string };
 }
 
 export interface DecisionRecord extends Decision {
@@ -98,7 +101,7 @@ export interface IgnoredSignal {
   reason: string;
 }
 
-export interface RunStatus {
+export interface RunStatus extends MessagingStatus {
   name: string;
   template?: string;
   approvalMode: ApprovalMode;

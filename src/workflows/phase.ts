@@ -10,6 +10,7 @@ import { attemptsOf, describeFailure } from './failures';
 import { awaitDecision } from './gate';
 import { afterFailure } from './conditions';
 import { kindOf, PHASE_EXECUTORS, type PhaseRunContext, type RunLocks } from './kinds';
+import { withMessaging } from './mailbox';
 import { phaseRunEnded } from './metrics';
 import type { RunStateObject } from './run-state';
 import type { RunWorkspace } from './workspace';
@@ -50,7 +51,7 @@ export function runPhase(scope: PhaseScope, phase: Phase): Promise<void> {
 
 async function phaseLoop({ run, scopes, workspace, locks, flow }: PhaseScope, phase: Phase): Promise<void> {
   const status = run.phase(phase.id);
-  const execute = PHASE_EXECUTORS[kindOf(phase)];
+  const execute = withMessaging(PHASE_EXECUTORS[kindOf(phase)], phase, run.mailbox, status);
   let input = bindInput(phase.input, {
     params: run.params,
     phases: Object.fromEntries(run.definition.phases.map((p) => [p.id, { output: run.phase(p.id).output }])),

@@ -8,7 +8,13 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { Phase, PipelineInput } from '../shared/definition';
-import { approvalSignal, decideUpdate, statusQuery } from '../shared/messages';
+import {
+  approvalSignal,
+  decideUpdate,
+  messageAckSignal,
+  messageSignal,
+  statusQuery,
+} from '../shared/messages';
 import type { RunSummary } from '../shared/status';
 import { describeFailure, internal, invalid } from './failures';
 import type { OutTarget } from '../shared/repo-target';
@@ -24,6 +30,7 @@ import { createLocks } from './locks';
 import { createGovernance, GOVERNANCE, loadSettings, unknownRoles } from './governance';
 import { createNotifier, END_GRACE_MS, NOTIFICATIONS } from './notifications';
 import { BATON_FAILURES } from '../shared/failure-types';
+import { createMailbox, MESSAGING } from './mailbox';
 
 /**
  * The `pipeline` workflow: runs any valid definition as a DAG of phases with human gates.
@@ -39,12 +46,18 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   const notified = patched(NOTIFICATIONS);
   // Only definitions with `when` or `onFailure` take it: every other run keeps its commands.
   const flow = usesFlow(definition) && patched(FLOW_CONDITIONS);
+  const messaging = patched(MESSAGING);
   const run = createRunState(definition, params, approvalMode, template);
 
   // Handlers are registered before the first await, so status answers from the first moment.
   setHandler(statusQuery, () => run.status());
   setHandler(approvalSignal, (payload) => run.signal(payload));
   setHandler(decideUpdate, (decision) => run.decide(decision), { validator: (d) => run.validate(d) });
+  // Messaging between runs: the handlers add no command; acks and emits only under the patch.
+  const mailbox = createMailbox({ messaging, now: run.now, publish: run.publish });
+  run.setMailbox(mailbox);
+  setHandler(messageSignal, (message) => mailbox.receive(message));
+  setHandler(messageAckSignal, (ack) => mailbox.ack(ack));
   // Parallel tasks' resource locks: registers the grant handler only (no command).
   const locks = createLocks();
 

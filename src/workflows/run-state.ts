@@ -28,6 +28,7 @@ import { FAILURES_KEPT, type Notifier } from './notifications';
 import type { NotificationFailure } from '../shared/notifications';
 import { withTimings } from './kinds/parallel/view';
 import { BATON_FAILURES } from '../shared/failure-types';
+import type { Mailbox } from './mailbox';
 
 const now = (): string => new Date().toISOString();
 
@@ -98,6 +99,8 @@ export function createRunState(
   const tasks = new Map<string, { agent: string; state: string }>();
   /** Set at the start of runs with governance (issue 10); undefined in runs from before it. */
   let governance: Governance | undefined;
+  /** Messaging between runs (issue 12): set at the start of every run. */
+  let mailbox: Mailbox | undefined;
   const refusal = (raw: unknown) =>
     refusalOf(
       { state, phases, gates, inbox, opened, agentSchemas, tasks, governance: governance?.settings },
@@ -148,6 +151,7 @@ export function createRunState(
       agentsWithoutLlm,
       ...(result ? { result } : {}),
       ...(failedNotifications.length ? { notificationFailures: [...failedNotifications] } : {}),
+      ...(mailbox ? mailbox.status() : {}),
     }),
     /** Where the run's work is; `status` shows it. */
     setResult(next: RunResult): void {
@@ -217,6 +221,12 @@ export function createRunState(
     },
     get governance(): Governance | undefined {
       return governance;
+    },
+    setMailbox(next: Mailbox): void {
+      mailbox = next;
+    },
+    get mailbox(): Mailbox | undefined {
+      return mailbox;
     },
 
     /** What phase inputs bind: the run's params and every phase's output so far. */

@@ -9,6 +9,7 @@ import {
   renderParallelGate,
   renderParallelPhase,
 } from './parallel-format';
+import { messagingLines } from './message-commands';
 import { requirementsLines } from './requirements-format';
 import { failureGateLines, phaseNote } from './flow-format';
 import { resultLines } from './result-format';
@@ -57,6 +58,7 @@ export function renderStatus(id: string, status: RunStatus): string {
     );
   }
   out.push(...resultLines(status));
+  out.push(...messagingLines(status, run));
   if (status.agentsWithoutLlm?.length) {
     out.push('', `Ran without an LLM (none configured): ${safe(status.agentsWithoutLlm.join(', '))}`);
   }

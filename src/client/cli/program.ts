@@ -4,6 +4,7 @@ import { addAuditCommand } from './audit-command';
 import { addCodecCommand } from './codec-command';
 import { addDashboardCommand } from './dashboard-command';
 import { addDecisionCommands } from './decision-commands';
+import { addMessageCommands } from './message-commands';
 import { reportError } from './explain';
 import { addPrCommand } from './pr-command';
 import { addReportCommand } from './report-command';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   addScheduleCommand(program);
   addReportCommand(program);
   addServeCommand(program);
+  addMessageCommands(program);
   addDevCommands(program);
   return program;
 }
