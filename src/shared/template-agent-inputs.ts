@@ -94,9 +94,12 @@ export const TEMPLATE_AGENT_INPUTS = {
   }),
   'pr-verdict': z.object({
     findings: z.array(DiffFindingSchema).default([]),
-    /** The workspace review's findings (review agent), counted in the verdict. */
+    /** The workspace review's errors (review agent): blocking only when there was no diff to review. */
     reviewErrors: z.number().int().min(0).default(0),
-    files: z.array(z.string()).default([]),
+    /** Where the diff came from (diff-review's `source`): `git`, `github` or `none`. */
+    diffSource: z.string().default('none'),
+    /** The changed files (diff-review's `files`); counted in the summary. */
+    files: z.array(z.unknown()).default([]),
     title: z.string().default(''),
   }),
 } as const;
