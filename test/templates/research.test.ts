@@ -15,9 +15,10 @@ import { createApi } from '../../src/client/api';
 const shared = useWorker({ prefix: 'research-tpl', agents: builtinAgents() });
 
 describe('research template: gather, synthesize with citations, review gate', () => {
-  it('offline on --repo: cites the repository's files by file:line in research/report.md', async () => {
+  it('offline on --repo: cites the repository files by file:line in research/report.md', async () => {
     const repo = await makeUserRepo({
-      'src/ledger.js': '// The ledger keeps balances.\nexport function ledgerBalance(entries) {\n  return entries.reduce((a, e) => a + e.amount, 0);\n}\n',
+      'src/ledger.js':
+        '// The ledger keeps balances.\nexport function ledgerBalance(entries) {\n  return entries.reduce((a, e) => a + e.amount, 0);\n}\n',
     });
     const { workflowId } = await startRun(shared.baton, {
       template: 'research',
@@ -25,14 +26,20 @@ describe('research template: gather, synthesize with citations, review gate', ()
       repo: repo.dir,
     });
     await waitForGate(shared.baton, workflowId, 'synthesize');
-    const gate = (await queryStatus(shared.baton, workflowId)).gates.find((g) => g.phase === 'synthesize') as Json;
+    const gate = (await queryStatus(shared.baton, workflowId)).gates.find(
+      (g) => g.phase === 'synthesize',
+    ) as Json;
     const out = gate.output;
     expect(out.llm).toBe(false);
     const refs = out.citations.map((c: Json) => c.ref);
     expect(refs).toEqual(expect.arrayContaining(['src/ledger.js:1', 'src/ledger.js:2']));
     // Every finding cites sources that exist.
-    for (const f of out.findings) for (const n of f.citations) expect(n).toBeLessThanOrEqual(out.citations.length);
-    await createApi({ baton: shared.baton }).decide({ id: workflowId, decision: { phase: 'synthesize', action: 'approve', by: 'ada' } });
+    for (const f of out.findings)
+      for (const n of f.citations) expect(n).toBeLessThanOrEqual(out.citations.length);
+    await createApi({ baton: shared.baton }).decide({
+      id: workflowId,
+      decision: { phase: 'synthesize', action: 'approve', by: 'ada' },
+    });
     const summary = await waitForResult(shared.baton, workflowId);
     expect(summary.state).toBe('completed');
     expect(summary.agentsWithoutLlm).toContain('synthesize');
@@ -61,8 +68,18 @@ describe('research template: gather, synthesize with citations, review gate', ()
           query: 'express openapi',
           source: 'github',
           sources: [
-            { name: 'acme/openapi-express', url: 'https://github.com/acme/openapi-express', description: 'Routes from OpenAPI', stars: 42 },
-            { name: 'beta/oas-gen', url: 'https://github.com/beta/oas-gen', description: 'Generator', stars: 7 },
+            {
+              name: 'acme/openapi-express',
+              url: 'https://github.com/acme/openapi-express',
+              description: 'Routes from OpenAPI',
+              stars: 42,
+            },
+            {
+              name: 'beta/oas-gen',
+              url: 'https://github.com/beta/oas-gen',
+              description: 'Generator',
+              stars: 7,
+            },
           ],
         }),
         agentContext(dir, { llm }),
@@ -71,7 +88,9 @@ describe('research template: gather, synthesize with citations, review gate', ()
       expect(out.findings).toEqual([{ text: 'acme/openapi-express generates routes', citations: [1] }]);
       const report = await readFile(path.join(dir, 'research/report.md'), 'utf8');
       expect(report).toContain('1. acme/openapi-express generates routes [1]');
-      expect(report).toContain('[1] [acme/openapi-express](https://github.com/acme/openapi-express): Routes from OpenAPI (42 stars)');
+      expect(report).toContain(
+        '[1] [acme/openapi-express](https://github.com/acme/openapi-express): Routes from OpenAPI (42 stars)',
+      );
       expect(fake.requests[0]!.text).toContain('[2] beta/oas-gen');
     } finally {
       await fake.close();
@@ -79,7 +98,11 @@ describe('research template: gather, synthesize with citations, review gate', ()
   });
 
   it('refuses an empty query and a limit out of range, naming the param', async () => {
-    await expect(startRun(shared.baton, { template: 'research', params: { query: '' } })).rejects.toThrow(/query/);
-    await expect(startRun(shared.baton, { template: 'research', params: { limit: 500 } })).rejects.toThrow(/limit/);
+    await expect(startRun(shared.baton, { template: 'research', params: { query: '' } })).rejects.toThrow(
+      /query/,
+    );
+    await expect(startRun(shared.baton, { template: 'research', params: { limit: 500 } })).rejects.toThrow(
+      /limit/,
+    );
   });
 });

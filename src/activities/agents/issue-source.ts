@@ -11,7 +11,8 @@ import { TEMPLATE_AGENT_INPUTS } from '../../shared/template-agent-inputs';
 import { badInput } from '../failures';
 import { type AgentContext, defineAgent } from './agent';
 import { githubAccess, githubGet, repositoryPath } from './github-get';
-import { backendDevAgent } from './specialist/agents';
+import { backendDevAgent, testWriterAgent } from './specialist/agents';
+import { ensureScaffold, projectFor } from './specialist/scaffold';
 import { resolveInside } from './toolbox/files';
 import { askLlm, hasLlm } from './toolbox/llm';
 import { readText } from './security/scope';
@@ -196,17 +197,28 @@ export const issuePlanAgent = defineAgent({
 export const issueImplementAgent = defineAgent({
   name: 'issue-implement',
   description:
-    'Implements an analysed issue with the backend specialist (an API for its resource, with tests) when enabled; otherwise records that it was skipped.',
+    'Implements an analysed issue with the backend and test specialists (an API for its resource, with tests) when enabled; otherwise records that it was skipped.',
   input: TEMPLATE_AGENT_INPUTS['issue-implement'],
   output: z.object({ skipped: z.boolean(), reason: z.string().optional(), files: z.array(z.string()) }),
   async run(input, context) {
     if (!input.enabled) {
       return { skipped: true, reason: 'implement is false: the run stops at the plan', files: [] };
     }
-    const made = (await backendDevAgent.run(
-      backendDevAgent.input.parse({ feature: input.feature, resource: input.resource, dir: input.dir }),
-      context,
-    )) as { files?: string[] };
-    return { skipped: false, files: made.files ?? [] };
+    // The scaffold the specialists meet in (what decompose writes), then the API and its tests.
+    const project = await projectFor(context.workspace, input.dir, input.resource);
+    const files = new Set(await ensureScaffold(context.workspace, project));
+    for (const specialist of [backendDevAgent, testWriterAgent]) {
+      const made = (await specialist.run(
+        specialist.input.parse({
+          feature: input.feature,
+          resource: input.resource,
+          dir: input.dir,
+          layers: ['backend', 'tests'],
+        }),
+        context,
+      )) as { files?: string[] };
+      for (const file of made.files ?? []) files.add(file);
+    }
+    return { skipped: false, files: [...files].sort() };
   },
 });
