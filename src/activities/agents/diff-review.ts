@@ -118,7 +118,7 @@ async function git(workspace: string, args: string[]): Promise<string> {
 
 /** A ref as the workspace knows it: a branch, a commit, or (in a --repo clone) the user's branch as origin/<ref>. */
 async function resolveRef(workspace: string, ref: string, field: string): Promise<string> {
-  if (!/^[A-Za-z0-9._\/~^@{}-]+$/.test(ref) || ref.startsWith('-'))
+  if (!/^[A-Za-z0-9._/~^@{}-]+$/.test(ref) || ref.startsWith('-'))
     throw badInput(`${field} "${ref.slice(0, 100)}" is not a git ref`);
   for (const candidate of [ref, `origin/${ref}`]) {
     const found = await git(workspace, ['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`]).catch(
