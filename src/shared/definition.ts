@@ -87,6 +87,10 @@ export const PhaseSchema = z
     heartbeatTimeout: DurationSchema.optional(),
     /** The most this phase may spend over all its runs; the run also reserves it before starting the phase. */
     budget: BudgetSchema.optional(),
+    /** A CEL condition over `params` and `phases`: false skips the phase (docs/conditions.md). */
+    when: z.string().optional(),
+    /** When the phase fails after its retries: a fallback phase's id, or `gate` (a failure gate). */
+    onFailure: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((phase, ctx) => {

@@ -37,6 +37,8 @@ export const BATON_FAILURES = {
   InputTooLarge: 'Baton.InputTooLarge',
   BadDecision: 'Baton.BadDecision',
   PhaseFailed: 'Baton.PhaseFailed',
+  /** A phase's `when` could not be evaluated (a missing field, a type error). */
+  ConditionFailed: 'Baton.ConditionFailed',
   /** A phase's branch conflicts with the run's main branch (the next issue makes this a gate). */
   MergeConflict: 'Baton.MergeConflict',
   /** The run's `--repo` or `--out` cannot be used on the worker's machine. */

@@ -177,6 +177,26 @@ export const GATE_KINDS = {
     autoApproves: false,
     headline: (gate) => `Verify failed in **${gate.title}** (\`${gate.id}\`): ${gate.reason ?? ''}`,
   },
+  /**
+   * A phase with `onFailure: gate` failed after its retries: a human retries it, changes its input
+   * and runs it again, skips it (the run goes on), or ends the run. Nothing to approve: it failed.
+   */
+  failure: {
+    actions: ['retry', 'modify', 'skip', 'reject'],
+    changes: z.record(z.string(), z.unknown()),
+    // The same rules as an approval gate's modify: the fields must be ones the agent takes.
+    refuseChanges: (changes, ctx): string | undefined => GATE_KINDS.approval.refuseChanges(changes, ctx),
+    instructions:
+      'The phase failed after its retries. Retry runs it again; modify with changes (input fields, --set key=value) merges them into its input and runs it again; skip skips it and the run goes on; reject ends the run.',
+    shows: z.object({
+      reason: z.string(),
+      error: FailureSchema,
+      /** The input the failed run had: what a modify changes. */
+      input: z.record(z.string(), z.unknown()),
+    }),
+    autoApproves: false,
+    headline: (gate) => `Phase failed: **${gate.title}** (\`${gate.id}\`): ${gate.reason ?? ''}`,
+  },
 } as const satisfies Record<string, GateKindSpec>;
 
 export type GateKind = keyof typeof GATE_KINDS;

@@ -209,6 +209,12 @@ function compile(expression: string): Compiled | PolicyProblem {
   return entry;
 }
 
+/** The paths an expression reads (`['phases','build','output','ok']`), or undefined when it does not parse. */
+export function pathsRead(expression: string): Path[] | undefined {
+  const entry = compile(expression);
+  return 'run' in entry ? entry.paths : undefined;
+}
+
 /** JSON as CEL reads it: whole numbers are `int` (BigInt), `undefined` fields are absent. */
 function toCel(value: unknown, depth = 0): unknown {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value;

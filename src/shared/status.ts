@@ -8,7 +8,9 @@ import type { NotificationFailure } from './notifications';
 export type { ArtifactRef, OpenGate };
 
 export type PhaseState =
-  'pending' | 'running' | 'awaiting-approval' | 'done' | 'skipped' | 'failed' | 'cancelled' | 'rejected';
+  'pending' | 'running' | 'awaiting-approval' | 'done' | 'skipped' | 'failed' | 'cancelled' | 'rejected'
+  // Failed after its retries, and its `onFailure` fallback phase ran instead (docs/conditions.md).
+  | 'failed-handled';
 
 export type RunState = 'running' | 'waiting' | 'completed' | 'rejected' | 'failed' | 'cancelled';
 
@@ -61,6 +63,10 @@ export interface PhaseStatus {
   usage: Usage;
   /** A parallel phase's tasks, conflicts and merge queue. */
   parallel?: ParallelStatus;
+  /** Why a skipped phase did not run: its `when` was false, or it is a fallback that was not needed. */
+  skipReason?: string;
+  /** A `failed-handled` phase: the fallback that ran for it (its output is this phase's output). */
+  handledBy?: string;
 }
 
 export interface DecisionRecord extends Decision {
@@ -142,5 +148,6 @@ export const TERMINAL_PHASE_STATES: readonly PhaseState[] = [
   'failed',
   'cancelled',
   'rejected',
+  'failed-handled',
 ];
 export type { DecisionAction };

@@ -17,6 +17,7 @@ import { approvalProblems } from './validate-approval';
 import { parallelProblems } from './validate-parallel';
 import { boundsProblems } from './validate-bounds';
 import { checkParams } from './validate-params';
+import { flowProblems } from './validate-flow';
 import type { Problem } from './validate-params';
 
 export type { Problem };
@@ -87,6 +88,9 @@ interface PhaseView {
   /** A parallel phase's settings, as given: `checkParallel` reads what it can of them. */
   parallel?: unknown;
   merge?: unknown;
+  /** Conditions and fallbacks, as given: `flowProblems` checks them. */
+  when?: unknown;
+  onFailure?: unknown;
 }
 
 interface DefinitionView {
@@ -125,6 +129,8 @@ function bestEffortView(raw: Record<string, unknown>): DefinitionView {
       input: isRecord(input) ? input : {},
       parallel: phase.parallel,
       merge: phase.merge,
+      when: phase.when,
+      onFailure: phase.onFailure,
       timeout: durationField(phase.timeout),
       heartbeatTimeout: durationField(phase.heartbeatTimeout),
       retry: isRecord(retry)
@@ -247,6 +253,7 @@ function checkPhases(definition: DefinitionView, options: ValidateOptions, probl
       }
     }
   }
+  problems.push(...flowProblems(definition.phases, definition.params));
   const cycle = findCycle(definition.phases);
   if (cycle) {
     problems.push({ path: `phases[${cycle[0]}].needs`, message: `dependency cycle: ${cycle.join(' → ')}` });

@@ -46,6 +46,7 @@ const OPENED_EVENT: Record<GateKind, NotificationEventName> = {
   conflict: 'conflict.human',
   'task-failed': 'gate.opened',
   verify: 'gate.opened',
+  failure: 'gate.opened',
 };
 
 export type Notifier = ReturnType<typeof createNotifier>;

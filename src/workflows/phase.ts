@@ -8,6 +8,7 @@ import type { ArtifactRef, PhaseState } from '../shared/status';
 import { withinBudget } from './budget-gate';
 import { attemptsOf, describeFailure } from './failures';
 import { awaitDecision } from './gate';
+import { afterFailure } from './conditions';
 import { kindOf, PHASE_EXECUTORS, type PhaseRunContext, type RunLocks } from './kinds';
 import { phaseRunEnded } from './metrics';
 import type { RunStateObject } from './run-state';
@@ -27,6 +28,8 @@ export interface PhaseScope {
   workspace: RunWorkspace;
   /** Cross-run resource locks (parallel tasks declare them). */
   locks?: RunLocks;
+  /** Runs with `patched(FLOW_CONDITIONS)`: a phase with `onFailure` does not fail the run (conditions.ts). */
+  flow?: boolean;
 }
 
 function mergeArtifacts(kept: ArtifactRef[] = [], added: ArtifactRef[] = []): ArtifactRef[] {
@@ -45,7 +48,7 @@ export function runPhase(scope: PhaseScope, phase: Phase): Promise<void> {
   return scope.workspace.perPhase ? done.finally(() => scope.workspace.release(phase)) : done;
 }
 
-async function phaseLoop({ run, scopes, workspace, locks }: PhaseScope, phase: Phase): Promise<void> {
+async function phaseLoop({ run, scopes, workspace, locks, flow }: PhaseScope, phase: Phase): Promise<void> {
   const status = run.phase(phase.id);
   const execute = PHASE_EXECUTORS[kindOf(phase)];
   let input = bindInput(phase.input, {
@@ -102,13 +105,23 @@ async function phaseLoop({ run, scopes, workspace, locks }: PhaseScope, phase: P
     error.type === 'Agent.BadInput' &&
     patched(GATE_REOPENS_ON_BAD_INPUT);
 
+  /** A failure goes to the phase's `onFailure` instead of failing the run. */
+  const routed = () => flow === true && phase.onFailure !== undefined && status.state === 'failed';
+
   for (;;) {
     // A decision taken in the same task as a reject elsewhere must not start the phase again.
     if (run.stopped) {
       if (status.state !== 'skipped' && status.state !== 'done') status.state = 'cancelled';
       return;
     }
-    if (reopenWith === undefined && !(await runOnce())) return;
+    if (reopenWith === undefined && !(await runOnce())) {
+      // `onFailure`: a fallback takes over, or a failure gate decides what happens next.
+      const next = routed() ? await afterFailure({ run, phase, input, stopRun }) : undefined;
+      if (next?.action === 'retry') input = next.input;
+      if (next?.action === 'retry') continue;
+      if (next?.action === 'reject') reject(next.decision);
+      return;
+    }
     if (!gate) return end('done');
     if (run.stopped) {
       status.state = 'cancelled';
@@ -194,6 +207,7 @@ async function phaseLoop({ run, scopes, workspace, locks }: PhaseScope, phase: P
         return true;
       }
       status.state = 'failed';
+      if (routed()) return false;
       stopRun(
         'failed',
         `Phase "${phase.id}" failed after ${status.attempts} attempt(s): ${status.error.message}`,

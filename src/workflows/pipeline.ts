@@ -15,6 +15,7 @@ import type { OutTarget } from '../shared/repo-target';
 import { runPhase, type PhaseScope } from './phase';
 import { checkAgentsKnown, prepare } from './prepare';
 import { createRunState, type RunStateObject } from './run-state';
+import { FLOW_CONDITIONS, scheduleFlow, usesFlow } from './conditions';
 import { openWorkspace, WORKTREE_PER_PHASE, type RunWorkspace } from './workspace';
 
 /** Runs with `--out` export their tree when they complete (no run before this had `out`). */
@@ -36,6 +37,8 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   // workflow task is not known to a replay in time (the replay would take the old path).
   const governed = patched(GOVERNANCE);
   const notified = patched(NOTIFICATIONS);
+  // Only definitions with `when` or `onFailure` take it: every other run keeps its commands.
+  const flow = usesFlow(definition) && patched(FLOW_CONDITIONS);
   const run = createRunState(definition, params, approvalMode, template);
 
   // Handlers are registered before the first await, so status answers from the first moment.
@@ -72,10 +75,10 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   const workspace = await openWorkspace(run, perPhase, repo);
   const opened = run.status().result;
   if (out && opened) run.setResult({ ...opened, out: { dir: out.dir } });
-  const scope: PhaseScope = { run, scopes: new Map(), workspace, locks };
+  const scope: PhaseScope = { run, scopes: new Map(), workspace, locks, ...(flow ? { flow } : {}) };
 
   try {
-    await schedule(scope, definition.phases);
+    await (flow ? scheduleFlow(scope, definition.phases, runPhase) : schedule(scope, definition.phases));
     await workspace.settle();
     if (out && !run.stopped) await exportResult(run, workspace, out);
   } catch (error) {

@@ -79,7 +79,9 @@ export function createRunState(
   const phase = (id: string): PhaseStatus => phases.get(id) as PhaseStatus;
   const progress = () => {
     const total = phases.size;
-    const done = [...phases.values()].filter((p) => p.state === 'done' || p.state === 'skipped').length;
+    const done = [...phases.values()].filter(
+      (p) => p.state === 'done' || p.state === 'skipped' || p.state === 'failed-handled',
+    ).length;
     return { done, total, percent: total ? Math.round((done / total) * 100) : 100 };
   };
   /** `waiting` is derived: the run is running with at least one gate open. */

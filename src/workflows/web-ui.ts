@@ -12,6 +12,9 @@ export interface RunView {
   reason?: string;
 }
 
+/** The decision the Web UI suggests: a failure gate has nothing to approve. */
+const actionOf = (gate: OpenGate): string => (gate.kind === 'failure' ? 'retry' : 'approve');
+
 /**
  * Keeps search attributes and the Web UI's current details in step with the run. Upserts only on a
  * change: each one is a command in history, and their order is part of what replays.
@@ -28,7 +31,7 @@ export function createWebUi() {
         '',
         GATE_KINDS[gate.kind].headline({ ...gate, reason: 'reason' in gate ? gate.reason : undefined }),
         gate.instructions ?? '',
-        `Send signal \`approval\` with \`{"phase":"${gate.phase}","gate":"${gate.id}","action":"approve","by":"<you>"}\`, or run \`baton approve ${id} ${gate.phase}\`.`,
+        `Send signal \`approval\` with \`{"phase":"${gate.phase}","gate":"${gate.id}","action":"${actionOf(gate)}","by":"<you>"}\`, or run \`baton ${actionOf(gate)} ${id} ${gate.phase}\`.`,
       );
     }
     if (view.reason) lines.push('', view.reason);

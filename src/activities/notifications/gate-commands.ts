@@ -49,6 +49,12 @@ const GATE_COMMANDS: Record<string, Commands> = {
     { does: 'leave the task out', line: baton('skip', run, phase) },
     { does: 'end the run', line: baton('reject', run, phase) },
   ],
+  failure: (run, phase) => [
+    { does: 'run the phase again', line: baton('retry', run, phase) },
+    { does: 'change its input and run it again', line: baton('modify', run, phase, '--set', 'key=value') },
+    { does: 'skip the phase', line: baton('skip', run, phase) },
+    { does: 'end the run', line: baton('reject', run, phase) },
+  ],
   verify: (run, phase) => [
     { does: 'retry the merge', line: baton('retry', run, phase) },
     {

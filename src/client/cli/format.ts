@@ -10,6 +10,7 @@ import {
   renderParallelPhase,
 } from './parallel-format';
 import { requirementsLines } from './requirements-format';
+import { failureGateLines, phaseNote } from './flow-format';
 import { resultLines } from './result-format';
 import { brief, elapsed, indent, safe, table } from './text';
 
@@ -32,7 +33,7 @@ export function renderStatus(id: string, status: RunStatus): string {
       elapsed(p.startedAt, p.endedAt),
       p.commit?.slice(0, 10) ?? '',
       p.usage?.calls ? String(p.usage.inputTokens + p.usage.outputTokens) : '',
-      p.error ? `error: ${brief(p.error.message)}` : brief(p.output),
+      phaseNote(p) ?? (p.error ? `error: ${brief(p.error.message)}` : brief(p.output)),
     ]),
   ).split('\n');
   const out = [
@@ -63,6 +64,11 @@ export function renderStatus(id: string, status: RunStatus): string {
     const parallelGate = renderParallelGate(gate, id, status);
     if (parallelGate) {
       out.push(...parallelGate);
+      continue;
+    }
+    const failed = failureGateLines(gate, run);
+    if (failed) {
+      out.push(...failed);
       continue;
     }
     const phase = safe(gate.phase);

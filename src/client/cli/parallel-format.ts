@@ -288,5 +288,6 @@ export function nextCommand(kind: string | undefined, run: string, phase: string
   if (kind && kind in PARALLEL_GATES && kind !== 'task-failed')
     return safe(batonCommand(`status ${shellWord(run)}`));
   if (kind === 'task-failed') return command('retry|skip|reject', run, phase);
+  if (kind === 'failure') return command('retry|skip|reject', run, phase);
   return command('approve', run, phase);
 }

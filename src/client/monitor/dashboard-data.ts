@@ -21,6 +21,7 @@ const AGENT_BUCKET: Record<string, keyof Omit<AgentCounts, 'total'> | undefined>
   running: 'running',
   done: 'done',
   skipped: 'done',
+  'failed-handled': 'done',
   dropped: 'done',
   pending: 'waiting',
   'waiting-lock': 'waiting',

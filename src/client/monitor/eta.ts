@@ -46,6 +46,7 @@ const NO_WORK_LEFT = new Set<PhaseStatus['state']>([
   'cancelled',
   'rejected',
   'awaiting-approval',
+  'failed-handled',
 ]);
 
 /**

@@ -47,7 +47,8 @@ function phaseStats(id: string, records: readonly RunRecord[]): PhaseStats {
   });
   const phases = seen.map((s) => s.phase);
   const done = phases.filter((p) => p.state === 'done').length;
-  const failed = phases.filter((p) => p.state === 'failed').length;
+  // A failure a fallback handled is a failure of this phase all the same.
+  const failed = phases.filter((p) => p.state === 'failed' || p.state === 'failed-handled').length;
   const phaseRuns = phases.reduce((n, p) => n + p.runs, 0);
   const attempts = phases.reduce((n, p) => n + p.attempts, 0);
   const parallel = phases.filter((p) => p.parallel);
