@@ -78,8 +78,8 @@ export const TEMPLATE_AGENT_INPUTS = {
     related: z.array(SourceSchema).default([]),
   }),
   'issue-implement': z.object({
-    /** False: the phase records that it was skipped (params.implement). */
-    enabled: z.boolean(),
+    /** False: the phase records that it was skipped (templates gate it with `when: params.implement` instead). */
+    enabled: z.boolean().default(true),
     feature: z.string(),
     resource: z.string(),
     dir: z.string().default('app'),

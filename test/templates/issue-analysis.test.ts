@@ -60,18 +60,39 @@ describe('issue-analysis template', () => {
     expect(implement.files).toEqual(expect.arrayContaining(['app/src/api/books.js']));
   }, 60_000);
 
-  it('without implement, stops at the plan: plan.md has numbered steps and the implementation is recorded as skipped', async () => {
+  it('without implement, stops at the plan: plan.md has numbered steps and the implementation is skipped by its when', async () => {
+    const { workflowId } = await startRun(shared.baton, {
+      template: 'issue-analysis',
+      params: { title: 'Add a loans API', body: 'loans link books to members' },
+      approvalMode: 'auto',
+    });
+    const summary = await waitForResult(shared.baton, workflowId);
+    expect(summary.state, summary.reason).toBe('completed');
+    expect(summary.outputs.issue).toMatchObject({ source: 'params' });
+    const implement = summary.phases.find((p) => p.id === 'implement')!;
+    expect(implement.state).toBe('skipped');
+    expect(implement.skipReason).toMatch(/params\.implement/);
     const dir = await tempWorkspace('baton-issue-');
     const outputs = await runTemplate(
       'issue-analysis',
       { title: 'Add a loans API', body: 'loans link books to members' },
       dir,
     );
-    expect(outputs.issue.source).toBe('params');
-    expect(outputs.implement).toMatchObject({ skipped: true, files: [] });
+    expect(outputs.plan.planPath).toBe('plan.md');
     const plan = await readFile(path.join(dir, 'plan.md'), 'utf8');
     expect(plan).toMatch(/^# Plan: Add a loans API\n\n1\. \*\*Confirm the scope\*\*/);
-  });
+    // The agent on its own: disabled, it records that it was skipped and writes nothing.
+    expect(
+      await agent('issue-implement').run(
+        { enabled: false, feature: 'x', resource: 'loans', dir: 'app' },
+        agentContext(dir),
+      ),
+    ).toEqual({
+      skipped: true,
+      reason: expect.stringMatching(/implement is false/),
+      files: [],
+    });
+  }, 60_000);
 
   it('reads the issue from the GitHub API with a token (fake GitHub over HTTP), and names a missing one', async () => {
     const fake = await startFakeGitHub({ owner: 'acme', repo: 'library' });
