@@ -219,4 +219,5 @@ export async function startReceiver(): Promise<{ url: string; close: () => Promi
 export const EXAMPLE_PARAMS: Record<string, Record<string, string>> = {
   'feature-parallel': { feature: 'Add a books API with a web page listing books, and tests' },
   'hybrid-feature': { feature: 'Add a books API with a web page listing books, and tests' },
+  project: { feature: 'Add a books API with a web page listing books, and tests' },
 };

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ResolverInputSchema } from './merge-contract';
+import { TEMPLATE_AGENT_INPUTS, TEMPLATE_AGENTS } from './template-agent-inputs';
 
 export const CodegenTargetSchema = z.enum(['node-express', 'java-springboot', 'node-module']);
 
@@ -123,6 +124,7 @@ export const AGENT_INPUTS = {
   }),
   /** The generic LLM agent, offered when a config is loaded. */
   llm: z.object({ prompt: z.string().min(1), system: z.string().optional() }),
+  ...TEMPLATE_AGENT_INPUTS,
 } as const;
 
 /** Every command agent (an external CLI) takes an optional prompt and any other fields its args name. */
@@ -145,4 +147,5 @@ export const BUILTIN_AGENTS = [
   'test-writer',
   'docs-writer',
   'pull-request',
+  ...TEMPLATE_AGENTS,
 ] as const;

@@ -105,19 +105,40 @@ describe('templates', () => {
       'build',
       'codegen',
       'decompose',
+      'dependency-audit',
       'deploy',
       'design',
+      'diff-review',
       'docs-writer',
       'frontend-dev',
+      'issue-implement',
+      'issue-plan',
+      'issue-source',
       'merge-resolver',
+      'pr-verdict',
       'pull-request',
       'requirements',
       'research',
       'review',
+      'secret-scan',
+      'security-lint',
+      'security-report',
+      'security-review',
+      'synthesize',
       'test-writer',
     ]);
     const capable = [...agents.values()].filter((agent) => agent.llm === 'optional').map((a) => a.name);
-    expect(capable.sort()).toEqual(['api-spec', 'codegen', 'decompose', 'merge-resolver', 'review']);
+    expect(capable.sort()).toEqual([
+      'api-spec',
+      'codegen',
+      'decompose',
+      'diff-review',
+      'issue-plan',
+      'merge-resolver',
+      'review',
+      'security-review',
+      'synthesize',
+    ]);
   });
 });
 

@@ -42,6 +42,10 @@ export interface FakeGitHub {
   switches: FakeGitHubSwitches;
   /** The bare repository a pull request's head must have been pushed to (a test may point it elsewhere). */
   remoteDir: string | undefined;
+  /** Issues `GET /repos/{owner}/{repo}/issues/{n}` answers, by number (the API's JSON shape). */
+  issues: Record<number, unknown>;
+  /** Files `GET /repos/{owner}/{repo}/pulls/{n}/files` answers, by pull number. */
+  pullFiles: Record<number, Array<{ filename: string; status: string; patch?: string }>>;
   close(): Promise<void>;
 }
 
@@ -80,6 +84,8 @@ export async function startFakeGitHub(options: {
     pulls,
     switches,
     remoteDir: options.remoteDir,
+    issues: {},
+    pullFiles: {},
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -188,6 +194,12 @@ export async function startFakeGitHub(options: {
         pulls.push(made);
         return send(res, 201, made);
       }
+      const issue = new RegExp(`^${repoPath}/issues/(\\d+)$`).exec(url.pathname);
+      if (issue && req.method === 'GET' && fake.issues[Number(issue[1])])
+        return send(res, 200, fake.issues[Number(issue[1])]);
+      const files = new RegExp(`^${repoPath}/pulls/(\\d+)/files$`).exec(url.pathname);
+      if (files && req.method === 'GET' && fake.pullFiles[Number(files[1])])
+        return send(res, 200, fake.pullFiles[Number(files[1])]);
       send(res, 404, { message: 'Not Found' });
     });
   });

@@ -56,7 +56,7 @@ describe('examples/github-actions/baton-run.sh', { concurrent: true }, () => {
     expect(markdown).toContain(`## ✅ Baton run \`${id}\`: completed`);
     expect(markdown).toContain('- template: `research`');
     expect(markdown).toMatch(/\| research \| research \| done \| \d+\.\d s \| 1 \|/);
-    expect(markdown).toMatch(/\| research \| approve \| [^|]+ \| auto \|/);
+    expect(markdown).toMatch(/\| synthesize \| approve \| [^|]+ \| auto \|/);
   });
 
   it('exits non-zero for a rejected run, and the summary says it was rejected and why', async () => {
@@ -64,17 +64,17 @@ describe('examples/github-actions/baton-run.sh', { concurrent: true }, () => {
     const summary = join(dir, 'summary.md');
     const id = safeId('gha-no');
     const running = runScript(['research', '--id', id, '--param', 'query=gha reject'], summary);
-    await waitForGate(shared.baton, id, 'research');
+    await waitForGate(shared.baton, id, 'synthesize');
     await createApi({ baton: shared.baton }).decide({
       id,
-      decision: { phase: 'research', action: 'reject', by: 'ci-reviewer', comment: 'not what we need' },
+      decision: { phase: 'synthesize', action: 'reject', by: 'ci-reviewer', comment: 'not what we need' },
     });
     const result = await running;
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/rejected/);
     const markdown = await readFile(summary, 'utf8');
     expect(markdown).toContain(`## ⛔ Baton run \`${id}\`: rejected`);
-    expect(markdown).toMatch(/\| research \| reject \| ci-reviewer \| [^|]+ \| [^|]+ \| not what we need \|/);
+    expect(markdown).toMatch(/\| synthesize \| reject \| ci-reviewer \| [^|]+ \| [^|]+ \| not what we need \|/);
   });
 
   // bad inputs: no template; a template that does not exist (the summary says why nothing ran)
@@ -104,9 +104,12 @@ describe('baton report (CLI)', { concurrent: true }, () => {
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout) as RunReport;
     expect(report).toMatchObject({ id, state: 'completed', template: 'research' });
-    expect(report.phases).toEqual([expect.objectContaining({ id: 'research', agent: 'research', state: 'done', attempts: 1 })]);
+    expect(report.phases).toEqual([
+      expect.objectContaining({ id: 'research', agent: 'research', state: 'done', attempts: 1 }),
+      expect.objectContaining({ id: 'synthesize', agent: 'synthesize', state: 'done', attempts: 1 }),
+    ]);
     expect(report.phases[0]!.durationMs).toBeGreaterThanOrEqual(0);
-    expect(report.decisions).toEqual([expect.objectContaining({ phase: 'research', action: 'approve', via: 'auto' })]);
+    expect(report.decisions).toEqual([expect.objectContaining({ phase: 'synthesize', action: 'approve', via: 'auto' })]);
     expect(report.usage).toEqual({ inputTokens: expect.any(Number), outputTokens: expect.any(Number), costUsd: expect.any(Number) });
     expect(report.artifacts.some((a) => a.phase === 'research')).toBe(true);
     const markdown = await baton(['report', id, '--markdown']);

@@ -11,6 +11,8 @@ import { mergeResolverAgent } from './resolver/agent';
 import { reviewAgent } from './review/agent';
 import { apiSpecAgent } from './spec/api-spec';
 import { designAgent } from './spec/design';
+import { securityAgents } from './security';
+import { templateAgents } from './template-agents';
 import { backendDevAgent, docsWriterAgent, frontendDevAgent, testWriterAgent } from './specialist/agents';
 
 /**
@@ -37,5 +39,7 @@ export function builtinAgents(specialists?: Record<string, Specialist>): Agent[]
     testWriterAgent,
     docsWriterAgent,
     pullRequestAgent,
+    ...securityAgents,
+    ...templateAgents,
   ];
 }
