@@ -107,6 +107,7 @@ describe('templates', () => {
       'decompose',
       'deploy',
       'design',
+      'dispatch-plan',
       'docs-writer',
       'frontend-dev',
       'merge-resolver',
