@@ -201,7 +201,7 @@ function promptOf(
   const templates = Object.entries(deps.templates).map(([name, d]) => ({
     name,
     description: typeof d.description === 'string' ? d.description.slice(0, 300) : '',
-    params: Object.keys((d.params ?? {})),
+    params: Object.keys(d.params ?? {}),
   }));
   return JSON.stringify({
     request,
