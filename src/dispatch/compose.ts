@@ -89,7 +89,7 @@ export function composeDefinition(
       return;
     }
     const last = phases.at(-1);
-    phases.push({ ...phase, needs: last ? [last.id] : [], retry: RETRY });
+    phases.push({ ...phase, needs: last ? [last.id] : [], retry: { ...RETRY } });
   };
   if (c.workflowType === 'security-audit') {
     // An audit changes nothing: read the workspace, rank what is found, and stop at a gate.

@@ -54,10 +54,13 @@ export const templateOfTag = (tag: string): string => tag.slice(tag.indexOf(':')
  * Per chosen template, the dispatches that ended and how many completed (a run rejected at a gate
  * also completes, and counts: the template ran as asked). Running dispatches are not counted.
  */
-export async function dispatchSuccessRates(client: Client, limit = DISPATCHES_READ): Promise<SuccessRates> {
+export async function dispatchSuccessRates(
+  client: Client,
+  { limit = DISPATCHES_READ, since }: { limit?: number; since?: Date } = {},
+): Promise<SuccessRates> {
   const rates: SuccessRates = {};
   let read = 0;
-  const query = `WorkflowType = '${DISPATCH_WORKFLOW_TYPE}' AND ExecutionStatus != 'Running'`;
+  const query = `WorkflowType = '${DISPATCH_WORKFLOW_TYPE}' AND ExecutionStatus != 'Running'${since ? ` AND StartTime > '${since.toISOString()}'` : ''}`;
   for await (const info of client.workflow.list({ query, pageSize: 100 })) {
     if (++read > limit) break;
     const tag = info.typedSearchAttributes.get(BatonDispatch);
