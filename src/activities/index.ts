@@ -13,6 +13,7 @@ import { createMergeActivities } from './merge';
 import { createLockActivities } from './locks';
 import { createGovernanceActivities } from './governance';
 import { createNotificationActivities } from './notifications';
+import { createTemplateActivities } from './templates';
 
 export interface ActivityDeps {
   /** The agents this worker offers; defaults to the built-ins. */
@@ -25,6 +26,8 @@ export interface ActivityDeps {
   config?: BatonConfig;
   /** The LLM in every agent's context; built from `config` when omitted. */
   llm?: Llm;
+  /** Where `pipeline: <template>` phases find templates; defaults to `templatesDir()`. */
+  templatesDir?: string;
 }
 
 /**
@@ -64,6 +67,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     ...createLockActivities(),
     ...createGovernanceActivities({ config: deps.config, env: process.env }),
     ...createNotificationActivities({ config: deps.config, env: process.env }),
+    ...createTemplateActivities({ dir: deps.templatesDir }),
   };
 }
 
