@@ -14,6 +14,7 @@ import { createLockActivities } from './locks';
 import { createGovernanceActivities } from './governance';
 import { createNotificationActivities } from './notifications';
 import { createDispatchActivities } from './dispatch';
+import { createTemplateActivities } from './templates';
 
 export interface ActivityDeps {
   /** The agents this worker offers; defaults to the built-ins. */
@@ -26,7 +27,7 @@ export interface ActivityDeps {
   config?: BatonConfig;
   /** The LLM in every agent's context; built from `config` when omitted. */
   llm?: Llm;
-  /** The templates `dispatch` chooses from; defaults to `$BATON_TEMPLATES_DIR` or templates/. */
+  /** Where `pipeline: <template>` phases and `dispatch` find templates; defaults to `templatesDir()`. */
   templatesDir?: string;
 }
 
@@ -67,6 +68,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     ...createLockActivities(),
     ...createGovernanceActivities({ config: deps.config, env: process.env }),
     ...createNotificationActivities({ config: deps.config, env: process.env }),
+    ...createTemplateActivities({ dir: deps.templatesDir }),
     ...createDispatchActivities({ agents, llm, templatesDir: deps.templatesDir }),
   };
 }

@@ -9,6 +9,7 @@ import {
   renderParallelGate,
   renderParallelPhase,
 } from './parallel-format';
+import { childLines } from './children-format';
 import { requirementsLines } from './requirements-format';
 import { resultLines } from './result-format';
 import { brief, elapsed, indent, safe, table } from './text';
@@ -42,7 +43,9 @@ export function renderStatus(id: string, status: RunStatus): string {
     // Row i + 1 is phase i (row 0 is the header); a parallel phase's block goes right under its row.
     ...phaseRows.flatMap((row, i) => {
       const parallel = i > 0 ? status.phases[i - 1]?.parallel : undefined;
-      return parallel ? [row, indent(renderParallelPhase(parallel), UNDER_ROW)] : [row];
+      return parallel
+        ? [row, indent(renderParallelPhase(parallel), UNDER_ROW)]
+        : [row, ...childLines(i > 0 ? status.phases[i - 1] : undefined, UNDER_ROW)];
     }),
   ];
   const usage = status.usage;
@@ -106,7 +109,8 @@ export function renderStatus(id: string, status: RunStatus): string {
   }
   if (status.notificationFailures?.length) {
     out.push('', 'Notifications that could not be delivered (see docs/notifications.md):');
-    for (const f of status.notificationFailures) out.push(`  ${safe(f.at)}  ${safe(f.event)}: ${safe(f.error)}`);
+    for (const f of status.notificationFailures)
+      out.push(`  ${safe(f.at)}  ${safe(f.event)}: ${safe(f.error)}`);
   }
   if (status.reason) out.push('', safe(status.reason));
   return out.join('\n');
@@ -114,8 +118,10 @@ export function renderStatus(id: string, status: RunStatus): string {
 
 export function renderInbox(items: InboxItem[]): string {
   if (items.length === 0) return 'No open gates.';
+  // Child runs (of pipeline and loop phases) name their parent; without any, the columns are as before.
+  const parents = items.some((i) => i.parent);
   const rows = table(
-    ['RUN', 'TEMPLATE', 'PHASE', 'KIND', 'WAITING', 'DECIDE WITH'],
+    ['RUN', 'TEMPLATE', 'PHASE', 'KIND', 'WAITING', 'DECIDE WITH', ...(parents ? ['PARENT'] : [])],
     items.map((i) => [
       i.workflowId,
       i.template ?? '',
@@ -123,6 +129,7 @@ export function renderInbox(items: InboxItem[]): string {
       i.kind ?? '',
       i.unanswered ? '?' : elapsed(i.openedAt),
       nextCommand(i.kind, i.workflowId, i.phase),
+      ...(parents ? [i.parent ?? ''] : []),
     ]),
   );
   return items.some((i) => i.unanswered)

@@ -1,6 +1,7 @@
 import type { Phase } from '../../shared/definition';
 import { runAgentPhase } from './agent';
 import { runParallelPhase } from './parallel';
+import { runPipelinePhase } from './pipeline';
 import type { PhaseExecutor } from './executor';
 
 export type { PhaseExecutor, PhaseRunContext, PhaseRunRequest, PhaseRunResult, RunLocks } from './executor';
@@ -12,9 +13,11 @@ export type { PhaseExecutor, PhaseRunContext, PhaseRunRequest, PhaseRunResult, R
 export const PHASE_EXECUTORS = {
   agent: runAgentPhase,
   parallel: runParallelPhase,
+  pipeline: runPipelinePhase,
 } as const satisfies Record<string, PhaseExecutor>;
 
 export type PhaseKind = keyof typeof PHASE_EXECUTORS;
 
-/** A phase's kind, from the field that names it: `parallel`, or else `agent`. */
-export const kindOf = (phase: Phase): PhaseKind => (phase.parallel ? 'parallel' : 'agent');
+/** A phase's kind, from the field that names it: `parallel`, `pipeline`, or else `agent`. */
+export const kindOf = (phase: Phase): PhaseKind =>
+  phase.parallel ? 'parallel' : phase.pipeline !== undefined ? 'pipeline' : 'agent';
