@@ -70,7 +70,10 @@ export function registryFacts(agents: AgentRegistry): { names: string[]; schemas
 
 export function createDispatchActivities(deps: DispatchDeps) {
   return {
-    async analyzeDispatch(raw: DispatchRequest): Promise<AnalyzeDispatchResult> {
+    async analyzeDispatch(
+      raw: DispatchRequest,
+      options: { flatten?: boolean } = {},
+    ): Promise<AnalyzeDispatchResult> {
       const parsed = DispatchRequestSchema.safeParse(raw);
       if (!parsed.success)
         throw agentFailure('BadInput', `Invalid dispatch request: ${describeIssues(parsed.error)}`);
@@ -95,7 +98,7 @@ export function createDispatchActivities(deps: DispatchDeps) {
           history,
           llm: dispatchLlm(deps.llm, ctx.cancellationSignal, () => ctx.heartbeat()),
         });
-        return { decision, pipeline: dispatchPipeline(parsed.data.request, decision), notes };
+        return { decision, pipeline: dispatchPipeline(parsed.data.request, decision, options), notes };
       } catch (error) {
         if (error instanceof DispatchError) {
           throw agentFailure('BadInput', error.message, { details: [{ problems: error.problems }] });

@@ -57,10 +57,22 @@ function chosenPhases(definition: Record<string, unknown>): RawPhase[] {
   }));
 }
 
-/** The definition and params the dispatch's pipeline runs with. */
-export function dispatchPipeline(request: string, decision: DispatchDecision) {
+export const EXECUTE_PHASE = 'execute';
+
+/**
+ * The definition and params the dispatch's pipeline runs with. By default the chosen definition
+ * runs as a child pipeline (phase `execute`, kind `pipeline`): its own run, its gates in the inbox
+ * with the parent named. `flatten` puts its phases after the plan in the same run instead: a
+ * `--repo` dispatch does that, because the work must land on the repository's branch, which only
+ * the top run publishes.
+ */
+export function dispatchPipeline(
+  request: string,
+  decision: DispatchDecision,
+  options: { flatten?: boolean } = {},
+) {
   const chosen = decision.definition ?? {};
-  const phases = chosenPhases(chosen);
+  const phases = options.flatten ? chosenPhases(chosen) : ((chosen.phases ?? []) as RawPhase[]);
   const outline = phases.map((p) => ({
     id: p.id,
     agent: typeof p.agent === 'string' ? p.agent : 'parallel',
@@ -90,10 +102,20 @@ export function dispatchPipeline(request: string, decision: DispatchDecision) {
     },
   };
   const name = `dispatch-${decision.template ?? 'composed'}`.replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 100);
+  const head = { name, version: '1', description: `baton dispatch: ${request.slice(0, 300)}` };
+  if (!options.flatten) {
+    const execute = {
+      id: EXECUTE_PHASE,
+      title: `Run ${decision.template ?? 'the composed pipeline'}`,
+      needs: [PLAN_PHASE],
+      pipeline: { definition: chosen },
+      // Literal params (bindings made inert): the child validates them against its definition.
+      params: Object.fromEntries(Object.entries(decision.params).map(([k, v]) => [k, inertValue(v)])),
+    };
+    return { definition: { ...head, phases: [plan, execute] }, params: {} };
+  }
   const definition = {
-    name,
-    version: '1',
-    description: `baton dispatch: ${request.slice(0, 300)}`,
+    ...head,
     params: chosen.params ?? {},
     ...(chosen.budget ? { budget: chosen.budget } : {}),
     phases: [plan, ...phases.map((p) => ({ ...p, needs: p.needs?.length ? p.needs : [PLAN_PHASE] }))],

@@ -67,7 +67,11 @@ export async function dispatch(raw: DispatchInput): Promise<RunSummary> {
   }
   const { request, context, repo, autoApprove } = input.data;
   setHandler(statusQuery, analysing);
-  const { decision, pipeline: plan } = await analyzeDispatch({ request, context });
+  // A --repo dispatch runs the chosen phases in this run: only the top run publishes the branch.
+  const { decision, pipeline: plan } = await analyzeDispatch(
+    { request, context },
+    { flatten: repo !== undefined },
+  );
   upsertSearchAttributes([{ key: BatonDispatch, value: dispatchTag(decision) }]);
   const run: PipelineInput = {
     definition: plan.definition,

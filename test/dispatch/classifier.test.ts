@@ -5,6 +5,7 @@ import { classify } from '../../src/dispatch/classify';
 import { DispatchDecisionSchema } from '../../src/dispatch/decision';
 import { loadTemplateBook } from '../../src/dispatch/template-book';
 import { pickTemplate } from '../../src/dispatch/templates';
+import { dispatchPipeline } from '../../src/dispatch/plan';
 import { validateDefinition } from '../../src/shared/validate';
 
 const agents = builtinAgents().map((a) => a.name);
@@ -188,6 +189,24 @@ describe('the offline classifier', () => {
       'promote:deploy',
     ]);
     expect(phases.filter((p) => p.approval).map((p) => p.id)).toEqual(['review', 'deploy-green', 'promote']);
+  });
+
+  it('the dispatch pipeline validates both ways: the plan then a child run, or flattened for --repo', () => {
+    const request = 'Investigate OAuth providers and then implement the login feature';
+    const decision = analyzeOffline({ request, context: {} }, { templates: withNewTemplates, agents });
+    const all = [...agents, 'dispatch-plan'];
+    const child = dispatchPipeline(request, decision);
+    expect((child.definition.phases as Array<{ id: string }>).map((p) => p.id)).toEqual(['plan', 'execute']);
+    const nested = validateDefinition(child.definition, child.params, { agents: all });
+    expect(nested.ok, JSON.stringify(nested)).toBe(true);
+    const flat = dispatchPipeline(request, decision, { flatten: true });
+    const ids = (flat.definition.phases as Array<{ id: string; needs?: string[] }>).map(
+      (p) => `${p.id}<${(p.needs ?? []).join(',')}`,
+    );
+    expect(ids[0]).toBe('plan<');
+    expect(ids[1]).toBe('research-research<plan');
+    const checked = validateDefinition(flat.definition, flat.params, { agents: all });
+    expect(checked.ok, JSON.stringify(checked)).toBe(true);
   });
 
   it('refuses a bad request with the field and the fix', () => {

@@ -19,8 +19,12 @@ describe('the dispatch workflow', () => {
     });
     const summary = await waitForResult(shared.baton, workflowId);
     expect(summary.state).toBe('completed');
-    expect(summary.phases.map((p) => `${p.id}:${p.state}`)).toEqual([
-      'plan:done',
+    expect(summary.phases.map((p) => `${p.id}:${p.state}`)).toEqual(['plan:done', 'execute:done']);
+    expect(summary.decisions.map((d) => `${d.phase}:${d.via}`)).toContain('plan:auto');
+    // The chosen pipeline ran as a child run, with every composed phase and its gates (auto).
+    const execute = summary.outputs.execute as { workflowId: string; result: { workspace: string } };
+    const child = await waitForResult(shared.baton, execute.workflowId);
+    expect(child.phases.map((p) => `${p.id}:${p.state}`)).toEqual([
       'design:done',
       'implement:done',
       'test:done',
@@ -28,16 +32,19 @@ describe('the dispatch workflow', () => {
       'deploy-green:done',
       'promote:done',
     ]);
-    expect(summary.decisions.map((d) => `${d.phase}:${d.via}`)).toContain('plan:auto');
+    expect(child.decisions.map((d) => d.phase)).toEqual(['review', 'deploy-green', 'promote']);
     const plan = summary.outputs.plan as { strategy: string; planPath: string; phases: unknown[] };
     expect(plan.strategy).toBe('compose');
     expect(plan.phases).toHaveLength(6);
     const description = await shared.baton.client.workflow.getHandle(workflowId).describe();
     expect(description.type).toBe('dispatch');
     expect(description.typedSearchAttributes.get(BatonDispatch)).toBe('compose:composed');
-    const workspace = summary.result!.workspace;
-    expect(readFileSync(path.join(workspace, 'plan.md'), 'utf8')).toContain('Strategy: compose');
-    expect(existsSync(path.join(workspace, 'deploy', 'production', 'manifest.json'))).toBe(true);
+    expect(readFileSync(path.join(summary.result!.workspace, 'plan.md'), 'utf8')).toContain(
+      'Strategy: compose',
+    );
+    expect(existsSync(path.join(child.result!.workspace, 'deploy', 'production', 'manifest.json'))).toBe(
+      true,
+    );
   });
 
   it('stops at the plan gate; rejecting it runs nothing of the chosen template', async () => {
@@ -47,8 +54,8 @@ describe('the dispatch workflow', () => {
       id: uniqueId('dispatch-research'),
     });
     const status = await waitForGate(shared.baton, workflowId, 'plan');
-    expect(status.phases.map((p) => p.id)).toEqual(['plan', 'research']);
-    expect(status.phases.find((p) => p.id === 'research')?.state).toBe('pending');
+    expect(status.phases.map((p) => p.id)).toEqual(['plan', 'execute']);
+    expect(status.phases.find((p) => p.id === 'execute')?.state).toBe('pending');
     expect(
       (await shared.baton.client.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(
         BatonDispatch,
@@ -62,7 +69,7 @@ describe('the dispatch workflow', () => {
     });
     const summary = await waitForResult(shared.baton, workflowId);
     expect(summary.state).toBe('rejected');
-    expect(summary.phases.find((p) => p.id === 'research')?.runs).toBe(0);
+    expect(summary.phases.find((p) => p.id === 'execute')?.runs).toBe(0);
   });
 
   it('answers status from its first moment, while it analyses', async () => {
