@@ -14,6 +14,8 @@ import { createLockActivities } from './locks';
 import { createGovernanceActivities } from './governance';
 import { createNotificationActivities } from './notifications';
 import { createMessageActivities } from './messages';
+import { createDispatchActivities } from './dispatch';
+import { createTemplateActivities } from './templates';
 
 export interface ActivityDeps {
   /** The agents this worker offers; defaults to the built-ins. */
@@ -26,6 +28,8 @@ export interface ActivityDeps {
   config?: BatonConfig;
   /** The LLM in every agent's context; built from `config` when omitted. */
   llm?: Llm;
+  /** Where `pipeline: <template>` phases and `dispatch` find templates; defaults to `templatesDir()`. */
+  templatesDir?: string;
 }
 
 /**
@@ -66,6 +70,8 @@ export function createActivities(deps: ActivityDeps = {}) {
     ...createGovernanceActivities({ config: deps.config, env: process.env }),
     ...createNotificationActivities({ config: deps.config, env: process.env }),
     ...createMessageActivities(),
+    ...createTemplateActivities({ dir: deps.templatesDir }),
+    ...createDispatchActivities({ agents, llm, templatesDir: deps.templatesDir }),
   };
 }
 

@@ -171,6 +171,8 @@ export const InboxItemSchema = z.object({
   startTime: z.date(),
   openedAt: z.string().optional(),
   instructions: z.string().optional(),
+  /** A child run's parent (a `pipeline` or `loop` phase started it): decide the gate here, on the child. */
+  parent: z.string().optional(),
   /** Set when the run did not answer its status query (no worker?): only the search attributes are known. */
   unanswered: z.literal(true).optional(),
 });

@@ -28,6 +28,7 @@ export async function inbox(baton: Baton): Promise<InboxItem[]> {
     const status = statuses[i];
     const gates = run.typedSearchAttributes.get(BatonPendingGates) ?? [];
     const template = run.typedSearchAttributes.get(BatonTemplate);
+    const parent = run.parentExecution?.workflowId;
     return gates.map((phase): InboxItem => {
       const gate = status?.gates.find((g) => g.phase === phase);
       return {
@@ -38,6 +39,7 @@ export async function inbox(baton: Baton): Promise<InboxItem[]> {
         startTime: run.startTime,
         openedAt: gate?.openedAt,
         instructions: gate?.instructions,
+        ...(parent ? { parent } : {}),
         ...(status ? {} : { unanswered: true as const }),
       };
     });

@@ -4,6 +4,7 @@ import { ApprovalSchema, DurationSchema, PHASE_ID } from './definition-core';
 import { MergeSchema, ParallelSchema } from './parallel';
 import { OutTargetSchema, RepoTargetSchema } from './repo-target';
 import { WaitForSchema } from './validate-messaging';
+import { ChildParamsSchema, LoopSchema, PipelineSpecSchema } from './child-kinds';
 
 export { ApprovalSchema, DurationSchema, PHASE_ID, type Approval } from './definition-core';
 import type { Approval } from './definition-core';
@@ -76,6 +77,12 @@ export const PhaseSchema = z
     parallel: ParallelSchema.optional(),
     /** How a parallel phase merges its tasks' branches (only with `parallel`). */
     merge: MergeSchema.optional(),
+    /** Kind `pipeline`: runs a child pipeline (a template by name, or `{ definition }`). */
+    pipeline: PipelineSpecSchema.optional(),
+    /** A child pipeline's params (bound like `input`); only with `pipeline`. */
+    params: ChildParamsSchema.optional(),
+    /** Kind `loop`: runs body phases of this definition, one child pipeline per iteration. */
+    loop: LoopSchema.optional(),
     needs: z.array(z.string()).default([]),
     /** The agent's input. Strings may bind `${params.name}` and `${phases.<id>.output.<path>}`. */
     input: z.record(z.string(), z.unknown()).default({}),
@@ -97,12 +104,13 @@ export const PhaseSchema = z
   })
   .strict()
   .superRefine((phase, ctx) => {
-    if (phase.agent === undefined && phase.parallel === undefined && phase.waitFor === undefined) {
+    const kinds = (['agent', 'parallel', 'pipeline', 'loop'] as const).filter((k) => phase[k] !== undefined);
+    if (kinds.length === 0 && phase.waitFor === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['agent'],
         message:
-          'a phase names an agent (kind agent) or has parallel: { tasks } (kind parallel), or waitFor: { channel } (kind wait)',
+          'a phase names an agent (kind agent), or has parallel: { tasks }, pipeline: <template>, loop: { phases, until } or waitFor: { channel } (kind wait)',
       });
     }
     if (phase.agent !== undefined && phase.parallel !== undefined) {
@@ -110,6 +118,19 @@ export const PhaseSchema = z
         code: 'custom',
         path: ['parallel'],
         message: 'a phase has either agent or parallel, not both; put the agent in each task',
+      });
+    } else if (kinds.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [kinds[1] as string],
+        message: `a phase has one of agent, parallel, pipeline and loop, not both ${kinds.join(' and ')}; split it into two phases`,
+      });
+    }
+    if (phase.params !== undefined && phase.pipeline === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['params'],
+        message: 'params are for a child pipeline: add pipeline: <template>',
       });
     }
     if (phase.merge !== undefined && phase.parallel === undefined) {
@@ -167,7 +188,8 @@ export function gateOf(phase: Phase): Approval | undefined {
 
 /** What `status` names as a phase's agent: its agent, or `parallel` for a parallel phase. */
 export const phaseAgent = (phase: Phase): string =>
-  phase.agent ?? (phase.parallel === undefined && phase.waitFor ? 'wait' : 'parallel');
+  phase.agent ??
+  (phase.pipeline ? 'pipeline' : phase.loop ? 'loop' : phase.parallel === undefined && phase.waitFor ? 'wait' : 'parallel');
 
 /**
  * Every agent a definition names where it can be known before the run: the phases' agents, the

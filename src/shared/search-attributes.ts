@@ -6,12 +6,14 @@ export const BatonTemplate = defineSearchAttributeKey('BatonTemplate', 'KEYWORD'
 export const BatonPendingGates = defineSearchAttributeKey('BatonPendingGates', 'KEYWORD_LIST');
 /** Percent of phases finished (done or skipped). */
 export const BatonProgress = defineSearchAttributeKey('BatonProgress', 'INT');
+/** What `baton dispatch` chose: `<strategy>:<template|composed>`; the success rates per template read it. */
+export const BatonDispatch = defineSearchAttributeKey('BatonDispatch', 'KEYWORD');
 
 /**
  * Every search attribute a Baton namespace needs (public contract): the one list the dev server
  * and the workers register. A new attribute is one more key here.
  */
-export const SEARCH_ATTRIBUTES = [BatonTemplate, BatonPendingGates, BatonProgress] as const;
+export const SEARCH_ATTRIBUTES = [BatonTemplate, BatonPendingGates, BatonProgress, BatonDispatch] as const;
 
 /**
  * How each attribute type is named where it is registered: by the Temporal CLI's

@@ -70,6 +70,28 @@ export interface PhaseStatus {
   handledBy?: string;
   /** A phase with `waitFor` while it waits for a message (docs/messaging.md). */
   waitingFor?: { channel: string; since: string; until?: string };
+  /** A `pipeline` phase: the child run of its latest run (`<run id>.<phase>`). */
+  child?: { workflowId: string; state?: RunState };
+  /** A `loop` phase: its iterations, each a child run. */
+  loop?: LoopStatus;
+}
+
+/** One iteration of a loop: its child run, how it ended and what `until` gave. */
+export interface LoopIteration {
+  number: number;
+  workflowId: string;
+  state: RunState;
+  /** `until` on the iteration's outputs; undefined while it runs, or the error it gave. */
+  until?: boolean;
+  untilError?: string;
+}
+
+export interface LoopStatus {
+  iterations: LoopIteration[];
+  /** Iterations dropped from `iterations` (the first ones) to keep status small. */
+  dropped: number;
+  /** Rounds of iterations: a `loop` gate's retry starts another. */
+  rounds: number;
 }
 
 export interface DecisionRecord extends Decision {

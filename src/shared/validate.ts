@@ -16,6 +16,7 @@ import { quote } from './param-rules';
 import { approvalProblems } from './validate-approval';
 import { parallelProblems } from './validate-parallel';
 import { boundsProblems } from './validate-bounds';
+import { loopProblems, pipelineProblems, type ChildScope } from './validate-children';
 import { checkParams } from './validate-params';
 import { flowProblems } from './validate-flow';
 import type { Problem } from './validate-params';
@@ -91,6 +92,10 @@ interface PhaseView {
   /** Conditions and fallbacks, as given: `flowProblems` checks them. */
   when?: unknown;
   onFailure?: unknown;
+  /** Kinds `pipeline` and `loop`, as given: validate-children reads what it can of them. */
+  pipeline?: unknown;
+  params?: unknown;
+  loop?: unknown;
 }
 
 interface DefinitionView {
@@ -131,6 +136,9 @@ function bestEffortView(raw: Record<string, unknown>): DefinitionView {
       merge: phase.merge,
       when: phase.when,
       onFailure: phase.onFailure,
+      pipeline: phase.pipeline,
+      params: phase.params,
+      loop: phase.loop,
       timeout: durationField(phase.timeout),
       heartbeatTimeout: durationField(phase.heartbeatTimeout),
       retry: isRecord(retry)
@@ -235,6 +243,7 @@ function checkPhases(definition: DefinitionView, options: ValidateOptions, probl
         ...parallelProblems(phase, { upstream, defined: seen, params: definition.params, agents }),
       );
     }
+    problems.push(...pipelineProblems(phase, childScope(definition, upstream, seen)));
     for (const expression of collectBindings(phase.input)) {
       const ref = parseReference(expression);
       if (ref.kind === 'invalid') problems.push({ path: `${at}.input`, message: ref.reason });
@@ -254,11 +263,28 @@ function checkPhases(definition: DefinitionView, options: ValidateOptions, probl
     }
   }
   problems.push(...flowProblems(definition.phases, definition.params));
+  problems.push(...loopProblems(childScope(definition, new Set(), seen)));
   const cycle = findCycle(definition.phases);
   if (cycle) {
     problems.push({ path: `phases[${cycle[0]}].needs`, message: `dependency cycle: ${cycle.join(' → ')}` });
   }
 }
+
+/** What the checks of `pipeline` and `loop` phases read; a child definition is validated like this one. */
+const childScope = (
+  definition: DefinitionView,
+  upstream: ReadonlySet<string>,
+  defined: ReadonlySet<string>,
+): ChildScope => ({
+  upstream,
+  defined,
+  params: definition.params,
+  phases: definition.phases,
+  validate: (raw, params) => {
+    const checked = validateDefinition(raw, params);
+    return checked.ok ? [] : checked.problems;
+  },
+});
 
 /** `365d`, `24h`: the limits are whole days or hours. */
 function formatLimit(ms: number): string {

@@ -73,6 +73,34 @@ export function createBudgetLedger(definition: Definition) {
         costUsd: own?.costUsd !== undefined ? Math.max(0, own.costUsd - mine.costUsd) : 0,
       });
     },
+    /**
+     * What the phase may spend now: the run budget less what is spent and what other running phases
+     * hold, and its own budget's remainder if smaller (a child pipeline's run budget).
+     */
+    remaining(p: Phase, mine: Usage): Budget | undefined {
+      const own = phaseBudgets.get(p.id);
+      const others = [...reserved.entries()].filter(([id]) => id !== p.id).map(([, r]) => r);
+      const held = (key: 'tokens' | 'costUsd') => others.reduce((n, r) => n + r[key], 0);
+      const least = (...values: (number | undefined)[]) => {
+        const known = values.filter((v): v is number => v !== undefined);
+        return known.length ? Math.max(0, Math.min(...known)) : undefined;
+      };
+      const left = {
+        tokens: least(
+          budget?.tokens === undefined ? undefined : budget.tokens - tokens(usage) - held('tokens'),
+          own?.tokens === undefined ? undefined : own.tokens - tokens(mine),
+        ),
+        costUsd: least(
+          budget?.costUsd === undefined ? undefined : budget.costUsd - usage.costUsd - held('costUsd'),
+          own?.costUsd === undefined ? undefined : own.costUsd - mine.costUsd,
+        ),
+      };
+      if (left.tokens === undefined && left.costUsd === undefined) return undefined;
+      return {
+        ...(left.tokens === undefined ? {} : { tokens: left.tokens }),
+        ...(left.costUsd === undefined ? {} : { costUsd: left.costUsd }),
+      };
+    },
     release(id: string): void {
       reserved.delete(id);
     },

@@ -13,6 +13,7 @@ import { evaluatePolicy } from '../shared/policy';
 import { fallbacksOf, FAILURE_GATE } from '../shared/validate-flow';
 import { awaitDecision } from './gate';
 import type { RunStateObject } from './run-state';
+import type { LoopPlan } from './kinds/loop-plan';
 
 /** What the scheduler reads of the phase scope (phase.ts's `PhaseScope`, which imports this module). */
 export interface FlowScope {
@@ -93,6 +94,7 @@ export function scheduleFlow<S extends FlowScope>(
   scope: S,
   phases: Phase[],
   runPhase: (scope: S, phase: Phase) => Promise<void>,
+  loops?: LoopPlan,
 ): Promise<unknown> {
   const { run } = scope;
   const byId = new Map(phases.map((p) => [p.id, p]));
@@ -110,9 +112,15 @@ export function scheduleFlow<S extends FlowScope>(
   };
   const start = (phase: Phase): Promise<void> => {
     let promise = finished.get(phase.id);
+    // A loop's body phase is over when its loop is: the loop runs it, as child pipelines.
+    const owner = loops?.owner(phase.id);
+    if (!promise && owner !== undefined) {
+      promise = start(byId.get(owner) as Phase);
+      finished.set(phase.id, promise);
+    }
     if (!promise) {
       promise = (async () => {
-        await Promise.all(phase.needs.map(over));
+        await Promise.all((loops ? loops.needs(phase) : phase.needs).map(over));
         const covered = covers.get(phase.id);
         if (covered !== undefined) await start(byId.get(covered) as Phase);
         if (run.stopped) return;

@@ -1,3 +1,4 @@
 export { pipeline } from './pipeline';
 export { task } from './task';
 export { resourceLock } from './lock';
+export { dispatch } from './dispatch';

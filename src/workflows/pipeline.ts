@@ -31,6 +31,10 @@ import { createGovernance, GOVERNANCE, loadSettings, unknownRoles } from './gove
 import { createNotifier, END_GRACE_MS, NOTIFICATIONS } from './notifications';
 import { BATON_FAILURES } from '../shared/failure-types';
 import { createMailbox, MESSAGING } from './mailbox';
+import { loopPlan } from './kinds/loop-plan';
+
+/** Child pipelines and loops (issue 12): body phases of a loop are run by the loop, not scheduled. */
+const CHILD_PIPELINES = 'child-pipelines';
 
 /**
  * The `pipeline` workflow: runs any valid definition as a DAG of phases with human gates.
@@ -47,6 +51,7 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   // Only definitions with `when` or `onFailure` take it: every other run keeps its commands.
   const flow = usesFlow(definition) && patched(FLOW_CONDITIONS);
   const messaging = patched(MESSAGING);
+  const children = patched(CHILD_PIPELINES);
   const run = createRunState(definition, params, approvalMode, template);
 
   // Handlers are registered before the first await, so status answers from the first moment.
@@ -91,7 +96,9 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   const scope: PhaseScope = { run, scopes: new Map(), workspace, locks, ...(flow ? { flow } : {}) };
 
   try {
-    await (flow ? scheduleFlow(scope, definition.phases, runPhase) : schedule(scope, definition.phases));
+    await (flow
+      ? scheduleFlow(scope, definition.phases, runPhase, loopPlan(definition.phases, children))
+      : schedule(scope, definition.phases, children));
     await workspace.settle();
     if (out && !run.stopped) await exportResult(run, workspace, out);
   } catch (error) {
@@ -143,14 +150,21 @@ async function endNotified(run: RunStateObject): Promise<void> {
  * Runs every phase once its needs are over: independent phases at the same time. A phase whose
  * needs stopped the run does not start.
  */
-function schedule(scope: PhaseScope, phases: Phase[]): Promise<unknown> {
+function schedule(scope: PhaseScope, phases: Phase[], children = false): Promise<unknown> {
   const finished = new Map<string, Promise<void>>();
   const byId = new Map(phases.map((p) => [p.id, p]));
+  const loops = loopPlan(phases, children);
   const start = (phase: Phase): Promise<void> => {
     let promise = finished.get(phase.id);
+    const owner = loops.owner(phase.id);
+    // A loop's body phase is over when its loop is: the loop runs it, as child pipelines.
+    if (!promise && owner !== undefined) {
+      promise = start(byId.get(owner) as Phase);
+      finished.set(phase.id, promise);
+    }
     if (!promise) {
       promise = (async () => {
-        await Promise.all(phase.needs.map((need) => start(byId.get(need) as Phase)));
+        await Promise.all(loops.needs(phase).map((need) => start(byId.get(need) as Phase)));
         if (scope.run.stopped) return;
         await runPhase(scope, phase);
       })();

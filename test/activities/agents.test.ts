@@ -109,6 +109,7 @@ describe('templates', () => {
       'deploy',
       'design',
       'diff-review',
+      'dispatch-plan',
       'docs-writer',
       'frontend-dev',
       'issue-implement',

@@ -9,6 +9,7 @@ describe('the search attributes', () => {
       'BatonTemplate=Keyword',
       'BatonPendingGates=KeywordList',
       'BatonProgress=Int',
+      'BatonDispatch=Keyword',
     ]);
   });
 

@@ -5,6 +5,7 @@ import { codegenAgent } from './codegen/agent';
 import { createDecomposeAgent } from './decompose/agent';
 import { createRequirementsAgent } from './decompose/requirements';
 import { deployAgent } from './deploy';
+import { dispatchPlanAgent } from './dispatch-plan';
 import { pullRequestAgent } from './pull-request';
 import { researchAgent } from './research';
 import { mergeResolverAgent } from './resolver/agent';
@@ -41,5 +42,6 @@ export function builtinAgents(specialists?: Record<string, Specialist>): Agent[]
     pullRequestAgent,
     ...securityAgents,
     ...templateAgents,
+    dispatchPlanAgent,
   ];
 }

@@ -10,6 +10,7 @@ import {
   renderParallelPhase,
 } from './parallel-format';
 import { messagingLines } from './message-commands';
+import { childLines } from './children-format';
 import { requirementsLines } from './requirements-format';
 import { failureGateLines, phaseNote } from './flow-format';
 import { resultLines } from './result-format';
@@ -44,7 +45,9 @@ export function renderStatus(id: string, status: RunStatus): string {
     // Row i + 1 is phase i (row 0 is the header); a parallel phase's block goes right under its row.
     ...phaseRows.flatMap((row, i) => {
       const parallel = i > 0 ? status.phases[i - 1]?.parallel : undefined;
-      return parallel ? [row, indent(renderParallelPhase(parallel), UNDER_ROW)] : [row];
+      return parallel
+        ? [row, indent(renderParallelPhase(parallel), UNDER_ROW)]
+        : [row, ...childLines(i > 0 ? status.phases[i - 1] : undefined, UNDER_ROW)];
     }),
   ];
   const usage = status.usage;
@@ -114,7 +117,8 @@ export function renderStatus(id: string, status: RunStatus): string {
   }
   if (status.notificationFailures?.length) {
     out.push('', 'Notifications that could not be delivered (see docs/notifications.md):');
-    for (const f of status.notificationFailures) out.push(`  ${safe(f.at)}  ${safe(f.event)}: ${safe(f.error)}`);
+    for (const f of status.notificationFailures)
+      out.push(`  ${safe(f.at)}  ${safe(f.event)}: ${safe(f.error)}`);
   }
   if (status.reason) out.push('', safe(status.reason));
   return out.join('\n');
@@ -122,8 +126,10 @@ export function renderStatus(id: string, status: RunStatus): string {
 
 export function renderInbox(items: InboxItem[]): string {
   if (items.length === 0) return 'No open gates.';
+  // Child runs (of pipeline and loop phases) name their parent; without any, the columns are as before.
+  const parents = items.some((i) => i.parent);
   const rows = table(
-    ['RUN', 'TEMPLATE', 'PHASE', 'KIND', 'WAITING', 'DECIDE WITH'],
+    ['RUN', 'TEMPLATE', 'PHASE', 'KIND', 'WAITING', 'DECIDE WITH', ...(parents ? ['PARENT'] : [])],
     items.map((i) => [
       i.workflowId,
       i.template ?? '',
@@ -131,6 +137,7 @@ export function renderInbox(items: InboxItem[]): string {
       i.kind ?? '',
       i.unanswered ? '?' : elapsed(i.openedAt),
       nextCommand(i.kind, i.workflowId, i.phase),
+      ...(parents ? [i.parent ?? ''] : []),
     ]),
   );
   return items.some((i) => i.unanswered)

@@ -10,6 +10,7 @@ import { addPrCommand } from './pr-command';
 import { addReportCommand } from './report-command';
 import { addRunCommands, addStartCommands } from './run-commands';
 import { addStatsCommand } from './stats-command';
+import { addDispatchCommand } from './dispatch-command';
 import { addScheduleCommand } from './schedule-command';
 import { addServeCommand } from './serve-command';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   addAuditCommand(program);
   addDashboardCommand(program);
   addStatsCommand(program);
+  addDispatchCommand(program);
   addCodecCommand(program);
   addScheduleCommand(program);
   addReportCommand(program);

@@ -5,6 +5,7 @@ import { BatonError } from '../errors';
 import type { PhaseStats, StatsReport, TemplateStats } from '../monitor/schemas';
 import { print, withApi } from './support';
 import { table } from './text';
+import { renderRates } from './dispatch-command';
 
 const pct = (value: number | undefined) => (value === undefined ? '—' : `${Math.round(value * 100)}%`);
 const ms = (value: number | undefined) => (value === undefined ? '—' : formatDuration(value));
@@ -61,6 +62,8 @@ export function renderStats(report: StatsReport): string {
   ];
   if (report.note) lines.push(`note: ${escapeControlChars(report.note)}`);
   for (const t of report.templates) lines.push('', renderTemplate(t));
+  if (report.dispatch)
+    lines.push('', 'baton dispatch, success rate per chosen template:', renderRates(report.dispatch));
   return lines.join('\n');
 }
 

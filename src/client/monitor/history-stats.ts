@@ -9,6 +9,7 @@ import { parseSince } from '../audit';
 import { median, percentile, phaseDurationMs, rate } from './durations';
 import { readRuns, runsQuery, type RunRecord } from './run-records';
 import type { PhaseStats, StatsReport, TemplateStats } from './schemas';
+import { dispatchSuccessRates } from '../../dispatch/history';
 
 /** A decision the run took by itself; every other one came from a person (signal or update). */
 const AUTOMATIC_VIA = new Set<DecisionRecord['via']>(['auto', 'policy', 'timeout']);
@@ -149,5 +150,6 @@ export async function readStats(
     truncated,
     ...(notes.length ? { note: notes.join('; ') } : {}),
     templates,
+    ...(template === undefined ? { dispatch: await dispatchSuccessRates(baton.client, { since }) } : {}),
   };
 }

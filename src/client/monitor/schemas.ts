@@ -157,5 +157,9 @@ export const StatsReportSchema = z.object({
   truncated: z.boolean(),
   note: z.string().optional(),
   templates: z.array(TemplateStatsSchema),
+  /** Per template `baton dispatch` chose: dispatches that ended, and how many completed (docs/dispatch.md). */
+  dispatch: z
+    .record(z.string(), z.object({ runs: Count, completed: Count, rate: z.number().optional() }))
+    .optional(),
 });
 export type StatsReport = z.infer<typeof StatsReportSchema>;

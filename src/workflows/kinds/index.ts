@@ -2,6 +2,7 @@ import type { Phase } from '../../shared/definition';
 import { runAgentPhase } from './agent';
 import { runParallelPhase } from './parallel';
 import { runWaitPhase } from './wait';
+import { runPipelinePhase } from './pipeline';
 import type { PhaseExecutor } from './executor';
 
 export type { PhaseExecutor, PhaseRunContext, PhaseRunRequest, PhaseRunResult, RunLocks } from './executor';
@@ -14,10 +15,17 @@ export const PHASE_EXECUTORS = {
   agent: runAgentPhase,
   parallel: runParallelPhase,
   wait: runWaitPhase,
+  pipeline: runPipelinePhase,
 } as const satisfies Record<string, PhaseExecutor>;
 
 export type PhaseKind = keyof typeof PHASE_EXECUTORS;
 
-/** A phase's kind, from the field that names it: `parallel`, `wait` (waitFor and no agent), or else `agent`. */
+/** A phase's kind, from the field that names it: `parallel`, `pipeline`, `wait` (waitFor and no agent), or else `agent`. */
 export const kindOf = (phase: Phase): PhaseKind =>
-  phase.parallel ? 'parallel' : phase.agent === undefined && phase.waitFor ? 'wait' : 'agent';
+  phase.parallel
+    ? 'parallel'
+    : phase.pipeline !== undefined
+      ? 'pipeline'
+      : phase.agent === undefined && phase.waitFor
+        ? 'wait'
+        : 'agent';
