@@ -2,6 +2,7 @@ import type { Phase } from '../../shared/definition';
 import { runAgentPhase } from './agent';
 import { runParallelPhase } from './parallel';
 import { runPipelinePhase } from './pipeline';
+import { runLoopPhase } from './loop';
 import type { PhaseExecutor } from './executor';
 
 export type { PhaseExecutor, PhaseRunContext, PhaseRunRequest, PhaseRunResult, RunLocks } from './executor';
@@ -14,10 +15,11 @@ export const PHASE_EXECUTORS = {
   agent: runAgentPhase,
   parallel: runParallelPhase,
   pipeline: runPipelinePhase,
+  loop: runLoopPhase,
 } as const satisfies Record<string, PhaseExecutor>;
 
 export type PhaseKind = keyof typeof PHASE_EXECUTORS;
 
-/** A phase's kind, from the field that names it: `parallel`, `pipeline`, or else `agent`. */
+/** A phase's kind, from the field that names it: `parallel`, `pipeline`, `loop`, or else `agent`. */
 export const kindOf = (phase: Phase): PhaseKind =>
-  phase.parallel ? 'parallel' : phase.pipeline !== undefined ? 'pipeline' : 'agent';
+  phase.parallel ? 'parallel' : phase.pipeline !== undefined ? 'pipeline' : phase.loop ? 'loop' : 'agent';
