@@ -213,6 +213,28 @@ describe('loops', () => {
     expect(events.length).toBeLessThan(50 * 12);
   }, 240_000);
 
+  it('refuses a loop whose first body phase’s agent takes no feedback, when its schema is known', () => {
+    const strict = {
+      properties: { tokens: { type: ['number' as const] } },
+      required: [],
+      additionalProperties: false,
+    };
+    const checked = validateDefinition(
+      definition([
+        { id: 'a', agent: 'spend', input: { tokens: 1 } },
+        { id: 'again', loop: { phases: ['a'], until: 'iteration == 2' } },
+      ]),
+      {},
+      { agentSchemas: { spend: strict } },
+    );
+    expect(checked.ok ? [] : checked.problems).toEqual([
+      {
+        path: 'phases[again].loop.phases[0]',
+        message: expect.stringMatching(/agent "spend" of "a" takes no field "feedback"/),
+      },
+    ]);
+  });
+
   it('refuses bad loop definitions, naming the field and the fix', () => {
     const checked = validateDefinition(
       definition([
