@@ -197,6 +197,28 @@ export const GATE_KINDS = {
     autoApproves: false,
     headline: (gate) => `Phase failed: **${gate.title}** (\`${gate.id}\`): ${gate.reason ?? ''}`,
   },
+  /**
+   * A loop ran `maxIterations` without its `until` holding. Approval mode `auto` does not decide it:
+   * accepting an unmet goal, or paying for more rounds, is a person's call.
+   */
+  loop: {
+    actions: ['approve', 'retry', 'reject'],
+    changes: z.object({}).strict(),
+    refuseChanges: () =>
+      'a loop gate takes approve (accept the last iteration), retry (another round) or reject',
+    instructions:
+      "Retry runs another round of iterations, the first fed the last one's outputs; approve accepts the last iteration and goes on; reject ends the run.",
+    shows: z.object({
+      reason: z.string(),
+      /** Iterations run so far, over every round. */
+      iterations: z.number(),
+      until: z.string(),
+      /** The last iteration's outputs, by body phase. */
+      output: z.unknown().optional(),
+    }),
+    autoApproves: false,
+    headline: (gate) => `Loop cap reached in **${gate.title}** (\`${gate.id}\`): ${gate.reason ?? ''}`,
+  },
 } as const satisfies Record<string, GateKindSpec>;
 
 export type GateKind = keyof typeof GATE_KINDS;

@@ -5,6 +5,7 @@
 import { collectBindings, parseReference } from './binding';
 import { LoopSchema, LOOP_VARIABLES, PipelineSpecSchema, sourceOf } from './child-kinds';
 import { ancestors, type Node } from './dag';
+import { type AgentInputSchemas, unknownFields } from './input-schema';
 import { policyProblem } from './policy';
 import type { Problem } from './validate-params';
 
@@ -15,7 +16,9 @@ export interface ChildScope {
   defined: ReadonlySet<string>;
   params?: Record<string, unknown>;
   /** Every phase, with its needs and its loop, to check loop bodies. */
-  phases: readonly (Node & { loop?: unknown })[];
+  phases: readonly (Node & { loop?: unknown; agent?: string })[];
+  /** The agents' input schemas, when the caller knows them: the first body phase must take `feedback`. */
+  agentSchemas?: AgentInputSchemas;
   /** Validates a child definition (validateDefinition, passed in: it calls this module). */
   validate(raw: unknown, params: Record<string, unknown>): Problem[];
 }
@@ -133,6 +136,14 @@ export function loopProblems(scope: ChildScope): Problem[] {
             message: `body phase "${member.id}" of loop "${phase.id}" needs "${need}", which runs after the loop; a body phase may only need phases before the loop or in its body`,
           });
         }
+      });
+    }
+    const first = scope.phases.find((p) => p.id === body[0]);
+    const schema = first?.agent === undefined ? undefined : scope.agentSchemas?.[first.agent];
+    if (first?.agent && schema && unknownFields(['feedback'], schema).length > 0) {
+      problems.push({
+        path: `${at}.phases[0]`,
+        message: `agent "${first.agent}" of "${first.id}" takes no field "feedback", which the loop sends the first body phase from its second iteration on; list first a phase whose agent takes feedback`,
       });
     }
     const problem = policyProblem(until, LOOP_VARIABLES);

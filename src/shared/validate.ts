@@ -243,7 +243,7 @@ function checkPhases(definition: DefinitionView, options: ValidateOptions, probl
         ...parallelProblems(phase, { upstream, defined: seen, params: definition.params, agents }),
       );
     }
-    problems.push(...pipelineProblems(phase, childScope(definition, upstream, seen)));
+    problems.push(...pipelineProblems(phase, childScope(definition, upstream, seen, options)));
     for (const expression of collectBindings(phase.input)) {
       const ref = parseReference(expression);
       if (ref.kind === 'invalid') problems.push({ path: `${at}.input`, message: ref.reason });
@@ -263,7 +263,7 @@ function checkPhases(definition: DefinitionView, options: ValidateOptions, probl
     }
   }
   problems.push(...flowProblems(definition.phases, definition.params));
-  problems.push(...loopProblems(childScope(definition, new Set(), seen)));
+  problems.push(...loopProblems(childScope(definition, new Set(), seen, options)));
   const cycle = findCycle(definition.phases);
   if (cycle) {
     problems.push({ path: `phases[${cycle[0]}].needs`, message: `dependency cycle: ${cycle.join(' → ')}` });
@@ -275,13 +275,15 @@ const childScope = (
   definition: DefinitionView,
   upstream: ReadonlySet<string>,
   defined: ReadonlySet<string>,
+  options: ValidateOptions,
 ): ChildScope => ({
   upstream,
   defined,
+  agentSchemas: options.agentSchemas,
   params: definition.params,
   phases: definition.phases,
   validate: (raw, params) => {
-    const checked = validateDefinition(raw, params);
+    const checked = validateDefinition(raw, params, options);
     return checked.ok ? [] : checked.problems;
   },
 });

@@ -6,12 +6,7 @@
  * outlive its run). A delivery that fails for good is kept in `status.notificationFailures`; its
  * failure is in history as the activity's.
  */
-import {
-  ActivityFailure,
-  CancellationScope,
-  proxyActivities,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { GateKind } from '../shared/gate-kinds';
 import type { GovernanceSettings } from '../shared/governance';
@@ -47,6 +42,7 @@ const OPENED_EVENT: Record<GateKind, NotificationEventName> = {
   'task-failed': 'gate.opened',
   verify: 'gate.opened',
   failure: 'gate.opened',
+  loop: 'gate.opened',
 };
 
 export type Notifier = ReturnType<typeof createNotifier>;

@@ -55,6 +55,11 @@ const GATE_COMMANDS: Record<string, Commands> = {
     { does: 'skip the phase', line: baton('skip', run, phase) },
     { does: 'end the run', line: baton('reject', run, phase) },
   ],
+  loop: (run, phase) => [
+    { does: 'run another round of iterations', line: baton('retry', run, phase) },
+    { does: 'accept the last iteration', line: baton('approve', run, phase) },
+    { does: 'end the run', line: baton('reject', run, phase) },
+  ],
   verify: (run, phase) => [
     { does: 'retry the merge', line: baton('retry', run, phase) },
     {

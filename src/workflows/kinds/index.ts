@@ -3,6 +3,7 @@ import { runAgentPhase } from './agent';
 import { runParallelPhase } from './parallel';
 import { runWaitPhase } from './wait';
 import { runPipelinePhase } from './pipeline';
+import { runLoopPhase } from './loop';
 import type { PhaseExecutor } from './executor';
 
 export type { PhaseExecutor, PhaseRunContext, PhaseRunRequest, PhaseRunResult, RunLocks } from './executor';
@@ -16,16 +17,19 @@ export const PHASE_EXECUTORS = {
   parallel: runParallelPhase,
   wait: runWaitPhase,
   pipeline: runPipelinePhase,
+  loop: runLoopPhase,
 } as const satisfies Record<string, PhaseExecutor>;
 
 export type PhaseKind = keyof typeof PHASE_EXECUTORS;
 
-/** A phase's kind, from the field that names it: `parallel`, `pipeline`, `wait` (waitFor and no agent), or else `agent`. */
+/** A phase's kind, from the field that names it: `parallel`, `pipeline`, `loop`, `wait` (waitFor and no agent), or else `agent`. */
 export const kindOf = (phase: Phase): PhaseKind =>
   phase.parallel
     ? 'parallel'
     : phase.pipeline !== undefined
       ? 'pipeline'
-      : phase.agent === undefined && phase.waitFor
-        ? 'wait'
-        : 'agent';
+      : phase.loop
+        ? 'loop'
+        : phase.agent === undefined && phase.waitFor
+          ? 'wait'
+          : 'agent';
