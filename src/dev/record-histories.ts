@@ -26,12 +26,15 @@ import {
   type Baton,
   type StartOptions,
 } from '../client/runs';
+import { startDispatch, type DispatchOptions } from '../client/dispatch';
 import { listTemplates } from '../client/templates';
 import type { SigningKey } from '../client/sign';
 import { statusQuery, type DecisionAction } from '../shared/messages';
 import { workflowBundle } from '../workers/bundle';
 import {
   budgeted,
+  children,
+  retryAgent,
   emitSelfAgent,
   emptyConfig,
   EXAMPLE_PARAMS,
@@ -49,7 +52,6 @@ import {
 
 const OUT = fileURLToPath(new URL('../../test/fixtures/histories/', import.meta.url));
 const run = promisify(execFile);
-
 
 type Step = { action: DecisionAction; changes?: Record<string, unknown>; by?: string };
 
@@ -75,7 +77,7 @@ export async function recordHistories(tag: string): Promise<void> {
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities({
-      agents: [...builtinAgents(), spendAgent, noteAgent, putAgent, failAgent, emitSelfAgent],
+      agents: [...builtinAgents(), spendAgent, noteAgent, putAgent, failAgent, emitSelfAgent, retryAgent],
       workspaceRoot: join(dir, 'workspaces'),
       config: {
         ...emptyConfig(),
@@ -85,7 +87,7 @@ export async function recordHistories(tag: string): Promise<void> {
     }),
   });
   const baton = await connect({ address: server.address, taskQueue });
-  const record = (name: string, start: StartOptions, steps: Step[] = []) =>
+  const record = (name: string, start: StartOptions | { dispatch: DispatchOptions }, steps: Step[] = []) =>
     recordOne({ baton, cli, address: server.address, tag }, name, start, steps);
   // Signed decisions need a worker that takes only them, with the shared key in its environment.
   const signingKey = { id: 'shared', key: 'recording-only-key-0123456789abcdef0123' };
@@ -155,6 +157,15 @@ export async function recordHistories(tag: string): Promise<void> {
       { action: 'modify', changes: { fail: false } },
     ]);
     // Messaging (issue 12): an emit to the run itself, taken by a wait phase.
+    await record('child-pipeline', { definition: children, agents: ['note', 'try-again'] });
+    // The dispatch workflow: an offline analysis composes a pipeline, run as a child, every gate auto.
+    await record('dispatch', {
+      dispatch: {
+        request: 'Create an automated blue-green deployment pipeline with rollback',
+        context: {},
+        autoApprove: true,
+      },
+    });
     await record('messaging', { definition: messaging, agents: ['emit-self', 'note'] });
   });
   await baton.close();
@@ -191,11 +202,15 @@ async function scratchRepository(path: string): Promise<string> {
 async function recordOne(
   ctx: { baton: Baton; cli: string; address: string; tag: string; signingKey?: SigningKey },
   name: string,
-  start: StartOptions,
+  start: StartOptions | { dispatch: DispatchOptions },
   steps: Step[],
 ): Promise<void> {
   const { baton, cli, address, tag } = ctx;
-  const { workflowId } = await startRun(baton, { ...start, id: recordedWorkflowId(name, tag) });
+  const id = recordedWorkflowId(name, tag);
+  const { workflowId } =
+    'dispatch' in start
+      ? await startDispatch(baton, { ...start.dispatch, id })
+      : await startRun(baton, { ...start, id });
   let via: 'update' | 'signal' = 'update';
   let decided = 0;
   for (;;) {

@@ -138,7 +138,13 @@ export const flow: DefinitionInput = {
   params: { deploy: { type: 'boolean', default: false } },
   phases: [
     { id: 'build', agent: 'fail-on-demand', input: { file: 'build.txt' } },
-    { id: 'deploy', agent: 'fail-on-demand', needs: ['build'], when: 'params.deploy', input: { file: 'deploy.txt' } },
+    {
+      id: 'deploy',
+      agent: 'fail-on-demand',
+      needs: ['build'],
+      when: 'params.deploy',
+      input: { file: 'deploy.txt' },
+    },
     {
       id: 'tests',
       agent: 'fail-on-demand',
@@ -157,7 +163,13 @@ export const flow: DefinitionInput = {
       onFailure: 'backup',
     },
     { id: 'backup', agent: 'fail-on-demand', input: { file: 'backup.txt' } },
-    { id: 'spare', agent: 'fail-on-demand', needs: ['build'], input: { file: 'spare.txt' }, onFailure: 'unused' },
+    {
+      id: 'spare',
+      agent: 'fail-on-demand',
+      needs: ['build'],
+      input: { file: 'spare.txt' },
+      onFailure: 'unused',
+    },
     { id: 'unused', agent: 'fail-on-demand', input: { file: 'unused.txt' } },
     {
       id: 'report',
@@ -220,4 +232,38 @@ export const EXAMPLE_PARAMS: Record<string, Record<string, string>> = {
   'feature-parallel': { feature: 'Add a books API with a web page listing books, and tests' },
   'hybrid-feature': { feature: 'Add a books API with a web page listing books, and tests' },
   project: { feature: 'Add a books API with a web page listing books, and tests' },
+};
+
+/** Passes only once it got a previous iteration's outputs as feedback: a loop of two iterations. */
+export const retryAgent = defineAgent({
+  name: 'try-again',
+  description: 'passes once it got feedback',
+  input: z.object({ file: z.string(), feedback: z.unknown().optional() }),
+  output: z.object({ ok: z.boolean() }),
+  async run({ file, feedback }, ctx) {
+    await writeFile(join(ctx.workspace, file), `${ctx.phase}\n`);
+    return { ok: feedback !== undefined };
+  },
+});
+
+/** Child pipelines and loops (issue 12): an inline child, then a loop that ends on iteration 2. */
+export const children: DefinitionInput = {
+  name: 'child-pipeline',
+  phases: [
+    { id: 'prep', agent: 'note', input: { file: 'prep.txt' } },
+    {
+      id: 'sub',
+      needs: ['prep'],
+      pipeline: {
+        definition: { name: 'sub', phases: [{ id: 'inner', agent: 'note', input: { file: 'inner.txt' } }] },
+      },
+    },
+    {
+      id: 'fix',
+      needs: ['sub'],
+      loop: { phases: ['work'], until: 'phases.work.output.ok', maxIterations: 3 },
+    },
+    { id: 'work', agent: 'try-again', input: { file: 'work.txt' } },
+    { id: 'after', agent: 'note', needs: ['fix'], input: { file: 'after.txt' }, approval: true },
+  ],
 };

@@ -1,6 +1,3 @@
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinAgents } from '../../src/activities/agents';
 import type { DispatchDecision } from '../../src/dispatch/decision';
@@ -8,16 +5,18 @@ import type { RunSummary } from '../../src/shared/status';
 import { validateDefinition } from '../../src/shared/validate';
 import { cli, expectCleanError } from '../client/cli-helpers';
 import { useWorker } from '../helpers/env';
+import { makeUserRepo } from '../helpers/user-repo';
 
-// The shipped templates plus a stand-in `security-audit` (the real one comes from another branch):
-// the mapping security-audit → `security-audit` is what is tested here.
-const templates = mkdtempSync(path.join(os.tmpdir(), 'baton-dispatch-cli-'));
-cpSync(new URL('../../templates', import.meta.url).pathname, templates, { recursive: true });
-writeFileSync(
-  path.join(templates, 'security-audit.yaml'),
-  'name: security-audit\nphases:\n  - id: findings\n    agent: research\n    input: { query: "security audit" }\n    approval: true\n',
-);
+// The shipped templates, as the worker and the CLI find them.
+const templates = new URL('../../templates', import.meta.url).pathname;
 process.env.BATON_TEMPLATES_DIR = templates;
+
+/** A repository with a committed AWS key, a vulnerable lodash and an eval of user input. */
+const PLANTED = {
+  'package.json': `${JSON.stringify({ name: 'shop', version: '1.0.0', dependencies: { lodash: '4.17.20' } }, null, 2)}\n`,
+  'src/auth/config.js': `export const accessKeyId = '${['AKIA', 'Z7QW2XKLMN4PQRS8'].join('')}';\n`,
+  'src/auth/login.js': 'export function login(userInput) {\n  return eval(userInput);\n}\n',
+};
 
 const shared = useWorker({ prefix: 'dispatch-cli', agents: builtinAgents() });
 const { baton, json } = cli(shared);
@@ -47,16 +46,31 @@ describe('baton dispatch (the CLI as a process)', () => {
       template: 'security-audit',
     });
 
-    const run = await baton(['dispatch', AUDIT, '--auto-approve', '--wait', '--json'], env);
+    // Done when: the audit is picked and produces findings, here on a repository (--repo).
+    const repo = await makeUserRepo(PLANTED);
+    const run = await baton(
+      ['dispatch', AUDIT, '--repo', repo.dir, '--auto-approve', '--wait', '--json'],
+      env,
+    );
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout) as RunSummary & { workflowId: string };
     expect(summary.state).toBe('completed');
     expect((summary.outputs.plan as { template: string }).template).toBe('security-audit');
-    const child = await json<RunSummary>([
-      'status',
-      (summary.outputs.execute as { workflowId: string }).workflowId,
+    // On --repo the template's phases run in the dispatch run itself, after the plan.
+    expect(summary.phases.map((p) => `${p.id}:${p.state}`)).toEqual([
+      'plan:done',
+      'secrets:done',
+      'dependencies:done',
+      'static:done',
+      'llm-review:done',
+      'report:done',
     ]);
-    expect(child.phases.map((p) => `${p.id}:${p.state}`)).toEqual(['findings:done']);
+    const report = summary.outputs.report as { findings: { file?: string }[]; worst: string };
+    const files = report.findings.map((f) => f.file);
+    expect(files).toEqual(
+      expect.arrayContaining(['src/auth/config.js', 'src/auth/login.js', 'package.json']),
+    );
+    expect(report.worst).toBe('critical');
   });
 
   it('refuses a request too short to analyse, and --dry-run with --wait', async () => {
