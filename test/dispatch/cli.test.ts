@@ -19,7 +19,7 @@ const PLANTED = {
 };
 
 const shared = useWorker({ prefix: 'dispatch-cli', agents: builtinAgents() });
-const { baton, json } = cli(shared);
+const { baton } = cli(shared);
 const env = { BATON_TEMPLATES_DIR: templates };
 const AUDIT = 'Conduct a security audit of the authentication module';
 
