@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ResolverInputSchema } from './merge-contract';
+import { PlanInputSchema } from '../dispatch/plan';
 import { TEMPLATE_AGENT_INPUTS, TEMPLATE_AGENTS } from './template-agent-inputs';
 
 export const CodegenTargetSchema = z.enum(['node-express', 'java-springboot', 'node-module']);
@@ -125,6 +126,8 @@ export const AGENT_INPUTS = {
   /** The generic LLM agent, offered when a config is loaded. */
   llm: z.object({ prompt: z.string().min(1), system: z.string().optional() }),
   ...TEMPLATE_AGENT_INPUTS,
+  /** The dispatch workflow's plan phase: the decision, written into plan.md for the plan gate. */
+  'dispatch-plan': PlanInputSchema,
 } as const;
 
 /** Every command agent (an external CLI) takes an optional prompt and any other fields its args name. */
@@ -148,4 +151,5 @@ export const BUILTIN_AGENTS = [
   'docs-writer',
   'pull-request',
   ...TEMPLATE_AGENTS,
+  'dispatch-plan',
 ] as const;
