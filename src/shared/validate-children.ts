@@ -2,12 +2,13 @@
  * The checks of `pipeline` and `loop` phases that need more than their schema: bindings, an inline
  * child definition (validated like any definition), loop bodies and `until`. Sandbox-safe.
  */
-import { collectBindings, parseReference } from './binding';
 import { LoopSchema, LOOP_VARIABLES, PipelineSpecSchema, sourceOf } from './child-kinds';
 import { ancestors, type Node } from './dag';
 import { type AgentInputSchemas, unknownFields } from './input-schema';
 import { policyProblem } from './policy';
+import { collectBindings } from './binding';
 import type { Problem } from './validate-params';
+import { bindingProblems } from './validate-parallel';
 
 export interface ChildScope {
   /** Phases this one needs, directly or not: the only outputs it may bind. */
@@ -28,25 +29,6 @@ interface ChildPhase {
   pipeline?: unknown;
   params?: unknown;
   loop?: unknown;
-}
-
-function bindingProblems(value: unknown, path: string, phaseId: string, scope: ChildScope): Problem[] {
-  const problems: Problem[] = [];
-  for (const expression of collectBindings(value)) {
-    const ref = parseReference(expression);
-    if (ref.kind === 'invalid') problems.push({ path, message: ref.reason });
-    else if (ref.kind === 'param' && scope.params && !(ref.name in scope.params)) {
-      problems.push({ path, message: `binds param "${ref.name}", which the definition does not declare` });
-    } else if (ref.kind === 'phase' && !scope.upstream.has(ref.phase)) {
-      problems.push({
-        path,
-        message: scope.defined.has(ref.phase)
-          ? `binds the output of "${ref.phase}", which phase "${phaseId}" does not need; add "${ref.phase}" to needs`
-          : `binds the output of "${ref.phase}", which is not defined`,
-      });
-    }
-  }
-  return problems;
 }
 
 /** Problems of a `pipeline` phase: its bindings, and an inline definition checked in full. */
