@@ -2,13 +2,16 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Suites `npm test` leaves to their own scripts (CI runs each after it): the crash and restart
- * tests and the end-to-end user flows are slow, and `npm-start` signals a whole process tree, so
+ * tests, the end-to-end user flows, the CLI-process suites and the long runs are slow, and `npm-start` signals a whole process tree, so
  * it runs alone. Each runs when its variable is set.
  */
 const OWN_SCRIPT: Record<string, string[]> = {
   BATON_TEST_STOPPING: ['test/dev/npm-start.test.ts'],
   BATON_TEST_DURABILITY: ['test/durability/**'],
   BATON_TEST_E2E: ['test/e2e/**'],
+  // The suites that start a `baton` process per case (a tsx start each), and long runs.
+  BATON_TEST_CLI: ['test/hardening/bad-inputs.test.ts', 'test/client/cli-runs.test.ts'],
+  BATON_TEST_SCALE: ['test/scale/**'],
 };
 
 export default defineConfig({
