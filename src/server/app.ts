@@ -6,11 +6,19 @@
  */
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import type { BatonApi } from '../client/api';
+import { apiRoutes } from './api';
+import { openApiDocument } from './api/openapi';
 import { authRoutes, guard, identify, type Auth } from './auth';
+import type { SecuritySettings } from './auth/decision-key';
 import { githubRoutes, type GithubRouteOptions } from './github';
 import type { AppEnv } from './principal';
 
 export interface AppOptions {
+  /** The client API the REST API (and the console and MCP) use; without it there is no /api. */
+  api?: BatonApi;
+  /** `security` from the config: decisions are signed with the user's key when it is on. */
+  security?: SecuritySettings;
   /** The users, their sessions and roles (src/server/auth); without it only /healthz and /github are served. */
   auth?: Auth;
   /** Reads (GET) without a token; writes always need one. */
@@ -31,9 +39,16 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     app.use('*', identify(auth));
     app.route('/', authRoutes(auth));
     const guarded = guard(options.publicRead ?? false);
+    // The API's description is public: it holds no data.
+    app.get('/api/openapi.json', (c) => c.json(openApiDocument(new URL(c.req.url).origin)));
     app.use('/api/*', guarded);
     app.use('/mcp', guarded);
     app.use('/mcp/*', guarded);
+    if (options.api)
+      app.route(
+        '/api',
+        apiRoutes({ api: options.api, decide: { roles: auth.roles, security: options.security } }),
+      );
     if (options.mcp) app.route('/mcp', options.mcp);
     if (options.console) app.route('/', options.console);
   }
