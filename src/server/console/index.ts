@@ -1,0 +1,110 @@
+/**
+ * The web approvals console: server-rendered pages (Hono's `html`) with htmx for live updates.
+ * `createApp` mounts it at `/` behind the auth middleware, which sets `c.get('principal')`; pages
+ * that need a user and have none redirect to /login. Decisions are always the logged-in user's.
+ */
+import { Hono } from 'hono';
+import type { BatonApi } from '../../client/api';
+import { localAgents } from '../../client/local';
+import type { Roles } from '../../shared/governance';
+import type { AgentInputSchemas } from '../../shared/input-schema';
+import type { AppEnv } from '../principal';
+import { assetRoutes } from './assets';
+import { decisionRoutes } from './decision-routes';
+import { errorResponse } from './errors';
+import { inboxBody, inboxPage } from './inbox';
+import { filterRows, inboxRows, type InboxFilter } from './inbox-data';
+import { sendPage } from './layout';
+import { liveStream } from './live';
+import { loginPage } from './login';
+import { pageRoutes } from './page-routes';
+import { gatesFragment, runBody } from './run-page';
+import { gatesKey, runView, type ViewContext } from './views';
+
+export interface ConsoleOptions {
+  api: BatonApi;
+  /** The approver roles (`roles` in baton.config): who may decide a gate. */
+  roles: Roles;
+  /** The Temporal Web UI's address, for links to a run (`<ui>/namespaces/<ns>/workflows/<id>`). */
+  temporalUiUrl?: string;
+  /** The Temporal namespace of the runs; default `default`. */
+  namespace?: string;
+  /** The agents' input schemas, for modify forms; default: this machine's agents (`localAgents`). */
+  agentSchemas?: () => Promise<AgentInputSchemas>;
+  /** Pages may be read without logging in (`baton serve --public-read`); deciding still needs a user. */
+  publicRead?: boolean;
+  /** How often live pages re-read status; default 1000 ms. */
+  pollMs?: number;
+}
+
+export function consoleRoutes(options: ConsoleOptions): Hono<AppEnv> {
+  let schemas: Promise<AgentInputSchemas> | undefined;
+  const ctx: ViewContext = {
+    api: options.api,
+    roles: options.roles,
+    agentSchemas: options.agentSchemas ?? (() => (schemas ??= localAgents().then((a) => a.schemas))),
+    namespace: options.namespace ?? 'default',
+    ...(options.temporalUiUrl ? { temporalUiUrl: options.temporalUiUrl } : {}),
+  };
+  const intervalMs = options.pollMs ?? 1000;
+  const app = new Hono<AppEnv>();
+  app.route('/assets', assetRoutes());
+  app.get('/login', (c) => {
+    const next = c.req.query('next');
+    return sendPage(c, loginPage(next?.startsWith('/') && !next.startsWith('//') ? { next } : {}));
+  });
+  // Every other page needs a user, unless reads are public (then only deciding and starting do).
+  app.use('*', async (c, next) => {
+    if (c.get('principal') || (options.publicRead && c.req.method === 'GET')) return next();
+    if (c.req.method === 'GET' && !c.req.path.startsWith('/live/')) {
+      return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
+    }
+    return c.text('Log in first: POST /login with your token, or send it as a Bearer header.', 401);
+  });
+  app.onError((error, c) => errorResponse(c, error));
+
+  const filterOf = (q: (name: string) => string | undefined): InboxFilter => ({
+    ...(q('kind') ? { kind: q('kind') } : {}),
+    ...(q('template') ? { template: q('template') } : {}),
+    ...(q('q') ? { q: q('q') } : {}),
+  });
+  app.get('/', async (c) => {
+    const rows = await inboxRows(ctx.api);
+    return sendPage(c, inboxPage(rows, filterOf((n) => c.req.query(n)), c.get('principal'), ctx.roles));
+  });
+  app.get('/live/inbox', (c) => {
+    const filter = filterOf((n) => c.req.query(n));
+    const principal = c.get('principal');
+    return liveStream(
+      c,
+      async () => {
+        const rows = filterRows(await inboxRows(ctx.api), filter);
+        const key = JSON.stringify(rows.map((r) => [r.item.workflowId, r.gate?.id ?? r.item.phase, r.gate?.digest, r.gate?.approvers]));
+        return { inbox: { key, render: () => inboxBody(rows, principal, ctx.roles) } };
+      },
+      { intervalMs },
+    );
+  });
+  app.get('/live/runs/:id', (c) => {
+    const id = c.req.param('id');
+    const principal = c.get('principal');
+    return liveStream(
+      c,
+      async () => {
+        const status = await ctx.api.status({ id });
+        // Built only when an event is sent: the audit and the diffs are read then, not at every tick.
+        let built: ReturnType<typeof runView> | undefined;
+        const view = () => (built ??= runView(ctx, id, principal, status));
+        const { gates, ...rest } = status;
+        return {
+          gates: { key: gatesKey(status), render: async () => gatesFragment(await view()) },
+          run: { key: JSON.stringify({ rest, open: gates.map((g) => g.id) }), render: async () => runBody(await view()) },
+        };
+      },
+      { intervalMs },
+    );
+  });
+  app.route('/', pageRoutes(ctx));
+  app.route('/', decisionRoutes(ctx));
+  return app;
+}

@@ -1,0 +1,64 @@
+/** Builds what the run page and the gate panel show, from status, audit and this machine's agents. */
+import type { BatonApi } from '../../client/api';
+import type { Roles } from '../../shared/governance';
+import type { AgentInputSchemas } from '../../shared/input-schema';
+import type { OpenGate, RunStatus } from '../../shared/status';
+import type { Principal } from '../principal';
+import { mayDecide } from './decide';
+import type { GatePanelInput } from './gate-panel';
+import { auditEntries, phaseDiff } from './run-data';
+import type { RunView } from './run-page';
+import { barsFromAudit, barsFromStatus } from './timeline';
+
+export interface ViewContext {
+  api: BatonApi;
+  roles: Roles;
+  agentSchemas: () => Promise<AgentInputSchemas>;
+  temporalUiUrl?: string;
+  namespace: string;
+}
+
+/** The phase a gate belongs to: `<phase>` or, for a task's gate, the parallel phase of `<phase>.<task>`. */
+const phaseOf = (status: RunStatus, gate: OpenGate) =>
+  status.phases.find((p) => p.id === gate.phase) ?? status.phases.find((p) => p.id === gate.phase.split('.')[0]);
+
+export async function gateInput(
+  ctx: ViewContext,
+  id: string,
+  status: RunStatus,
+  gate: OpenGate,
+  principal: Principal | undefined,
+): Promise<GatePanelInput> {
+  const phase = phaseOf(status, gate);
+  const schemas = await ctx.agentSchemas().catch(() => ({}));
+  const schema = phase ? schemas[phase.agent] : undefined;
+  const diff = phase ? await phaseDiff(status, phase.id) : undefined;
+  const refusal = mayDecide(principal, gate, ctx.roles);
+  return {
+    runId: id,
+    gate,
+    ...(phase ? { phase } : {}),
+    ...(schema ? { schema } : {}),
+    ...(diff !== undefined ? { diff } : {}),
+    ...(refusal ? { refusal } : {}),
+  };
+}
+
+export function temporalLink(ctx: ViewContext, id: string): string | undefined {
+  if (!ctx.temporalUiUrl) return undefined;
+  return `${ctx.temporalUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(ctx.namespace)}/workflows/${encodeURIComponent(id)}`;
+}
+
+export async function runView(ctx: ViewContext, id: string, principal: Principal | undefined, status?: RunStatus): Promise<RunView> {
+  const s = status ?? (await ctx.api.status({ id }));
+  const now = Date.now();
+  const entries = await auditEntries(ctx.api, id);
+  const bars = entries && entries.length > 0 ? barsFromAudit(entries, now) : barsFromStatus(s, now);
+  const gates = await Promise.all(s.gates.map((g) => gateInput(ctx, id, s, g, principal)));
+  const link = temporalLink(ctx, id);
+  return { id, status: s, bars, gates, ...(link ? { temporalLink: link } : {}) };
+}
+
+/** What makes the gate panels change: their ids, digests and approvals (not their ages). */
+export const gatesKey = (s: RunStatus) =>
+  JSON.stringify(s.gates.map((g) => [g.id, g.digest, g.approvals, g.approvers, 'error' in g ? g.error : undefined]));
