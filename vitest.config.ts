@@ -9,6 +9,7 @@ const OWN_SCRIPT: Record<string, string[]> = {
   BATON_TEST_STOPPING: ['test/dev/npm-start.test.ts'],
   BATON_TEST_DURABILITY: ['test/durability/**'],
   BATON_TEST_E2E: ['test/e2e/**'],
+  BATON_TEST_CONSOLE: ['test/console/**'],
 };
 
 export default defineConfig({

@@ -5,6 +5,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { GATE_KINDS } from '../../shared/gate-kinds';
+import type { AgentInputSchemas } from '../../shared/input-schema';
 import { DECISION_ACTIONS, type DecisionAction } from '../../shared/messages';
 import type { AppEnv, Principal } from '../principal';
 import { decideAs, mayDecide } from './decide';
@@ -101,7 +102,7 @@ export function decisionRoutes(ctx: ViewContext): Hono<AppEnv> {
 
 async function schemaOf(ctx: ViewContext, phases: readonly { id: string; agent: string }[], phaseId: string) {
   const phase = phases.find((p) => p.id === phaseId) ?? phases.find((p) => p.id === phaseId.split('.')[0]);
-  const schemas = await ctx.agentSchemas().catch(() => ({}));
+  const schemas = await ctx.agentSchemas().catch((): AgentInputSchemas => ({}));
   const schema = phase ? schemas[phase.agent] : undefined;
   return schema ? { schema } : {};
 }

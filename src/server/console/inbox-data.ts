@@ -1,6 +1,7 @@
 /** The inbox's rows: every open gate across runs, with the gate's details from its run's status. */
 import type { BatonApi } from '../../client/api';
 import type { InboxItem } from '../../client/api-schemas';
+import { sha256Hex } from '../../shared/governance';
 import type { OpenGate, RunStatus } from '../../shared/status';
 
 export interface InboxRow {
@@ -56,3 +57,7 @@ export function parseGateKey(key: string): { id: string; gate: string } | undefi
   if (space <= 0) return undefined;
   return { id: key.slice(0, space), gate: key.slice(space + 1) };
 }
+
+/** What makes the inbox's rows change (not their ages), hashed: the live stream's key. */
+export const inboxKey = (rows: readonly InboxRow[]) =>
+  sha256Hex(JSON.stringify(rows.map((r) => [r.item.workflowId, r.gate?.id ?? r.item.phase, r.gate?.digest, r.gate?.approvers]))).slice(0, 16);

@@ -6,7 +6,7 @@ import { html } from 'hono/html';
 import type { Roles } from '../../shared/governance';
 import type { Principal } from '../principal';
 import { mayDecide } from './decide';
-import { filterRows, gateKey, type InboxFilter, type InboxRow } from './inbox-data';
+import { filterRows, gateKey, inboxKey, type InboxFilter, type InboxRow } from './inbox-data';
 import { page, since, type Html } from './layout';
 
 const runLink = (id: string) => `/runs/${encodeURIComponent(id)}`;
@@ -42,7 +42,7 @@ export function inboxBody(rows: readonly InboxRow[], principal: Principal | unde
   })}`;
 }
 
-const query = (filter: InboxFilter) =>
+const query = (filter: Record<string, string | undefined>) =>
   new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => Boolean(e[1]))).toString();
 
 export function inboxPage(all: readonly InboxRow[], filter: InboxFilter, principal: Principal | undefined, roles: Roles): Html {
@@ -63,7 +63,7 @@ export function inboxPage(all: readonly InboxRow[], filter: InboxFilter, princip
       <button type="submit">Filter</button>
     </form>
     <form id="batch" method="post" action="/inbox/approve"></form>
-    <div sse-connect="/live/inbox?${query(filter)}">
+    <div sse-connect="/live/inbox?${query({ ...filter, 'k.inbox': inboxKey(rows) })}">
     <table class="inbox" data-testid="inbox">
       <caption class="sr-only">Open gates</caption>
       <thead><tr><th scope="col"><span class="sr-only">Select</span></th><th scope="col">Run</th><th scope="col">Template</th><th scope="col">Phase</th><th scope="col">Kind</th><th scope="col">Age</th><th scope="col">Deadline</th><th scope="col">Approvers</th><th scope="col"></th></tr></thead>

@@ -13,13 +13,13 @@ import { assetRoutes } from './assets';
 import { decisionRoutes } from './decision-routes';
 import { errorResponse } from './errors';
 import { inboxBody, inboxPage } from './inbox';
-import { filterRows, inboxRows, type InboxFilter } from './inbox-data';
+import { filterRows, inboxKey, inboxRows, type InboxFilter } from './inbox-data';
 import { sendPage } from './layout';
 import { liveStream } from './live';
 import { loginPage } from './login';
 import { pageRoutes } from './page-routes';
 import { gatesFragment, runBody } from './run-page';
-import { gatesKey, runView, type ViewContext } from './views';
+import { runKeys, runView, type ViewContext } from './views';
 
 export interface ConsoleOptions {
   api: BatonApi;
@@ -79,8 +79,7 @@ export function consoleRoutes(options: ConsoleOptions): Hono<AppEnv> {
       c,
       async () => {
         const rows = filterRows(await inboxRows(ctx.api), filter);
-        const key = JSON.stringify(rows.map((r) => [r.item.workflowId, r.gate?.id ?? r.item.phase, r.gate?.digest, r.gate?.approvers]));
-        return { inbox: { key, render: () => inboxBody(rows, principal, ctx.roles) } };
+        return { inbox: { key: inboxKey(rows), render: () => inboxBody(rows, principal, ctx.roles) } };
       },
       { intervalMs },
     );
@@ -95,10 +94,10 @@ export function consoleRoutes(options: ConsoleOptions): Hono<AppEnv> {
         // Built only when an event is sent: the audit and the diffs are read then, not at every tick.
         let built: ReturnType<typeof runView> | undefined;
         const view = () => (built ??= runView(ctx, id, principal, status));
-        const { gates, ...rest } = status;
+        const keys = runKeys(status);
         return {
-          gates: { key: gatesKey(status), render: async () => gatesFragment(await view()) },
-          run: { key: JSON.stringify({ rest, open: gates.map((g) => g.id) }), render: async () => runBody(await view()) },
+          gates: { key: keys.gates, render: async () => gatesFragment(await view()) },
+          run: { key: keys.run, render: async () => runBody(await view()) },
         };
       },
       { intervalMs },

@@ -21,7 +21,9 @@ export function liveStream(
 ) {
   c.header('Cache-Control', 'no-store');
   return streamSSE(c, async (stream) => {
+    // The page was rendered from these keys (`k.<event>` in the stream's URL): nothing to send yet.
     const sent = new Map<string, string>();
+    for (const [name, value] of Object.entries(c.req.query())) if (name.startsWith('k.')) sent.set(name.slice(2), value);
     let closed = false;
     stream.onAbort(() => {
       closed = true;

@@ -105,9 +105,19 @@ export function previewText(kind: Exclude<PreviewKind, 'binary'>, text: string):
   return html`<pre class="code ${kind}"><code>${raw(code)}</code></pre>`;
 }
 
-/** A phase output (any JSON value) highlighted, or its Markdown rendered when it is one long string. */
+const isText = (value: unknown): value is string => typeof value === 'string' && value.includes('\n');
+
+/**
+ * A phase output (any JSON value): a long string is rendered as Markdown; an object's long string
+ * fields (a report, a spec) are rendered as Markdown above the whole value, highlighted as JSON.
+ */
 export function previewValue(value: unknown): Html {
-  if (typeof value === 'string' && value.includes('\n')) return previewText('markdown', value.slice(0, PREVIEW_CHARS));
+  if (isText(value)) return previewText('markdown', value.slice(0, PREVIEW_CHARS));
+  const texts =
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.entries(value).filter((e): e is [string, string] => isText(e[1])).slice(0, 5)
+      : [];
   const text = JSON.stringify(value, null, 2) ?? 'undefined';
-  return previewText('json', text.slice(0, PREVIEW_CHARS));
+  return html`${texts.map(([key, md]) => html`<h5>${key}</h5>${previewText('markdown', md.slice(0, PREVIEW_CHARS))}`)}
+    ${texts.length ? html`<details><summary>As JSON</summary>${previewText('json', text.slice(0, PREVIEW_CHARS))}</details>` : previewText('json', text.slice(0, PREVIEW_CHARS))}`;
 }

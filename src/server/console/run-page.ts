@@ -11,6 +11,7 @@ import { gatePanel, type GatePanelInput } from './gate-panel';
 import { duration, page, since, type Html } from './layout';
 import { previewValue } from './preview';
 import { timelineSvg, type Bar } from './timeline';
+import { runKeys } from './views';
 
 export interface RunView {
   id: string;
@@ -79,11 +80,12 @@ export function gatesFragment(view: RunView): Html {
 }
 
 export function runPage(view: RunView, principal: Principal | undefined): Html {
+  const keys = runKeys(view.status);
   return page({
     title: view.id,
     principal,
     body: html`<h1>Run <code>${view.id}</code></h1>
-    <div sse-connect="/live/runs/${encodeURIComponent(view.id)}">
+    <div sse-connect="/live/runs/${encodeURIComponent(view.id)}?${new URLSearchParams({ 'k.gates': keys.gates, 'k.run': keys.run }).toString()}">
       <section aria-labelledby="gates-h"><h2 id="gates-h">Open gates</h2><div id="gates" sse-swap="gates">${gatesFragment(view)}</div></section>
       <div id="run-body" sse-swap="run">${runBody(view)}</div>
     </div>`,

@@ -1,6 +1,6 @@
 /** Builds what the run page and the gate panel show, from status, audit and this machine's agents. */
 import type { BatonApi } from '../../client/api';
-import type { Roles } from '../../shared/governance';
+import { sha256Hex, type Roles } from '../../shared/governance';
 import type { AgentInputSchemas } from '../../shared/input-schema';
 import type { OpenGate, RunStatus } from '../../shared/status';
 import type { Principal } from '../principal';
@@ -30,7 +30,7 @@ export async function gateInput(
   principal: Principal | undefined,
 ): Promise<GatePanelInput> {
   const phase = phaseOf(status, gate);
-  const schemas = await ctx.agentSchemas().catch(() => ({}));
+  const schemas = await ctx.agentSchemas().catch((): AgentInputSchemas => ({}));
   const schema = phase ? schemas[phase.agent] : undefined;
   const diff = phase ? await phaseDiff(status, phase.id) : undefined;
   const refusal = mayDecide(principal, gate, ctx.roles);
@@ -59,6 +59,16 @@ export async function runView(ctx: ViewContext, id: string, principal: Principal
   return { id, status: s, bars, gates, ...(link ? { temporalLink: link } : {}) };
 }
 
-/** What makes the gate panels change: their ids, digests and approvals (not their ages). */
-export const gatesKey = (s: RunStatus) =>
-  JSON.stringify(s.gates.map((g) => [g.id, g.digest, g.approvals, g.approvers, 'error' in g ? g.error : undefined]));
+const short = (text: string) => sha256Hex(text).slice(0, 16);
+
+/**
+ * The live stream's keys of a run page: the gate panels change with their ids, digests and
+ * approvals (not their ages, so a form being filled is not swapped away); the body with any status.
+ */
+export function runKeys(s: RunStatus): { gates: string; run: string } {
+  const { gates, ...rest } = s;
+  return {
+    gates: short(JSON.stringify(gates.map((g) => [g.id, g.digest, g.approvals, g.approvers, 'error' in g ? g.error : undefined]))),
+    run: short(JSON.stringify({ rest, open: gates.map((g) => g.id) })),
+  };
+}

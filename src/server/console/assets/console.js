@@ -3,14 +3,14 @@
 (function () {
   var ticked = [];
   var opened = [];
-  document.addEventListener('htmx:beforeSwap', function (event) {
-    var target = event.detail.target;
+  document.addEventListener('htmx:sseBeforeMessage', function (event) {
+    var target = event.target;
     if (!target) return;
     ticked = Array.prototype.map.call(target.querySelectorAll('input[name="gate"]:checked'), function (el) { return el.value; });
     opened = Array.prototype.map.call(target.querySelectorAll('details[open][id]'), function (el) { return el.id; });
   });
-  document.addEventListener('htmx:afterSwap', function (event) {
-    var target = event.detail.target;
+  document.addEventListener('htmx:sseMessage', function (event) {
+    var target = event.target;
     if (!target) return;
     target.querySelectorAll('input[name="gate"]').forEach(function (el) {
       if (ticked.indexOf(el.value) >= 0 && !el.disabled) el.checked = true;

@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createApi } from '../../src/client/api';
+import { startRun } from '../../src/client/runs';
+import type { DefinitionInput } from '../../src/shared/definition';
+import type { RunningServer } from '../../src/server/serve';
+import { queryStatus, uniqueId, useWorker, waitFor, waitForGate } from '../helpers/env';
+import { serveConsole, TOKENS } from './console-app';
+import { consoleAgents, launchChromium, logIn, screenshot, workerConfig } from './console-helpers';
+
+const shared = useWorker({ prefix: 'console', agents: consoleAgents(), config: workerConfig() });
+
+/** A draft a lead approves, then a few seconds of publishing, then a last step. */
+const demo = (): DefinitionInput => ({
+  name: 'console-demo',
+  phases: [
+    {
+      id: 'draft',
+      agent: 'draft',
+      input: { topic: 'Temporal', words: 120 },
+      approval: { instructions: 'Check the **topic** and the length.', approvers: { roles: ['lead'] } },
+    },
+    { id: 'publish', agent: 'sleep', needs: ['draft'], input: { ms: 2500 } },
+    { id: 'announce', agent: 'echo', needs: ['publish'], input: { what: 'done' } },
+  ],
+});
+
+async function startDemo(prefix: string): Promise<string> {
+  const id = uniqueId(prefix);
+  await startRun(shared.baton, { definition: demo(), id, approvalMode: 'manual', skipAgentCheck: true });
+  await waitForGate(shared.baton, id, 'draft');
+  return id;
+}
+
+let server: RunningServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const api = () => createApi({ baton: shared.baton });
+
+async function userPage(token: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  await logIn(page, server.url, token);
+  return page;
+}
+
+beforeAll(async () => {
+  server = await serveConsole(api());
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  for (const context of contexts) await context.close();
+  await browser?.close();
+  await server?.close();
+});
+
+const gateUrl = (id: string) => `${server.url}/runs/${encodeURIComponent(id)}/gates/${encodeURIComponent('draft#1')}`;
+
+describe('the web console in a real browser', () => {
+  it('redirects to the login page without a user', async () => {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(server.url);
+    expect(new URL(page.url()).pathname).toBe('/login');
+  });
+
+  it('shows in the inbox a gate opened by another run, with its kind and approvers', async () => {
+    const id = await startDemo('console-inbox');
+    const page = await userPage(TOKENS.alice);
+    await page.goto(server.url);
+    const row = page.locator(`tr[data-run="${id}"]`);
+    await expect.poll(() => row.count()).toBe(1);
+    await expect.poll(() => row.innerText()).toContain('approval');
+    expect(await row.innerText()).toContain('alice');
+    expect(await row.innerText()).toContain('console-demo');
+    // Filtering by another kind hides it; searching for the run finds it.
+    await page.goto(`${server.url}/?kind=budget`);
+    expect(await page.locator(`tr[data-run="${id}"]`).count()).toBe(0);
+    await page.goto(`${server.url}/?q=${encodeURIComponent(id)}`);
+    expect(await page.locator('tr[data-run]').count()).toBe(1);
+    await page.goto(server.url);
+    await screenshot(page, 'console-inbox');
+  });
+
+  it('shows the run page with its DAG coloured by state and the timeline', async () => {
+    const id = await startDemo('console-run');
+    const page = await userPage(TOKENS.alice);
+    await page.goto(`${server.url}/runs/${encodeURIComponent(id)}`);
+    const dag = page.getByTestId('dag');
+    expect(await dag.locator('[data-phase]').count()).toBe(3);
+    expect(await dag.locator('[data-phase="draft"]').getAttribute('data-state')).toBe('awaiting-approval');
+    expect(await dag.locator('[data-phase="announce"]').getAttribute('data-state')).toBe('pending');
+    // A layered layout: announce is right of publish, which is right of draft.
+    const x = async (phase: string) => (await dag.locator(`[data-phase="${phase}"] rect`).boundingBox())!.x;
+    expect(await x('publish')).toBeGreaterThan(await x('draft'));
+    expect(await x('announce')).toBeGreaterThan(await x('publish'));
+    const timeline = page.getByTestId('timeline');
+    expect(await timeline.locator('.bar-phase').count()).toBeGreaterThanOrEqual(1);
+    expect(await timeline.locator('.bar-gate').count()).toBe(1);
+    // The phase output is Markdown rendered with raw HTML escaped: the agent's <script> never runs.
+    expect(await page.locator('[data-testid="gate-output"] h1').innerText()).toBe('Notes on Temporal');
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.getByRole('link', { name: 'Open in Temporal Web UI' }).getAttribute('href')).toBe(
+      `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(id)}`,
+    );
+    await screenshot(page, 'console-run');
+  });
+
+  it('modifies through the generated form, approves, and the run advances without a reload', async () => {
+    const id = await startDemo('console-modify');
+    const page = await userPage(TOKENS.alice);
+    await page.goto(gateUrl(id));
+    const form = page.getByTestId('modify-form');
+    await page.getByText('Modify…').click();
+    // One field per input of the draft agent, typed by its schema.
+    expect(await form.getByLabel(/^topic/).getAttribute('type')).toBe('text');
+    expect(await form.getByLabel(/^words/).getAttribute('type')).toBe('number');
+    expect(await form.getByLabel(/^final/).evaluate((el) => el.tagName)).toBe('SELECT');
+    await screenshot(page, 'console-gate');
+    await form.getByLabel(/^topic/).fill('Durable execution');
+    await form.getByLabel(/^words/).fill('300');
+    await form.getByLabel(/^final/).selectOption('true');
+    await form.getByLabel('Comment').fill('Broaden the topic');
+    await form.getByRole('button', { name: 'Modify and run again' }).click();
+    await page.waitForURL((u) => u.pathname === `/runs/${encodeURIComponent(id)}`);
+    // The phase runs again with the changes; the gate panel updates live with the new output.
+    await page.evaluate(() => ((globalThis as { __sameDocument?: boolean }).__sameDocument = true));
+    await expect
+      .poll(() => page.locator('[data-testid="gate-output"] h1').innerText().catch(() => ''), { timeout: 30_000 })
+      .toBe('Notes on Durable execution');
+    const modified = await queryStatus(shared.baton, id);
+    expect(modified.decisions.at(-1)).toMatchObject({ action: 'modify', by: 'alice', changes: { topic: 'Durable execution', words: 300, final: true }, comment: 'Broaden the topic' });
+    await page.getByLabel('Comment').first().fill('Looks right');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.waitForURL((u) => u.searchParams.has('decided'));
+    await page.evaluate(() => ((globalThis as { __sameDocument?: boolean }).__sameDocument = true));
+    const announce = page.getByTestId('dag').locator('[data-phase="announce"]');
+    await expect.poll(() => announce.getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
+    expect(await page.getByTestId('run-state').innerText()).toBe('completed');
+    // No reload happened: the marker set on this document is still there, and SSE swaps came in.
+    expect(await page.evaluate(() => (globalThis as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    expect(Number(await page.locator('body').getAttribute('data-live-swaps'))).toBeGreaterThan(0);
+    const status = await queryStatus(shared.baton, id);
+    expect(status.decisions.at(-1)).toMatchObject({ action: 'approve', by: 'alice', comment: 'Looks right' });
+  });
+
+  it('re-renders the modify form with the field problem on bad input', async () => {
+    const id = await startDemo('console-bad');
+    const page = await userPage(TOKENS.alice);
+    const response = await page.request.post(`${gateUrl(id)}/decide`, {
+      form: { action: 'modify', 'field.words': 'many' },
+      headers: { origin: server.url },
+    });
+    expect(response.status()).toBe(400);
+    expect(await response.text()).toContain('words must be a number; got &quot;many&quot;');
+    expect((await queryStatus(shared.baton, id)).decisions).toEqual([]);
+  });
+
+  it('disables the buttons for a user who is not an approver, and a forced POST gets 403', async () => {
+    const id = await startDemo('console-bob');
+    const page = await userPage(TOKENS.bob);
+    await page.goto(gateUrl(id));
+    expect(await page.getByTestId('refusal').innerText()).toContain('bob is not an approver');
+    expect(await page.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Reject' }).isDisabled()).toBe(true);
+    const response = await page.request.post(`${gateUrl(id)}/decide`, {
+      form: { action: 'approve' },
+      headers: { origin: server.url },
+    });
+    expect(response.status()).toBe(403);
+    expect(await response.text()).toContain('bob is not an approver');
+    expect((await queryStatus(shared.baton, id)).gates.map((g) => g.id)).toEqual(['draft#1']);
+  });
+
+  it('batch-approves the selected gates after a confirmation', async () => {
+    const ids = [await startDemo('console-batch'), await startDemo('console-batch')];
+    const page = await userPage(TOKENS.alice);
+    await page.goto(server.url);
+    for (const id of ids) await page.locator(`tr[data-run="${id}"] input[type="checkbox"]`).check();
+    await page.getByRole('button', { name: 'Approve selected…' }).click();
+    await page.getByRole('heading', { name: 'Approve 2 gates?' }).waitFor();
+    await page.getByRole('button', { name: 'Approve 2 as alice' }).click();
+    expect(await page.getByTestId('batch-result').innerText()).toContain('approved as alice');
+    for (const id of ids) {
+      const status = await waitFor(() => queryStatus(shared.baton, id), (s) => s.decisions.length > 0);
+      expect(status.decisions[0]).toMatchObject({ action: 'approve', by: 'alice' });
+    }
+  });
+});
