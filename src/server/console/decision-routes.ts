@@ -8,7 +8,7 @@ import { GATE_KINDS } from '../../shared/gate-kinds';
 import type { AgentInputSchemas } from '../../shared/input-schema';
 import { DECISION_ACTIONS, type DecisionAction } from '../../shared/messages';
 import type { AppEnv, Principal } from '../principal';
-import { decideAs, mayDecide } from './decide';
+import { decideAsUser, refusalOf } from './decide';
 import { ConsoleError, statusOf } from './errors';
 import { batchResultPage, confirmPage, type BatchItem } from './inbox';
 import { parseGateKey } from './inbox-data';
@@ -42,7 +42,7 @@ export function decisionRoutes(ctx: ViewContext): Hono<AppEnv> {
     const status = await ctx.api.status({ id });
     const gate = status.gates.find((g) => g.id === gateId);
     if (!gate) return sendPage(c, await gatePage(ctx, id, gateId, principal), 409);
-    const refusal = mayDecide(principal, gate, ctx.roles);
+    const refusal = refusalOf(principal, gate, ctx.decide);
     if (refusal) throw new ConsoleError(403, refusal, 'Ask one of the gate\'s approvers to decide it.');
     const actions: readonly string[] = GATE_KINDS[gate.kind].actions;
     if (!(DECISION_ACTIONS as readonly string[]).includes(action) || !actions.includes(action)) {
@@ -58,7 +58,11 @@ export function decisionRoutes(ctx: ViewContext): Hono<AppEnv> {
       changes = parsed.changes;
     }
     try {
-      await decideAs(ctx.api, principal, id, { gate, action: action as DecisionAction, ...(comment ? { comment } : {}), ...(changes ? { changes } : {}) });
+      const result = await decideAsUser(ctx.api, principal, id, { gate, action: action as DecisionAction, ...(comment ? { comment } : {}), ...(changes ? { changes } : {}) }, ctx.decide);
+      if (result.outcome === 'already-decided') {
+        const d = result.decision;
+        throw new ConsoleError(409, `Gate ${gateId} was already decided: ${d.by} chose ${d.action} at ${d.at}.`, 'Open the run page to see where it is now.');
+      }
     } catch (error) {
       // The run refused it (a bad change, a gate that moved on): the gate again, with its message.
       if (statusOf(error) !== 400 && statusOf(error) !== 409) throw error;
@@ -82,12 +86,13 @@ export function decisionRoutes(ctx: ViewContext): Hono<AppEnv> {
         const gate = status.gates.find((g) => g.id === ref.gate);
         if (!gate) return { ...ref, refusal: 'the gate is no longer open' };
         if (gate.kind !== 'approval') return { ...ref, title: gate.title, refusal: `a ${gate.kind} gate is not batch-approved` };
-        const refusal = mayDecide(principal, gate, ctx.roles);
+        const refusal = refusalOf(principal, gate, ctx.decide);
         if (refusal) return { ...ref, title: gate.title, refusal };
         if (field(form, 'confirm') !== 'yes') return { ...ref, title: gate.title };
         const comment = (field(form, 'comment') ?? '').trim();
         try {
-          await decideAs(ctx.api, principal, ref.id, { gate, action: 'approve', ...(comment ? { comment } : {}) });
+          const result = await decideAsUser(ctx.api, principal, ref.id, { gate, action: 'approve', ...(comment ? { comment } : {}) }, ctx.decide);
+          if (result.outcome === 'already-decided') return { ...ref, title: gate.title, result: `already decided: ${result.decision.by} chose ${result.decision.action}` };
           return { ...ref, title: gate.title, ok: true, result: `approved as ${principal.user}` };
         } catch (error) {
           return { ...ref, title: gate.title, result: (error as Error).message };

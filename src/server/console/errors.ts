@@ -10,6 +10,7 @@ import {
   RunNotFoundError,
   ServerUnreachableError,
 } from '../../client/errors';
+import { ForbiddenError, GateNotFoundError } from '../decide-as';
 import type { AppEnv } from '../principal';
 import { errorPage, sendPage, type ErrorStatus } from './layout';
 
@@ -26,7 +27,8 @@ export class ConsoleError extends Error {
 
 export function statusOf(error: unknown): ErrorStatus {
   if (error instanceof ConsoleError) return error.status;
-  if (error instanceof RunNotFoundError) return 404;
+  if (error instanceof ForbiddenError) return 403;
+  if (error instanceof RunNotFoundError || error instanceof GateNotFoundError) return 404;
   if (error instanceof RunEndedError || error instanceof DecisionRejectedError) return 409;
   if (error instanceof ServerUnreachableError || error instanceof NoWorkerError) return 503;
   if (error instanceof InvalidInputError || error instanceof DefinitionError) return 400;

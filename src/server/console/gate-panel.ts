@@ -26,6 +26,8 @@ export interface GatePanelInput extends ModifyContext {
   posted?: Record<string, string>;
   problems?: Record<string, string>;
   comment?: string;
+  /** Who may decide it, for people. */
+  approvers: string;
 }
 
 const ACTION_LABELS: Record<DecisionAction, string> = {
@@ -94,7 +96,7 @@ export function gatePanel(input: GatePanelInput): Html {
   <h3 id="gate-title-${gate.id}"><span class="kind kind-${gate.kind}">${gate.kind}</span> ${gate.title} <small class="muted">${gate.id}, open ${since(gate.openedAt)}</small></h3>
   ${gate.instructions ? previewText('markdown', gate.instructions) : ''}
   <p class="meta">${gate.deadline ? html`Decides itself at <time datetime="${gate.deadline}">${gate.deadline}</time> (${gate.onTimeout}). ` : ''}
-    Approvers: ${gate.approverNames?.length ? gate.approverNames.join(', ') : gate.approvers ? [...gate.approvers.users, ...gate.approvers.roles.map((r) => `role ${r}`)].join(', ') : 'anyone'}.
+    Approvers: ${input.approvers}.
     ${gate.minApprovals ? html`${gate.approvals?.length ?? 0} of ${gate.minApprovals} approvals${gate.approvals?.length ? `: ${gate.approvals.map((a) => a.by).join(', ')}` : ''}.` : ''}
     ${gate.policyError ? html`<span class="problem">Policy could not decide: ${gate.policyError}</span>` : ''}</p>
   ${shows(gate)}

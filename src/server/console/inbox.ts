@@ -3,29 +3,29 @@
  * selected approval gates with a confirmation step. Decisions go as the logged-in user, one per gate.
  */
 import { html } from 'hono/html';
-import type { Roles } from '../../shared/governance';
+import type { OpenGate } from '../../shared/status';
 import type { Principal } from '../principal';
-import { mayDecide } from './decide';
+import { gateApprovers } from '../decide-as';
+import { refusalOf, type DecideAsSettings } from './decide';
 import { filterRows, gateKey, inboxKey, type InboxFilter, type InboxRow } from './inbox-data';
 import { page, since, type Html } from './layout';
 
 const runLink = (id: string) => `/runs/${encodeURIComponent(id)}`;
 export const gateLink = (id: string, gate: string) => `${runLink(id)}/gates/${encodeURIComponent(gate)}`;
 
-function approversOf(row: InboxRow): string {
-  const g = row.gate;
-  if (!g?.approvers) return 'anyone';
-  if (g.approverNames?.length) return g.approverNames.join(', ');
-  return [...g.approvers.users, ...g.approvers.roles.map((r) => `role ${r}`)].join(', ');
+/** Who may decide a gate, for people: `anyone` at a gate without approvers. */
+export function approversText(gate: OpenGate | undefined, settings: DecideAsSettings): string {
+  if (!gate?.approvers) return 'anyone';
+  return gateApprovers(gate, settings.roles).join(', ') || 'no one';
 }
 
 /** The table body: one row per open gate. The SSE route sends this fragment when it changes. */
-export function inboxBody(rows: readonly InboxRow[], principal: Principal | undefined, roles: Roles, now = Date.now()): Html {
+export function inboxBody(rows: readonly InboxRow[], principal: Principal | undefined, settings: DecideAsSettings, now = Date.now()): Html {
   if (rows.length === 0) return html`<tr><td colspan="9" class="muted">No open gates.</td></tr>`;
   return html`${rows.map((row) => {
     const { item, gate } = row;
     const kind = gate?.kind ?? item.kind ?? '?';
-    const refusal = gate ? mayDecide(principal, gate, roles) : 'The run did not answer (no worker?).';
+    const refusal = gate ? refusalOf(principal, gate, settings) : 'The run did not answer (no worker?).';
     const batchable = gate && kind === 'approval' && !refusal;
     const key = gate ? gateKey(item.workflowId, gate.id) : '';
     return html`<tr data-run="${item.workflowId}" data-gate="${gate?.id ?? item.phase}">
@@ -36,7 +36,7 @@ export function inboxBody(rows: readonly InboxRow[], principal: Principal | unde
       <td><span class="kind kind-${kind}">${kind}</span></td>
       <td>${since(gate?.openedAt ?? item.openedAt ?? item.startTime, now)}</td>
       <td>${gate?.deadline ? html`<time datetime="${gate.deadline}">${gate.deadline.replace('T', ' ').slice(0, 16)}</time> → ${gate.onTimeout}` : '–'}</td>
-      <td>${approversOf(row)}</td>
+      <td>${approversText(gate, settings)}</td>
       <td>${refusal ? html`<span class="muted">${refusal}</span>` : html`<a class="button" href="${gate ? gateLink(item.workflowId, gate.id) : runLink(item.workflowId)}">Decide</a>`}</td>
     </tr>`;
   })}`;
@@ -45,7 +45,7 @@ export function inboxBody(rows: readonly InboxRow[], principal: Principal | unde
 const query = (filter: Record<string, string | undefined>) =>
   new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => Boolean(e[1]))).toString();
 
-export function inboxPage(all: readonly InboxRow[], filter: InboxFilter, principal: Principal | undefined, roles: Roles): Html {
+export function inboxPage(all: readonly InboxRow[], filter: InboxFilter, principal: Principal | undefined, settings: DecideAsSettings): Html {
   const rows = filterRows(all, filter);
   const kinds = [...new Set(all.map((r) => r.gate?.kind ?? r.item.kind).filter(Boolean))].sort() as string[];
   const templates = [...new Set(all.map((r) => r.item.template).filter(Boolean))].sort() as string[];
@@ -67,7 +67,7 @@ export function inboxPage(all: readonly InboxRow[], filter: InboxFilter, princip
     <table class="inbox" data-testid="inbox">
       <caption class="sr-only">Open gates</caption>
       <thead><tr><th scope="col"><span class="sr-only">Select</span></th><th scope="col">Run</th><th scope="col">Template</th><th scope="col">Phase</th><th scope="col">Kind</th><th scope="col">Age</th><th scope="col">Deadline</th><th scope="col">Approvers</th><th scope="col"></th></tr></thead>
-      <tbody id="inbox-rows" sse-swap="inbox" hx-swap="innerHTML">${inboxBody(rows, principal, roles)}</tbody>
+      <tbody id="inbox-rows" sse-swap="inbox" hx-swap="innerHTML">${inboxBody(rows, principal, settings)}</tbody>
     </table>
     </div>
     <p><button type="submit" form="batch">Approve selected…</button> <small class="muted">Only approval gates you may decide can be selected; you confirm on the next page.</small></p>`,

@@ -8,6 +8,7 @@ import type { BatonApi } from '../../client/api';
 import { localAgents } from '../../client/local';
 import type { Roles } from '../../shared/governance';
 import type { AgentInputSchemas } from '../../shared/input-schema';
+import type { SecuritySettings } from '../auth/decision-key';
 import type { AppEnv } from '../principal';
 import { assetRoutes } from './assets';
 import { decisionRoutes } from './decision-routes';
@@ -25,6 +26,8 @@ export interface ConsoleOptions {
   api: BatonApi;
   /** The approver roles (`roles` in baton.config): who may decide a gate. */
   roles: Roles;
+  /** `security` of the server's config: signing on, and each user's keys (decideAs signs with them). */
+  security?: SecuritySettings;
   /** The Temporal Web UI's address, for links to a run (`<ui>/namespaces/<ns>/workflows/<id>`). */
   temporalUiUrl?: string;
   /** The Temporal namespace of the runs; default `default`. */
@@ -37,11 +40,17 @@ export interface ConsoleOptions {
   pollMs?: number;
 }
 
+/** What the auth layer's `/login?error=…` redirects mean. */
+const LOGIN_ERRORS: Record<string, string> = {
+  'bad-token': 'That token is not one of this server\'s tokens (revoked, or mistyped).',
+  'missing-token': 'Enter your access token.',
+};
+
 export function consoleRoutes(options: ConsoleOptions): Hono<AppEnv> {
   let schemas: Promise<AgentInputSchemas> | undefined;
   const ctx: ViewContext = {
     api: options.api,
-    roles: options.roles,
+    decide: { roles: options.roles, ...(options.security ? { security: options.security } : {}) },
     agentSchemas: options.agentSchemas ?? (() => (schemas ??= localAgents().then((a) => a.schemas))),
     namespace: options.namespace ?? 'default',
     ...(options.temporalUiUrl ? { temporalUiUrl: options.temporalUiUrl } : {}),
@@ -51,7 +60,8 @@ export function consoleRoutes(options: ConsoleOptions): Hono<AppEnv> {
   app.route('/assets', assetRoutes());
   app.get('/login', (c) => {
     const next = c.req.query('next');
-    return sendPage(c, loginPage(next?.startsWith('/') && !next.startsWith('//') ? { next } : {}));
+    const error = LOGIN_ERRORS[c.req.query('error') ?? ''];
+    return sendPage(c, loginPage({ ...(next?.startsWith('/') && !next.startsWith('//') ? { next } : {}), ...(error ? { error } : {}) }));
   });
   // Every other page needs a user, unless reads are public (then only deciding and starting do).
   app.use('*', async (c, next) => {
@@ -70,7 +80,7 @@ export function consoleRoutes(options: ConsoleOptions): Hono<AppEnv> {
   });
   app.get('/', async (c) => {
     const rows = await inboxRows(ctx.api);
-    return sendPage(c, inboxPage(rows, filterOf((n) => c.req.query(n)), c.get('principal'), ctx.roles));
+    return sendPage(c, inboxPage(rows, filterOf((n) => c.req.query(n)), c.get('principal'), ctx.decide));
   });
   app.get('/live/inbox', (c) => {
     const filter = filterOf((n) => c.req.query(n));
@@ -79,7 +89,7 @@ export function consoleRoutes(options: ConsoleOptions): Hono<AppEnv> {
       c,
       async () => {
         const rows = filterRows(await inboxRows(ctx.api), filter);
-        return { inbox: { key: inboxKey(rows), render: () => inboxBody(rows, principal, ctx.roles) } };
+        return { inbox: { key: inboxKey(rows), render: () => inboxBody(rows, principal, ctx.decide) } };
       },
       { intervalMs },
     );

@@ -1,10 +1,11 @@
 /** Builds what the run page and the gate panel show, from status, audit and this machine's agents. */
 import type { BatonApi } from '../../client/api';
-import { sha256Hex, type Roles } from '../../shared/governance';
+import { sha256Hex } from '../../shared/governance';
 import type { AgentInputSchemas } from '../../shared/input-schema';
 import type { OpenGate, RunStatus } from '../../shared/status';
 import type { Principal } from '../principal';
-import { mayDecide } from './decide';
+import { refusalOf, type DecideAsSettings } from './decide';
+import { approversText } from './inbox';
 import type { GatePanelInput } from './gate-panel';
 import { auditEntries, phaseDiff } from './run-data';
 import type { RunView } from './run-page';
@@ -12,7 +13,8 @@ import { barsFromAudit, barsFromStatus } from './timeline';
 
 export interface ViewContext {
   api: BatonApi;
-  roles: Roles;
+  /** Who may decide (roles) and how decisions are signed. */
+  decide: DecideAsSettings;
   agentSchemas: () => Promise<AgentInputSchemas>;
   temporalUiUrl?: string;
   namespace: string;
@@ -33,10 +35,11 @@ export async function gateInput(
   const schemas = await ctx.agentSchemas().catch((): AgentInputSchemas => ({}));
   const schema = phase ? schemas[phase.agent] : undefined;
   const diff = phase ? await phaseDiff(status, phase.id) : undefined;
-  const refusal = mayDecide(principal, gate, ctx.roles);
+  const refusal = refusalOf(principal, gate, ctx.decide);
   return {
     runId: id,
     gate,
+    approvers: approversText(gate, ctx.decide),
     ...(phase ? { phase } : {}),
     ...(schema ? { schema } : {}),
     ...(diff !== undefined ? { diff } : {}),
