@@ -80,8 +80,6 @@ describe('the web console in a real browser', () => {
     expect(await page.locator(`tr[data-run="${id}"]`).count()).toBe(0);
     await page.goto(`${server.url}/?q=${encodeURIComponent(id)}`);
     expect(await page.locator('tr[data-run]').count()).toBe(1);
-    await page.goto(server.url);
-    await screenshot(page, 'console-inbox');
   });
 
   it('shows the run page with its DAG coloured by state and the timeline', async () => {
@@ -105,7 +103,7 @@ describe('the web console in a real browser', () => {
     expect(await page.getByRole('link', { name: 'Open in Temporal Web UI' }).getAttribute('href')).toBe(
       `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(id)}`,
     );
-    await screenshot(page, 'console-run');
+    await screenshot(page, 'console-run', true);
   });
 
   it('modifies through the generated form, approves, and the run advances without a reload', async () => {
@@ -144,6 +142,7 @@ describe('the web console in a real browser', () => {
     expect(Number(await page.locator('body').getAttribute('data-live-swaps'))).toBeGreaterThan(0);
     const status = await queryStatus(shared.baton, id);
     expect(status.decisions.at(-1)).toMatchObject({ action: 'approve', by: 'alice', comment: 'Looks right' });
+    await screenshot(page, 'console-run-completed', true);
   });
 
   it('re-renders the modify form with the field problem on bad input', async () => {
@@ -179,6 +178,7 @@ describe('the web console in a real browser', () => {
     const page = await userPage(TOKENS.alice);
     await page.goto(server.url);
     for (const id of ids) await page.locator(`tr[data-run="${id}"] input[type="checkbox"]`).check();
+    await screenshot(page, 'console-inbox');
     await page.getByRole('button', { name: 'Approve selected…' }).click();
     await page.getByRole('heading', { name: 'Approve 2 gates?' }).waitFor();
     await page.getByRole('button', { name: 'Approve 2 as alice' }).click();

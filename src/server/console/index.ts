@@ -19,7 +19,7 @@ import { sendPage } from './layout';
 import { liveStream } from './live';
 import { loginPage } from './login';
 import { pageRoutes } from './page-routes';
-import { gatesFragment, runBody } from './run-page';
+import { gatesFragment, runDetails, runSummary } from './run-page';
 import { runKeys, runView, type ViewContext } from './views';
 
 export interface ConsoleOptions {
@@ -107,7 +107,8 @@ export function consoleRoutes(options: ConsoleOptions): Hono<AppEnv> {
         const keys = runKeys(status);
         return {
           gates: { key: keys.gates, render: async () => gatesFragment(await view()) },
-          run: { key: keys.run, render: async () => runBody(await view()) },
+          summary: { key: keys.run, render: async () => runSummary(await view()) },
+          details: { key: keys.run, render: async () => runDetails(await view()) },
         };
       },
       { intervalMs },

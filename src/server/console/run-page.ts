@@ -48,8 +48,8 @@ function phaseDetails(id: string, p: PhaseStatus): Html {
 </details>`;
 }
 
-/** Everything but the gate panels: swapped as one fragment when status changes. */
-export function runBody(view: RunView): Html {
+/** The run's head, its DAG and timeline: swapped as one fragment when status changes. */
+export function runSummary(view: RunView): Html {
   const { id, status: s } = view;
   return html`<div class="run-head">
     <p><span class="run-state state-${s.state}" data-testid="run-state">${s.state}</span>
@@ -60,8 +60,13 @@ export function runBody(view: RunView): Html {
     ${s.result?.branch ? html`<p>Branch <code>${s.result.branch.name}</code> in ${s.result.branch.repo}</p>` : ''}
   </div>
   <section aria-labelledby="dag-h"><h2 id="dag-h">Phases</h2><div class="scroll">${dagSvg(s.phases)}</div></section>
-  <section aria-labelledby="tl-h"><h2 id="tl-h">Timeline</h2><div class="scroll">${timelineSvg(view.bars)}</div></section>
-  <section aria-labelledby="ph-h"><h2 id="ph-h">Phase details</h2>${s.phases.map((p) => phaseDetails(id, p))}</section>
+  <section aria-labelledby="tl-h"><h2 id="tl-h">Timeline</h2><div class="scroll">${timelineSvg(view.bars)}</div></section>`;
+}
+
+/** Each phase's details, the decisions and the ignored signals: swapped when status changes. */
+export function runDetails(view: RunView): Html {
+  const { id, status: s } = view;
+  return html`<section aria-labelledby="ph-h"><h2 id="ph-h">Phase details</h2>${s.phases.map((p) => phaseDetails(id, p))}</section>
   <section aria-labelledby="dec-h"><h2 id="dec-h">Decisions${s.decisionsDropped ? html` <small class="muted">(${s.decisionsDropped} older in history)</small>` : ''}</h2>
     ${s.decisions.length
       ? html`<table class="decisions" data-testid="decisions"><thead><tr><th scope="col">When</th><th scope="col">Gate</th><th scope="col">Action</th><th scope="col">Who</th><th scope="col">Comment</th></tr></thead><tbody>
@@ -85,9 +90,10 @@ export function runPage(view: RunView, principal: Principal | undefined): Html {
     title: view.id,
     principal,
     body: html`<h1>Run <code>${view.id}</code></h1>
-    <div sse-connect="/live/runs/${encodeURIComponent(view.id)}?${new URLSearchParams({ 'k.gates': keys.gates, 'k.run': keys.run }).toString()}">
+    <div sse-connect="/live/runs/${encodeURIComponent(view.id)}?${new URLSearchParams({ 'k.gates': keys.gates, 'k.summary': keys.run, 'k.details': keys.run }).toString()}">
+      <div id="run-summary" sse-swap="summary">${runSummary(view)}</div>
       <section aria-labelledby="gates-h"><h2 id="gates-h">Open gates</h2><div id="gates" sse-swap="gates">${gatesFragment(view)}</div></section>
-      <div id="run-body" sse-swap="run">${runBody(view)}</div>
+      <div id="run-details" sse-swap="details">${runDetails(view)}</div>
     </div>`,
   });
 }
