@@ -116,6 +116,7 @@ describe('the web console in a real browser', () => {
     expect(await form.getByLabel(/^topic/).getAttribute('type')).toBe('text');
     expect(await form.getByLabel(/^words/).getAttribute('type')).toBe('number');
     expect(await form.getByLabel(/^final/).evaluate((el) => el.tagName)).toBe('SELECT');
+    await form.getByLabel(/^words/).scrollIntoViewIfNeeded();
     await screenshot(page, 'console-gate');
     await form.getByLabel(/^topic/).fill('Durable execution');
     await form.getByLabel(/^words/).fill('300');

@@ -50,7 +50,7 @@ function phaseDetails(id: string, p: PhaseStatus): Html {
 
 /** The run's head, its DAG and timeline: swapped as one fragment when status changes. */
 export function runSummary(view: RunView): Html {
-  const { id, status: s } = view;
+  const { status: s } = view;
   return html`<div class="run-head">
     <p><span class="run-state state-${s.state}" data-testid="run-state">${s.state}</span>
       ${s.template ? html`template <strong>${s.template}</strong> · ` : ''}started ${since(s.startedAt)} ago${s.endedAt ? html` · ended ${s.endedAt}` : ''}
