@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createApi } from '../../src/client/api';
@@ -7,6 +10,33 @@ import type { RunningServer } from '../../src/server/serve';
 import { queryStatus, uniqueId, useWorker, waitFor, waitForGate } from '../helpers/env';
 import { serveConsole, TOKENS } from './console-app';
 import { consoleAgents, launchChromium, logIn, screenshot, workerConfig } from './console-helpers';
+
+// A template of the test's agents, for the start page (templates are read from this directory).
+const templates = mkdtempSync(join(tmpdir(), 'baton-console-templates-'));
+process.env.BATON_TEMPLATES_DIR = templates;
+writeFileSync(
+  join(templates, 'console-start.yaml'),
+  `name: console-start
+version: 1
+description: A note on a topic, approved by a lead, then announced.
+params:
+  topic: { type: string, description: What to write about, minLength: 1 }
+  words: { type: number, default: 80, min: 1 }
+  final: { type: boolean, default: false }
+phases:
+  - id: draft
+    agent: draft
+    input:
+      topic: \${params.topic}
+      words: \${params.words}
+      final: \${params.final}
+    approval: { approvers: { roles: [lead] } }
+  - id: announce
+    agent: echo
+    needs: [draft]
+    input: { what: announced }
+`,
+);
 
 const shared = useWorker({ prefix: 'console', agents: consoleAgents(), config: workerConfig() });
 
@@ -188,5 +218,34 @@ describe('the web console in a real browser', () => {
       const status = await waitFor(() => queryStatus(shared.baton, id), (s) => s.decisions.length > 0);
       expect(status.decisions[0]).toMatchObject({ action: 'approve', by: 'alice' });
     }
+  });
+
+  it('starts a run from a template with a form generated from its params, and runs it to the end', async () => {
+    const page = await userPage(TOKENS.alice);
+    await page.goto(`${server.url}/start`);
+    await page.getByRole('link', { name: 'console-start' }).click();
+    const form = page.getByTestId('start-form');
+    expect(await form.getByLabel(/^words/).inputValue()).toBe('80');
+    expect(await form.getByLabel(/^final/).getAttribute('type')).toBe('checkbox');
+    // A required param left empty re-renders the form with the field's problem.
+    await form.getByRole('button', { name: 'Start' }).click();
+    expect(await page.locator('[data-field="topic"] .problem').innerText()).toBe('topic is required');
+    // A value the template's rules refuse comes back with the validator's message.
+    await page.getByTestId('start-form').getByLabel(/^topic/).fill('Sagas');
+    await page.getByTestId('start-form').getByLabel(/^words/).fill('0');
+    await page.getByTestId('start-form').getByRole('button', { name: 'Start' }).click();
+    expect(await page.getByTestId('form-problem').innerText()).toContain('words');
+    await page.getByTestId('start-form').getByLabel(/^words/).fill('42');
+    await page.getByTestId('start-form').getByLabel(/^final/).check();
+    await page.getByTestId('start-form').getByRole('button', { name: 'Start' }).click();
+    await page.waitForURL((u) => u.pathname.startsWith('/runs/'));
+    const id = decodeURIComponent(new URL(page.url()).pathname.slice('/runs/'.length));
+    // The gate opens while the page is open: the panel appears live, then the approval ends the run.
+    await page.getByTestId('gate-panel').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid="gate-output"] h1').innerText()).toBe('Notes on Sagas');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => page.getByTestId('run-state').innerText(), { timeout: 60_000 }).toBe('completed');
+    const status = await queryStatus(shared.baton, id);
+    expect(status.phases.find((p) => p.id === 'draft')?.output).toMatchObject({ topic: 'Sagas', words: 42 });
   });
 });

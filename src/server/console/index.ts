@@ -32,7 +32,10 @@ export interface ConsoleOptions {
   temporalUiUrl?: string;
   /** The Temporal namespace of the runs; default `default`. */
   namespace?: string;
-  /** The agents' input schemas, for modify forms; default: this machine's agents (`localAgents`). */
+  /**
+   * The agents' input schemas, for modify forms; default: this machine's agents (`localAgents`).
+   * When given, a start is checked against these agents' names too (the workers' agents).
+   */
   agentSchemas?: () => Promise<AgentInputSchemas>;
   /** Pages may be read without logging in (`baton serve --public-read`); deciding still needs a user. */
   publicRead?: boolean;
@@ -53,6 +56,7 @@ export function consoleRoutes(options: ConsoleOptions): Hono<AppEnv> {
     decide: { roles: options.roles, ...(options.security ? { security: options.security } : {}) },
     agentSchemas: options.agentSchemas ?? (() => (schemas ??= localAgents().then((a) => a.schemas))),
     namespace: options.namespace ?? 'default',
+    ...(options.agentSchemas ? { agentNames: async () => Object.keys(await ctx.agentSchemas()) } : {}),
     ...(options.temporalUiUrl ? { temporalUiUrl: options.temporalUiUrl } : {}),
   };
   const intervalMs = options.pollMs ?? 1000;

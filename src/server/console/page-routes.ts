@@ -74,7 +74,8 @@ export function pageRoutes(ctx: ViewContext): Hono<AppEnv> {
     const state = { posted, problems, ...(id ? { id } : {}) };
     if (Object.keys(problems).length > 0) return sendPage(c, startFormPage(t, c.get('principal'), state), 400);
     try {
-      const started = await ctx.api.start({ template: t.name, params: values, ...(id ? { id } : {}) });
+      const agents = ctx.agentNames ? { agents: await ctx.agentNames() } : {};
+      const started = await ctx.api.start({ template: t.name, params: values, ...agents, ...(id ? { id } : {}) });
       return c.redirect(`/runs/${encodeURIComponent(started.workflowId)}`, 303);
     } catch (error) {
       if (statusOf(error) !== 400) throw error;

@@ -16,6 +16,8 @@ export interface ViewContext {
   /** Who may decide (roles) and how decisions are signed. */
   decide: DecideAsSettings;
   agentSchemas: () => Promise<AgentInputSchemas>;
+  /** The agents a start is checked against; default: this machine's (the client API's own check). */
+  agentNames?: () => Promise<string[]>;
   temporalUiUrl?: string;
   namespace: string;
 }
