@@ -65,12 +65,16 @@ async function startDemo(prefix: string): Promise<string> {
 let server: RunningServer;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
 const api = () => createApi({ baton: shared.baton });
 
 async function userPage(token: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
   contexts.push(context);
   const page = await context.newPage();
+  // Script errors and CSP violations (an inline script or style the policy refuses) land here.
+  page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+  page.on('pageerror', (e) => pageErrors.push(e.message));
   await logIn(page, server.url, token);
   return page;
 }
@@ -134,6 +138,9 @@ describe('the web console in a real browser', () => {
       `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(id)}`,
     );
     await screenshot(page, 'console-run', true);
+    const response = await page.request.get(`${server.url}/runs/${encodeURIComponent(id)}`);
+    expect(response.headers()['content-security-policy']).toContain("script-src 'self'");
+    expect(pageErrors).toEqual([]);
   });
 
   it('modifies through the generated form, approves, and the run advances without a reload', async () => {

@@ -3,7 +3,7 @@
  * `createApp` mounts it at `/` behind the auth middleware, which sets `c.get('principal')`; pages
  * that need a user and have none redirect to /login. Decisions are always the logged-in user's.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { BatonApi } from '../../client/api';
 import { localAgents } from '../../client/local';
 import type { Roles } from '../../shared/governance';
@@ -43,6 +43,9 @@ export interface ConsoleOptions {
   pollMs?: number;
 }
 
+/** The console's pages, forms and live streams: the paths that need a user. */
+const CONSOLE_PATHS = ['/', '/inbox/*', '/runs/*', '/start', '/start/*', '/live/*'];
+
 /** What the auth layer's `/login?error=…` redirects mean. */
 const LOGIN_ERRORS: Record<string, string> = {
   'bad-token': 'That token is not one of this server\'s tokens (revoked, or mistyped).',
@@ -68,13 +71,15 @@ export function consoleRoutes(options: ConsoleOptions): Hono<AppEnv> {
     return sendPage(c, loginPage({ ...(next?.startsWith('/') && !next.startsWith('//') ? { next } : {}), ...(error ? { error } : {}) }));
   });
   // Every other page needs a user, unless reads are public (then only deciding and starting do).
-  app.use('*', async (c, next) => {
+  // Scoped to the console's own paths: the app it is mounted in also serves /api, /mcp, /login.
+  const needsUser: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (c.get('principal') || (options.publicRead && c.req.method === 'GET')) return next();
     if (c.req.method === 'GET' && !c.req.path.startsWith('/live/')) {
       return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
     }
     return c.text('Log in first: POST /login with your token, or send it as a Bearer header.', 401);
-  });
+  };
+  for (const path of CONSOLE_PATHS) app.use(path, needsUser);
   app.onError((error, c) => errorResponse(c, error));
 
   const filterOf = (q: (name: string) => string | undefined): InboxFilter => ({
