@@ -7,6 +7,7 @@ import { createApi } from '../../src/client/api';
 import { startRun } from '../../src/client/runs';
 import type { DefinitionInput } from '../../src/shared/definition';
 import type { RunningServer } from '../../src/server/serve';
+import { freePort } from '../../src/dev/net';
 import { queryStatus, uniqueId, useWorker, waitFor, waitForGate } from '../helpers/env';
 import { serveConsole, TOKENS } from './console-app';
 import { consoleAgents, launchChromium, logIn, screenshot, workerConfig } from './console-helpers';
@@ -181,6 +182,9 @@ describe('the web console in a real browser', () => {
     const status = await queryStatus(shared.baton, id);
     expect(status.decisions.at(-1)).toMatchObject({ action: 'approve', by: 'alice', comment: 'Looks right' });
     await screenshot(page, 'console-run-completed', true);
+    // The diff of a phase's commit, read from the run's workspace on this machine.
+    const diff = await page.request.get(`${server.url}/runs/${encodeURIComponent(id)}/phases/announce/diff`);
+    expect(await diff.text()).toContain('announce.json');
   });
 
   it('re-renders the modify form with the field problem on bad input', async () => {
@@ -225,6 +229,14 @@ describe('the web console in a real browser', () => {
       const status = await waitFor(() => queryStatus(shared.baton, id), (s) => s.decisions.length > 0);
       expect(status.decisions[0]).toMatchObject({ action: 'approve', by: 'alice' });
     }
+    // Deciding a gate already decided is a 409 page that says who decided it.
+    const again = await page.request.post(`${gateUrl(ids[0]!)}/decide`, { form: { action: 'reject' }, headers: { origin: server.url } });
+    expect(again.status()).toBe(409);
+    expect(await again.text()).toContain('alice chose approve');
+    // An unknown run is a 404 page with the message, not a stack.
+    const missing = await page.request.get(`${server.url}/runs/no-such-run-${Date.now()}`);
+    expect(missing.status()).toBe(404);
+    expect(await missing.text()).not.toContain('    at ');
   });
 
   it('starts a run from a template with a form generated from its params, and runs it to the end', async () => {
@@ -254,5 +266,20 @@ describe('the web console in a real browser', () => {
     await expect.poll(() => page.getByTestId('run-state').innerText(), { timeout: 60_000 }).toBe('completed');
     const status = await queryStatus(shared.baton, id);
     expect(status.phases.find((p) => p.id === 'draft')?.output).toMatchObject({ topic: 'Sagas', words: 42 });
+  });
+
+  it('answers 503 with the hint when the Temporal server is down', async () => {
+    const down = await serveConsole(createApi({ address: `127.0.0.1:${await freePort()}` }));
+    try {
+      const context = await browser.newContext();
+      contexts.push(context);
+      const page = await context.newPage();
+      await logIn(page, down.url, TOKENS.alice);
+      const response = await page.goto(down.url);
+      expect(response?.status()).toBe(503);
+      expect(await page.getByRole('alert').innerText()).toContain('Cannot reach a Temporal server');
+    } finally {
+      await down.close();
+    }
   });
 });
