@@ -69,6 +69,8 @@ export default tseslint.config(
       'test/lint/fixtures/**',
       'test/.tmp/**',
       '.baton/**',
+      // Browser scripts the console serves as they are (no build step); not Node code.
+      'src/server/console/assets/**',
     ],
   },
   {

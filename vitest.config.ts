@@ -12,6 +12,7 @@ const OWN_SCRIPT: Record<string, string[]> = {
   // The suites that start a `baton` process per case (a tsx start each), and long runs.
   BATON_TEST_CLI: ['test/hardening/bad-inputs.test.ts', 'test/client/cli-runs.test.ts'],
   BATON_TEST_SCALE: ['test/scale/**'],
+  BATON_TEST_CONSOLE: ['test/console/**'],
 };
 
 export default defineConfig({

@@ -21,3 +21,13 @@ if (!existsSync(installed) || mtime(installed) < mtime(lockfile)) {
 
 // Not fatal: without the CLI the dev server falls back to the SDK's download, or TEMPORAL_ADDRESS.
 run('npx', ['tsx', 'scripts/dev-server.ts', 'install']);
+
+// The console's browser tests drive Debian's chromium (playwright-core cannot download a browser here).
+const chromium = '/usr/bin/chromium';
+if (process.env.npm_lifecycle_event !== 'prestart' && process.platform === 'linux' && !existsSync(chromium)) {
+  if (process.getuid?.() === 0) {
+    if (run('apt-get', ['update']) === 0) run('apt-get', ['install', '-y', 'chromium']);
+  } else {
+    console.warn(`${chromium} is missing and this is not root: install it (sudo apt-get install chromium) for npm run test:console.`);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The console's renderers on hostile and unusual input, without a browser: agent output never
+ * becomes markup, the DAG is layered by needs, the conflict gate shows its three sides, and the
+ * generated forms parse back to JSON types with a problem per field.
+ */
+import { describe, expect, it } from 'vitest';
+import type { OpenGate, PhaseStatus } from '../../src/shared/status';
+import { NO_USAGE } from '../../src/shared/status';
+import { layers } from '../../src/server/console/dag';
+import { gatePanel } from '../../src/server/console/gate-panel';
+import { parseModify } from '../../src/server/console/modify-forms';
+import type { Html } from '../../src/server/console/layout';
+import { highlightJson, highlightYaml, previewText } from '../../src/server/console/preview';
+import { parseFields, type FieldSpec } from '../../src/server/console/schema-form';
+
+const text = async (h: Html) => (await h).toString();
+
+describe('previews of agent output', () => {
+  it('renders Markdown with raw HTML escaped and javascript: links dropped', async () => {
+    const out = await text(previewText('markdown', '# Hi\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))'));
+    expect(out).toContain('<h1>Hi</h1>');
+    expect(out).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(out).not.toContain('<img');
+    expect(out).not.toContain('href="javascript:');
+  });
+
+  it('highlights JSON and YAML with every token escaped', () => {
+    const json = highlightJson(JSON.stringify({ '<b>': '</span><script>x</script>', n: 1, ok: true }));
+    expect(json).toContain('<span class="tok-key">&quot;&lt;b&gt;&quot;</span>');
+    expect(json).toContain('&lt;/span&gt;&lt;script&gt;');
+    expect(json).toContain('<span class="tok-num">1</span>');
+    expect(json).toContain('<span class="tok-lit">true</span>');
+    expect(json).not.toContain('<script>');
+    const yaml = highlightYaml('name: <x>\ncount: 3 # a comment\n- item');
+    expect(yaml).toContain('<span class="tok-key">name</span>:');
+    expect(yaml).toContain('<span class="tok-str">&lt;x&gt;</span>');
+    expect(yaml).toContain('<span class="tok-num">3</span>');
+    expect(yaml).toContain('<span class="tok-comment"> # a comment</span>');
+  });
+});
+
+const phase = (id: string, needs: string[] = []): PhaseStatus => ({
+  id, title: id, agent: 'echo', needs, state: 'pending', attempts: 0, runs: 0, usage: NO_USAGE,
+});
+
+describe('the DAG layout', () => {
+  it('puts each phase one layer right of its deepest need', () => {
+    const depth = layers([phase('a'), phase('b', ['a']), phase('c', ['a']), phase('d', ['b', 'c', 'a']), phase('e')]);
+    expect(Object.fromEntries(depth)).toEqual({ a: 0, b: 1, c: 1, d: 2, e: 0 });
+  });
+});
+
+describe('the gate panel', () => {
+  const conflict = {
+    kind: 'conflict', id: 'implement#1', phase: 'implement', title: 'Implement', openedAt: new Date().toISOString(),
+    task: 'backend', branch: 'baton/implement.backend', worktree: '/tmp/wt', reason: 'both changed src/router.js',
+    conflicts: [{ path: 'src/router.js', class: 'file', base: 'base <line>', ours: 'ours line', theirs: 'theirs line' }],
+  } as OpenGate;
+
+  it('shows a conflict with its three sides and no approve-only buttons for a non-approver', async () => {
+    const out = await text(gatePanel({ runId: 'r1', gate: conflict, approvers: 'alice', refusal: 'bob is not an approver' }));
+    expect(out).toContain('base &lt;line&gt;');
+    expect(out).toContain('ours line');
+    expect(out).toContain('theirs line');
+    expect(out).toContain('bob is not an approver');
+    expect(out.match(/<button[^>]*disabled/g)?.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('turns the conflict form into resolutions', () => {
+    const side = parseModify({ gate: conflict }, { 'side.src/router.js': 'backend' });
+    expect(side.changes).toEqual({ resolutions: { 'src/router.js': 'backend' } });
+    const content = parseModify({ gate: conflict }, { 'content.src/router.js': 'merged\n' });
+    expect(content.changes).toEqual({ resolutions: { 'src/router.js': { content: 'merged\n' } } });
+    expect(parseModify({ gate: conflict }, {}).problems['']).toContain('Change at least one field');
+  });
+});
+
+describe('generated forms', () => {
+  const specs: FieldSpec[] = [
+    { name: 'title', types: ['string'], required: true },
+    { name: 'count', types: ['integer'], required: false },
+    { name: 'ratio', types: ['number'], required: false },
+    { name: 'tags', types: ['array'], required: false },
+    { name: 'on', types: ['boolean'], required: false },
+  ];
+
+  it('parses posted strings to JSON types, leaving empty fields out', () => {
+    expect(parseFields(specs, { title: 'x', count: '3', ratio: '0.5', tags: '["a"]', on: 'true' }, 'modify')).toEqual({
+      values: { title: 'x', count: 3, ratio: 0.5, tags: ['a'], on: true },
+      problems: {},
+    });
+    expect(parseFields(specs, { count: '' }, 'modify')).toEqual({ values: {}, problems: {} });
+  });
+
+  it('names the field of each problem', () => {
+    const { problems } = parseFields(specs, { count: '2.5', ratio: 'x', tags: '[' }, 'start');
+    expect(problems.title).toBe('title is required');
+    expect(problems.count).toBe('count must be a whole number; got 2.5');
+    expect(problems.ratio).toBe('ratio must be a number; got "x"');
+    expect(problems.tags).toMatch(/^tags must be JSON \(array\)/);
+  });
+});
