@@ -28,7 +28,7 @@ export function mcpRoutes(options: McpRouteOptions): Hono<AppEnv> {
     if (!principal)
       return c.json(
         {
-          error: 'MCP over HTTP needs a token: its tools decide gates as the token\'s user',
+          error: "MCP over HTTP needs a token: its tools decide gates as the token's user",
           hint: 'Send "Authorization: Bearer <token>" (mint one with `baton serve token <user>`), or use `baton mcp` over stdio on this machine.',
         },
         401,

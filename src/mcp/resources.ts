@@ -3,7 +3,7 @@
  * `baton://runs/{id}/artifacts` lists a run's artifacts (each with its resource URI). The
  * `get_artifact` tool reads one for clients that do not read resources.
  */
-import { McpServer, ResourceTemplate, type Variables } from '@modelcontextprotocol/server';
+import { type McpServer, ResourceTemplate, type Variables } from '@modelcontextprotocol/server';
 import type { BatonApi } from '../client/api';
 import { BatonError } from '../client/errors';
 import { explained } from './explained';
@@ -29,9 +29,12 @@ function textOf(bytes: Uint8Array): string | undefined {
 
 async function readArtifact(api: BatonApi, sha256: string) {
   if (!SHA256.test(sha256))
-    throw new BatonError(`Artifact digest ${JSON.stringify(sha256.slice(0, 80))} is not 64 lowercase hex digits.`, {
-      hint: 'Take the digest from an artifact URI that get_workflow_status lists (baton://artifacts/<sha256>).',
-    });
+    throw new BatonError(
+      `Artifact digest ${JSON.stringify(sha256.slice(0, 80))} is not 64 lowercase hex digits.`,
+      {
+        hint: 'Take the digest from an artifact URI that get_workflow_status lists (baton://artifacts/<sha256>).',
+      },
+    );
   const { bytes } = await api.artifact({ uri: STORE_URI(sha256) });
   return { sha256, bytes, text: textOf(bytes) };
 }
@@ -47,7 +50,11 @@ export function registerArtifacts(server: McpServer, api: BatonApi): void {
         contents: [
           text !== undefined
             ? { uri: uri.href, mimeType: 'text/plain', text }
-            : { uri: uri.href, mimeType: 'application/octet-stream', blob: Buffer.from(bytes).toString('base64') },
+            : {
+                uri: uri.href,
+                mimeType: 'application/octet-stream',
+                blob: Buffer.from(bytes).toString('base64'),
+              },
         ],
       };
     },
@@ -56,7 +63,11 @@ export function registerArtifacts(server: McpServer, api: BatonApi): void {
   server.registerResource(
     'run-artifacts',
     new ResourceTemplate('baton://runs/{id}/artifacts', { list: undefined }),
-    { title: "A run's artifacts", description: 'Every artifact of a run, by phase, with its resource URI', mimeType: 'application/json' },
+    {
+      title: "A run's artifacts",
+      description: 'Every artifact of a run, by phase, with its resource URI',
+      mimeType: 'application/json',
+    },
     async (uri, variables) => {
       const listing = await api.artifacts({ id: decodeURIComponent(variable(variables, 'id')) });
       const artifacts = listing.map(({ phase, commit, artifact }) => ({
@@ -69,7 +80,13 @@ export function registerArtifacts(server: McpServer, api: BatonApi): void {
         uri: artifactResourceUri(artifact.sha256),
       }));
       return {
-        contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(plain({ artifacts }), null, 2) }],
+        contents: [
+          {
+            uri: uri.href,
+            mimeType: 'application/json',
+            text: JSON.stringify(plain({ artifacts }), null, 2),
+          },
+        ],
       };
     },
   );

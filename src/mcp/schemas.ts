@@ -32,7 +32,7 @@ export const StartWorkflowInput = z.strictObject({
   params: z
     .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
     .optional()
-    .describe("the template's params by name (see get_workflow_templates), e.g. { \"query\": \"x\" }"),
+    .describe('the template\'s params by name (see get_workflow_templates), e.g. { "query": "x" }'),
   id: z.string().min(1).max(200).optional().describe('a run id of your choice; default: a generated one'),
   approvalMode: ApprovalModeSchema.optional().describe('manual (default): people decide the gates'),
   wait: z
@@ -45,7 +45,9 @@ export const StartWorkflowInput = z.strictObject({
     .min(1)
     .max(MAX_WAIT_SECONDS)
     .optional()
-    .describe(`with wait: how long to wait at most, 1 to ${MAX_WAIT_SECONDS} seconds (default ${DEFAULT_WAIT_SECONDS})`),
+    .describe(
+      `with wait: how long to wait at most, 1 to ${MAX_WAIT_SECONDS} seconds (default ${DEFAULT_WAIT_SECONDS})`,
+    ),
 });
 
 const GateRef = z.object({
@@ -71,7 +73,13 @@ export const RunBriefSchema = z.object({
   ),
   openGates: z.array(GateRef.extend({ kind: z.string(), openedAt: z.string() })),
   decisions: z.array(
-    z.object({ gate: z.string().optional(), phase: z.string(), action: z.string(), by: z.string(), at: z.string() }),
+    z.object({
+      gate: z.string().optional(),
+      phase: z.string(),
+      action: z.string(),
+      by: z.string(),
+      at: z.string(),
+    }),
   ),
   reason: z.string().optional(),
 });
@@ -90,9 +98,18 @@ export const StartWorkflowOutput = z.object({
 export const RunRefInput = z.strictObject({ id: RunId });
 
 export const ListRunsInput = z.strictObject({
-  state: z.enum(RUN_LIST_STATES).optional().describe(`one of ${RUN_LIST_STATES.join(', ')}`),
+  state: z
+    .enum(RUN_LIST_STATES)
+    .optional()
+    .describe(`one of ${RUN_LIST_STATES.join(', ')}`),
   template: z.string().min(1).optional().describe('only runs of this template'),
-  limit: z.number().int().min(1).max(500).optional().describe('at most this many runs, 1 to 500 (default 50)'),
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .optional()
+    .describe('at most this many runs, 1 to 500 (default 50)'),
 });
 export const ListRunsOutput = z.object({ runs: z.array(RunListingSchema) });
 

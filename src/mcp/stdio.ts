@@ -45,7 +45,9 @@ export async function serveMcpStdio(config: BatonConfig): Promise<void> {
       }),
     { onerror: (error) => console.error(`baton mcp: ${error.message}`) },
   );
-  console.error(`baton mcp: serving MCP on stdio as ${principal.user}${principal.roles.length ? ` (${principal.roles.join(', ')})` : ''}`);
+  console.error(
+    `baton mcp: serving MCP on stdio as ${principal.user}${principal.roles.length ? ` (${principal.roles.join(', ')})` : ''}`,
+  );
   await new Promise<void>((resolve) => {
     process.stdin.once('end', resolve);
     process.stdin.once('close', resolve);

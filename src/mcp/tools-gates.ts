@@ -11,8 +11,22 @@ import { HandleApprovalInput, HandleApprovalOutput, PendingInput, PendingOutput 
 
 /** The fields every gate has; the rest is what its kind shows (output, reason, sides…). */
 const COMMON = new Set([
-  'id', 'kind', 'phase', 'title', 'openedAt', 'deadline', 'onTimeout', 'instructions', 'digest',
-  'approvers', 'approverNames', 'minApprovals', 'approvals', 'reminders', 'escalatedAt', 'policyError',
+  'id',
+  'kind',
+  'phase',
+  'title',
+  'openedAt',
+  'deadline',
+  'onTimeout',
+  'instructions',
+  'digest',
+  'approvers',
+  'approverNames',
+  'minApprovals',
+  'approvals',
+  'reminders',
+  'escalatedAt',
+  'policyError',
 ]);
 
 const showsOf = (gate: OpenGate): Record<string, unknown> =>
@@ -24,7 +38,11 @@ export interface GateToolOptions {
   decide: DecideAsSettings;
 }
 
-function pendingOf(run: { workflowId: string; parent?: string }, status: RunStatus, options: GateToolOptions) {
+function pendingOf(
+  run: { workflowId: string; parent?: string },
+  status: RunStatus,
+  options: GateToolOptions,
+) {
   return status.gates.map((gate) => {
     // A task's gate (`<phase>.<task>#n`) shows its parallel phase's artifacts.
     const phase = status.phases.find((p) => p.id === gate.phase.split('.')[0]);
@@ -66,7 +84,10 @@ export function registerGateTools(server: McpServer, options: GateToolOptions): 
       const runs = new Map<string, { workflowId: string; parent?: string }>();
       for (const item of await api.inbox()) {
         if ((id && item.workflowId !== id) || (template && item.template !== template)) continue;
-        runs.set(item.workflowId, { workflowId: item.workflowId, ...(item.parent ? { parent: item.parent } : {}) });
+        runs.set(item.workflowId, {
+          workflowId: item.workflowId,
+          ...(item.parent ? { parent: item.parent } : {}),
+        });
       }
       const statuses = await Promise.all(
         [...runs.values()].map((run) => api.status({ id: run.workflowId }).catch(() => undefined)),
@@ -98,7 +119,13 @@ export function registerGateTools(server: McpServer, options: GateToolOptions): 
         options.decide,
       );
       if (result.outcome === 'decided')
-        return { outcome: result.outcome, workflowId: id, gate: result.gate, action: result.action, by: result.by };
+        return {
+          outcome: result.outcome,
+          workflowId: id,
+          gate: result.gate,
+          action: result.action,
+          by: result.by,
+        };
       const { decision } = result;
       return {
         outcome: result.outcome,

@@ -81,7 +81,11 @@ export function registerRunTools(server: McpServer, api: BatonApi, dispatch?: Di
     tool(async ({ wait, waitSeconds, ...start }) => {
       const { definition } = await api.validate(start);
       const started = await api.start(start);
-      const result = { workflowId: started.workflowId, params: started.params, firstGate: firstGateOf(definition) };
+      const result = {
+        workflowId: started.workflowId,
+        params: started.params,
+        firstGate: firstGateOf(definition),
+      };
       if (!wait) return result;
       const { status, waited } = await waitForGateOrEnd(
         api,
@@ -133,7 +137,10 @@ export function registerRunTools(server: McpServer, api: BatonApi, dispatch?: Di
         autoApprove: autoApprove ?? false,
         ...(id ? { id } : {}),
       });
-      return { workflowId, firstGate: autoApprove ? null : { gate: gateId(PLAN_PHASE, 1), phase: PLAN_PHASE } };
+      return {
+        workflowId,
+        firstGate: autoApprove ? null : { gate: gateId(PLAN_PHASE, 1), phase: PLAN_PHASE },
+      };
     }),
   );
 }
