@@ -17,6 +17,7 @@ import {
 } from './schema';
 import { SpecialistLimitsSchema, SpecialistSchema } from './specialists';
 import { keyProblems } from './secrets';
+import { ServerConfigSchema, ServerUserSchema } from './server';
 
 const CONFIG_NAMES = ['baton.config.json', 'baton.config.yaml', 'baton.config.yml'] as const;
 
@@ -103,6 +104,8 @@ const ALLOWED_KEYS: Array<[RegExp, readonly string[]]> = [
   [/^specialists\.[^.]+\.limits$/, Object.keys(SpecialistLimitsSchema.shape)],
   [/^security$/, Object.keys(SecuritySchema.shape)],
   [/^security\.decisionKeys\.[^.]+\.\d+$/, Object.keys(DecisionKeySchema.shape)],
+  [/^server$/, Object.keys(ServerConfigSchema.shape)],
+  [/^server\.users\.[^.]+$/, Object.keys(ServerUserSchema.shape)],
 ];
 
 function describeIssue(issue: z.core.$ZodIssue, reported: Set<string>): string[] {

@@ -113,6 +113,7 @@ export function mergeEnv(
     },
     notifications: notificationSinks(file, env, problems),
     ...(file.github ? { github: file.github } : {}),
+    ...(file.server ? { server: file.server } : {}),
     notify: {
       ...file.notify,
       ...(nonEmpty(env.BATON_NOTIFY_WEBHOOK) ? { webhook: nonEmpty(env.BATON_NOTIFY_WEBHOOK) } : {}),

@@ -6,6 +6,7 @@ import { type Specialist, SPECIALIST_NAME, SpecialistEntrySchema } from './speci
 import { PRINCIPAL, RolesSchema, type Roles } from '../shared/governance';
 import { NotificationsSchema, type NotificationSink } from './notifications';
 import { GithubConfigSchema, type GithubConfig } from './github';
+import { ServerConfigSchema, type ServerConfig } from './server';
 
 export type Env = Record<string, string | undefined>;
 
@@ -143,6 +144,8 @@ export const ConfigFileSchema = z.strictObject({
   notifications: NotificationsSchema.optional(),
   /** The GitHub webhook receiver: secret and triggers (issue 11, docs/github.md). */
   github: GithubConfigSchema.optional(),
+  /** `baton serve`'s users and their hashed tokens (issue 13, docs/server.md). */
+  server: ServerConfigSchema.optional(),
   /** Seed 000's agent_specializations, merged over the built-in specialists. */
   specialists: z
     .record(
@@ -190,6 +193,8 @@ export interface BatonConfig {
   notifications?: NotificationSink[];
   /** `github` in the file: the webhook receiver's secret variable and triggers. */
   github?: GithubConfig;
+  /** `server` in the file: `baton serve`'s users (hashed tokens) and `publicRead`. */
+  server?: ServerConfig;
 }
 
 export interface ResolvedModel {

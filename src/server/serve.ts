@@ -1,9 +1,10 @@
 /** Listens, prints the URL, and shuts down on SIGINT/SIGTERM (in-flight requests finish first). */
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
+import type { AppEnv } from './principal';
 
 export interface ServeOptions {
-  app: Hono;
+  app: Hono | Hono<AppEnv>;
   host: string;
   port: number;
 }
