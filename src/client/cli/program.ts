@@ -4,6 +4,7 @@ import { addAuditCommand } from './audit-command';
 import { addCodecCommand } from './codec-command';
 import { addDashboardCommand } from './dashboard-command';
 import { addDecisionCommands } from './decision-commands';
+import { addMcpCommand } from './mcp-command';
 import { addMessageCommands } from './message-commands';
 import { reportError } from './explain';
 import { addPrCommand } from './pr-command';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   addScheduleCommand(program);
   addReportCommand(program);
   addServeCommand(program);
+  addMcpCommand(program);
   addMessageCommands(program);
   addDevCommands(program);
   return program;
