@@ -6,12 +6,13 @@
  */
 import { createMcpHandler, type McpRequestContext } from '@modelcontextprotocol/server';
 import { Hono } from 'hono';
-import type { Principal, AppEnv } from '../server/principal';
+import { AUTH_HINT, httpError } from '../server/auth';
+import type { AppEnv, Principal } from '../server/principal';
 import { createMcpServer, type McpOptions } from './server';
 
 export type McpRouteOptions = Omit<McpOptions, 'principal'>;
 
-const principalOf = (ctx: McpRequestContext): Principal => {
+const sessionPrincipal = (ctx: McpRequestContext): Principal => {
   const principal = ctx.authInfo?.extra?.principal as Principal | undefined;
   // The route passes one on every request; a missing one is a bug here, not a caller's error.
   if (!principal) throw new Error('MCP request without a principal');
@@ -19,20 +20,20 @@ const principalOf = (ctx: McpRequestContext): Principal => {
 };
 
 export function mcpRoutes(options: McpRouteOptions): Hono<AppEnv> {
-  const handler = createMcpHandler((ctx) => createMcpServer({ ...options, principal: principalOf(ctx) }), {
+  const handler = createMcpHandler((ctx) => createMcpServer({ ...options, principal: sessionPrincipal(ctx) }), {
     onerror: (error) => console.error(`baton serve: /mcp: ${error.message}`),
   });
   const app = new Hono<AppEnv>();
   app.all('/', async (c) => {
     const principal = c.get('principal');
     if (!principal)
-      return c.json(
+      throw httpError(
+        401,
         {
           error: "MCP over HTTP needs a token: its tools decide gates as the token's user",
-          hint: 'Send "Authorization: Bearer <token>" (mint one with `baton serve token <user>`), or use `baton mcp` over stdio on this machine.',
+          hint: `${AUTH_HINT} On this machine, \`baton mcp\` serves MCP over stdio as you.`,
         },
-        401,
-        { 'WWW-Authenticate': 'Bearer realm="baton"' },
+        { 'www-authenticate': 'Bearer' },
       );
     return handler.fetch(c.req.raw, {
       authInfo: { token: '', clientId: principal.user, scopes: principal.roles, extra: { principal } },

@@ -10,6 +10,7 @@ import { connect, type Baton } from '../client/connect';
 import { startDispatch } from '../client/dispatch';
 import { BatonError } from '../client/errors';
 import type { BatonConfig } from '../config';
+import { principalOf } from '../server/auth';
 import type { Principal } from '../server/principal';
 import { createMcpServer } from './server';
 
@@ -18,10 +19,7 @@ export function localPrincipal(config: Pick<BatonConfig, 'roles'>): Principal {
   const decider = defaultDecider();
   if (!decider)
     throw new BatonError('No user to act as: set BATON_USER to your name (no OS user name was found).');
-  const roles = Object.entries(config.roles ?? {})
-    .filter(([, users]) => users.includes(decider.by))
-    .map(([role]) => role);
-  return { user: decider.by, roles, via: 'local' };
+  return principalOf(decider.by, config.roles ?? {}, 'local');
 }
 
 /** Keeps stdout for the protocol: a library's console.log goes to stderr. */

@@ -178,3 +178,27 @@ export async function refusedFlow(client: Client, id: string, user: string, appr
   expect(status.openGates.map((g: Json) => g.gate)).toEqual(['spec#1']);
   expect(status.decisions).toEqual([]);
 }
+
+/** `dispatch`: a request in plain words stops at its plan gate, which handle_approval decides. */
+export async function dispatchFlow(client: Client, id: string): Promise<void> {
+  const started = await call(client, 'dispatch', { request: 'Research express openapi generators', id });
+  expect(started).toEqual({ workflowId: id, firstGate: { gate: 'plan#1', phase: 'plan' } });
+  const { approvals } = await waitFor(
+    () => call(client, 'get_pending_approvals', { id }),
+    (p) => p.approvals.length > 0,
+    90_000,
+  );
+  expect(approvals[0]).toMatchObject({ gate: 'plan#1', kind: 'approval', mayDecide: true });
+  const rejected = await call(client, 'handle_approval', {
+    id,
+    gate: 'plan#1',
+    action: 'reject',
+    comment: 'not now',
+  });
+  expect(rejected.outcome).toBe('decided');
+  const ended = await waitFor(
+    () => call(client, 'get_workflow_status', { id }),
+    (s) => s.state === 'rejected',
+  );
+  expect(ended.decisions).toContainEqual(expect.objectContaining({ gate: 'plan#1', action: 'reject' }));
+}

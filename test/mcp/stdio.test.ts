@@ -7,7 +7,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { builtinAgents } from '../../src/activities/agents';
 import { uniqueId, useWorker } from '../helpers/env';
 import { PATH_WITHOUT_BATON } from '../client/cli-helpers';
-import { approvalFlow, badInput, refusedFlow } from './mcp-helpers';
+import { approvalFlow, badInput, dispatchFlow, refusedFlow } from './mcp-helpers';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const shared = useWorker({ prefix: 'mcp-stdio', agents: builtinAgents() });
@@ -48,6 +48,11 @@ describe('baton mcp (stdio)', () => {
     await approvalFlow(client, uniqueId('mcp-stdio-flow'), 'carol');
     // Logs go to stderr, so stdout stays MCP only (the client parsed every line).
     expect(stderr()).toContain('serving MCP on stdio as carol');
+  });
+
+  it('dispatches a request and decides its plan gate', async () => {
+    const { client } = await session('carol');
+    await dispatchFlow(client, uniqueId('mcp-stdio-dispatch'));
   });
 
   it('answers bad tool input with an error naming the field, the value and the fix', async () => {
