@@ -4,6 +4,7 @@ import { githubSettings } from '../../config/github';
 import { addTokenCommand } from '../../server/auth/token-command';
 import type { GithubRouteOptions } from '../../server/github';
 import { listen, stopSignal } from '../../server/serve';
+import { frontDoors } from '../../server/front-doors';
 import { serverApp } from '../../server/server-app';
 import { createApi, type BatonApi } from '../api';
 import { BatonError } from '../errors';
@@ -42,9 +43,11 @@ export function addServeCommand(program: Command): void {
       const config = await loadConfig();
       const api = createApi();
       const github = opts.github ? githubOptions(api, config) : undefined;
-      const built = serverApp({ api, config, ...(opts.publicRead ? { publicRead: true } : {}), ...(github ? { github } : {}) });
+      const publicRead = Boolean(opts.publicRead ?? config.server?.publicRead);
+      const doors = frontDoors(api, config, publicRead);
+      const built = serverApp({ api, config, publicRead, ...doors, ...(github ? { github } : {}) });
       const server = await listen({ app: built.app, host: opts.host, port });
-      console.log(`baton serve: ${server.url} (REST API at ${server.url}/api, OpenAPI at ${server.url}/api/openapi.json)`);
+      console.log(`baton serve: the console at ${server.url}/ (REST API at ${server.url}/api, OpenAPI at ${server.url}/api/openapi.json, MCP at ${server.url}/mcp)`);
       if (built.users.length === 0)
         console.log('note: no users in server.users of baton.config: mint a token with `baton serve token <user>`');
       else console.log(`users: ${built.users.join(', ')}${built.publicRead ? ' (reads are public)' : ''}`);
