@@ -3,6 +3,7 @@ import { connect } from '../client/connect';
 import { BatonError } from '../client/errors';
 import { plaintextAt, temporalSettings, type TemporalSettings } from '../shared/temporal-settings';
 import { holdShutdownSignals, startWorker, type RunningWorker } from '../workers/run-worker';
+import { startConsole } from './console-server';
 import { demoRun, printApproveHints, say, waitForFirstGate } from './demo';
 import { ensureServer, type DevServer } from './server';
 
@@ -72,6 +73,7 @@ export async function runDev(options: DevOptions): Promise<void> {
   const uiPort = checkPort('--ui-port', options.uiPort ?? port + 1000);
   let server: DevServer | undefined;
   let worker: RunningWorker | undefined;
+  let frontDoor: { close(): Promise<void> } | undefined;
   let stopping = false;
   let onStop = () => undefined as void;
   const stopRequested = new Promise<undefined>((resolve) => (onStop = () => resolve(undefined)));
@@ -95,6 +97,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     if (stopping) return;
     say(`worker polling task queue "${worker.worker.options.taskQueue}"`);
     if (worker.metricsUrl) say(`Prometheus metrics at ${worker.metricsUrl}`);
+    frontDoor = await startConsole(settings, say);
 
     if (options.demo) {
       const baton = await connect({ settings });
@@ -113,6 +116,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     await worker.done;
   } finally {
     unwatch();
+    if (frontDoor) await frontDoor.close().catch(() => undefined);
     if (worker) await worker.stop().catch(() => undefined);
     if (server) await server.stop();
     release();
