@@ -6,6 +6,15 @@ import { z } from 'zod';
 import { defineAgent, type Agent } from '../../src/activities/agents/agent';
 
 /** Echoes its input and records that it ran, in the workspace. */
+/** Does nothing, fast: a body phase for long loops. */
+export const tickAgent = defineAgent({
+  name: 'tick',
+  description: 'does nothing, fast',
+  input: z.object({}).passthrough(),
+  output: z.object({ ok: z.boolean() }),
+  run: async () => ({ ok: true }),
+});
+
 export const echoAgent = defineAgent({
   name: 'echo',
   description: 'returns its input',

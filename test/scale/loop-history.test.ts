@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineAgent } from '../../src/activities/agents/agent';
 import { startRun, waitForResult } from '../../src/client/runs';
-import { testAgents } from '../helpers/agents';
+import { testAgents, tickAgent } from '../helpers/agents';
 import { definition, useWorker } from '../helpers/env';
-
-const tickAgent = defineAgent({
-  name: 'tick',
-  description: 'does nothing, fast',
-  input: z.object({}).passthrough(),
-  output: z.object({ ok: z.boolean() }),
-  run: async () => ({ ok: true }),
-});
 
 const agentList = [...testAgents(), tickAgent];
 const agents = agentList.map((a) => a.name);

@@ -5,7 +5,7 @@ import { decide, startRun, waitForResult } from '../../src/client/runs';
 import { renderStatus } from '../../src/client/cli/format';
 import type { DefinitionInput } from '../../src/shared/definition';
 import { validateDefinition } from '../../src/shared/validate';
-import { testAgents } from '../helpers/agents';
+import { testAgents, tickAgent } from '../helpers/agents';
 import { definition, queryStatus, useWorker, waitFor } from '../helpers/env';
 
 const FailuresSchema = z.object({ failed: z.number(), failures: z.array(z.string()) });
@@ -46,14 +46,6 @@ const buildAgent = defineAgent({
     const ok = code.startsWith('fixed');
     return { tests: { failed: ok ? 0 : 1, failures: ok ? [] : [`${task}-test`] } };
   },
-});
-
-const tickAgent = defineAgent({
-  name: 'tick',
-  description: 'does nothing, fast',
-  input: z.object({}).passthrough(),
-  output: z.object({ ok: z.boolean() }),
-  run: async () => ({ ok: true }),
 });
 
 const agentList = [...testAgents(), codegenAgent, buildAgent, tickAgent];
