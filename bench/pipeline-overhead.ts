@@ -9,7 +9,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type ActivityInterceptorsFactory,
+} from '@temporalio/worker';
 import { quietLogger } from '../src/workers/bundle';
 import { z } from 'zod';
 import { freePort } from '../src/dev/net';
@@ -22,17 +29,36 @@ import { statusQuery } from '../src/shared/messages';
 import type { RunSummary } from '../src/shared/status';
 import type { HandWrittenChainInput } from './workflows';
 import { count } from './env';
+import { bootstrapInterval, median, percentile, trimmedMean } from './stats';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 const PHASES = 10;
-const PAIRS = count('BENCH_PAIRS', 20, 1);
+const PAIRS = count('BENCH_PAIRS', 30, 1);
 const WARMUP_PAIRS = count('BENCH_WARMUP_PAIRS', 3, 0);
 const SIGNAL_RUNS = count('BENCH_SIGNAL_RUNS', 20, 1);
 const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 
 /** When each phase's agent started, by `workflowId/phase`, on this process's monotonic clock. */
 const agentStarts = new Map<string, number>();
+/** When each phase's activity started in this worker (monotonic) and when the server scheduled it (wall). */
+const activityStarts = new Map<string, { startedAt: number; scheduledAtWall: number }>();
+
+/** Records when `runAgent` starts, before its workspace checks: the split between the server and the activity. */
+const timingInterceptor: ActivityInterceptorsFactory = (ctx) => ({
+  inbound: {
+    execute(input, next) {
+      const phase = (input.args[0] as { phase?: unknown } | undefined)?.phase;
+      if (typeof phase === 'string') {
+        activityStarts.set(`${ctx.info.workflowExecution?.workflowId}/${phase}`, {
+          startedAt: performance.now(),
+          scheduledAtWall: ctx.info.currentAttemptScheduledTimestampMs,
+        });
+      }
+      return next(input);
+    },
+  },
+});
 
 const noopAgent = defineAgent({
   name: 'noop',
@@ -99,6 +125,10 @@ async function timeHandWritten(baton: Baton): Promise<number> {
 interface SignalSample {
   /** Signal sent → phase b's `startedAt` in the summary (workflow time, wall clock, ms resolution). */
   toStartedAt: number;
+  /** Signal sent → the server scheduling b's activity (its scheduled time, wall clock). */
+  toScheduled: number;
+  /** Signal sent → b's `runAgent` activity starting in this worker (monotonic clock). */
+  toActivity: number;
   /** Signal sent → b's agent running in this process (monotonic clock). */
   toAgent: number;
   /** The signal RPC itself. */
@@ -132,21 +162,18 @@ async function timeSignal(baton: Baton): Promise<SignalSample> {
   const summary: RunSummary = await waitForResult(baton, workflowId);
   const b = summary.phases.find((p) => p.id === 'b');
   const agentAt = agentStarts.get(`${workflowId}/b`);
-  if (summary.state !== 'completed' || !b?.startedAt || agentAt === undefined) {
+  const activity = activityStarts.get(`${workflowId}/b`);
+  if (summary.state !== 'completed' || !b?.startedAt || agentAt === undefined || !activity) {
     throw new Error(`gated run ${workflowId} ended ${summary.state}; phase b: ${JSON.stringify(b)}`);
   }
-  return { toStartedAt: Date.parse(b.startedAt) - wall0, toAgent: agentAt - t0, rpc };
+  return {
+    toStartedAt: Date.parse(b.startedAt) - wall0,
+    toScheduled: activity.scheduledAtWall - wall0,
+    toActivity: activity.startedAt - t0,
+    toAgent: agentAt - t0,
+    rpc,
+  };
 }
-
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-function median(xs: number[]): number {
-  const s = sorted(xs);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-/** Nearest-rank percentile. */
-const percentile = (xs: number[], p: number) =>
-  sorted(xs)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)] as number;
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const row = (label: string, ...cells: string[]) =>
@@ -211,6 +238,14 @@ function report(results: Awaited<ReturnType<typeof bench>>, rss: { peak: number;
     ),
   );
   console.log(row('ratio of medians', (pMed / hMed).toFixed(2)));
+  const spread = bootstrapInterval(ratios);
+  console.log(
+    row(
+      'pair ratio, 20 % trimmed mean',
+      trimmedMean(ratios).toFixed(3),
+      `95 % ${spread.low.toFixed(3)}–${spread.high.toFixed(3)}`,
+    ),
+  );
   console.log(row('per-phase overhead', ms((pMed - hMed) / PHASES)));
   console.log('');
   console.log(`Approval signal → next phase: gated run (a, gate, b), ${SIGNAL_RUNS} runs`);
@@ -220,13 +255,17 @@ function report(results: Awaited<ReturnType<typeof bench>>, rss: { peak: number;
     console.log(row(label, ms(percentile(xs, 50)), ms(percentile(xs, 95))));
   };
   sig("  → b's startedAt (workflow clock)", (s) => s.toStartedAt);
+  sig("  → b's activity scheduled (server clock)", (s) => s.toScheduled);
+  sig("  → b's activity started (this worker)", (s) => s.toActivity);
   sig("  → b's agent running (this process)", (s) => s.toAgent);
   sig('  signal RPC alone', (s) => s.rpc);
   console.log('');
   const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
   console.log(row('peak RSS of the bench process', 'during runs', 'overall'));
   console.log(row('', mb(rss.runs), mb(rss.peak)));
-  console.log(`pipeline/hand-written median ratio: ${median(ratios).toFixed(2)}`);
+  console.log(
+    `pipeline/hand-written pair ratio: ${trimmedMean(ratios).toFixed(3)} (95 % interval ${spread.low.toFixed(3)}–${spread.high.toFixed(3)}, ${ratios.length} pairs)`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -266,6 +305,7 @@ async function main(): Promise<void> {
       taskQueue,
       workflowBundle,
       activities: createActivities({ agents: [noopAgent], workspaceRoot: join(dir, 'workspaces') }),
+      interceptors: { activity: [timingInterceptor] },
     });
     baton = await connect({ address: server.address, namespace: server.namespace, taskQueue });
     rss.measuring = true;

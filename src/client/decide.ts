@@ -52,6 +52,9 @@ export async function decide(
   const signingKey =
     options.signingKey === undefined ? signingKeyFromEnv(process.env) : (options.signingKey ?? undefined);
   const shown = escapeControlChars(id);
+  // The status query goes out with the describe (one round trip less before the decision is sent);
+  // the checks below still decide first, so their errors win over the query's.
+  const status = settled(statusBeforeSending(baton, id, decision, options, signingKey));
   const description = await refuseEnded(baton, id, 'no gate to decide');
   const failing = await workflowTaskFailure(baton, id, description);
   if (failing) {
@@ -60,7 +63,7 @@ export async function decide(
         `  See \`${batonCommand(`status ${shown}`)}\` for how to end it.`,
     );
   }
-  const before = await statusBeforeSending(baton, id, decision, options, signingKey);
+  const before = await status();
   const bound = before ? bindToGate(decision, before, id, signingKey) : decision;
   try {
     return await send(baton, id, bound, before, options);
@@ -69,6 +72,12 @@ export async function decide(
     if (error instanceof WorkflowNotFoundError) await refuseEnded(baton, id, 'no gate to decide');
     throw error;
   }
+}
+
+/** Starts `promise` now and reads it later: a rejection is held until then, never unhandled. */
+function settled<T>(promise: Promise<T>): () => Promise<T> {
+  promise.catch(() => {});
+  return () => promise;
 }
 
 /**

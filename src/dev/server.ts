@@ -11,6 +11,7 @@ import { connectWithin, errorMessage, HOST, sleep, tcpOpen } from './net';
 import { childPidsMatching, guardWithWatchdog, readText, terminate } from './processes';
 import { cacheDir, cachedCliPath, CLI_VERSION, ensureTemporalCli, lastLines } from './temporal-cli';
 import { HintedError } from '../shared/hinted-error';
+import { devServerTuningArgs } from './server-tuning';
 
 /** Starting (or finding) the Temporal server for `npm start`, `npm test` and `baton dev`. */
 
@@ -94,6 +95,7 @@ async function startWithCli(cli: string, s: Settings): Promise<DevServer> {
   for (const key of SEARCH_ATTRIBUTES)
     args.push('--search-attribute', `${key.name}=${registrationOf(key).cli}`);
   if (s.namespace !== 'default') args.push('--namespace', s.namespace);
+  args.push(...devServerTuningArgs());
 
   const fd = openSync(logFile, 'w');
   const child = spawn(cli, args, { stdio: ['ignore', fd, fd], detached: false });
@@ -159,6 +161,7 @@ async function startWithSdk(s: Settings): Promise<DevServer> {
       dbFilename: s.dbFile,
       namespace: s.namespace,
       searchAttributes: [...SEARCH_ATTRIBUTES],
+      extraArgs: devServerTuningArgs(),
       executable: { type: 'cached-download', downloadDir: join(cacheDir(), 'temporal-sdk-download') },
     },
   });

@@ -1,4 +1,4 @@
-import { mkdir, realpath } from 'node:fs/promises';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChangedFile, CommitWorktreeResult } from '../../shared/activity-contract';
 import { escapeControlChars } from '../../shared/limits';
@@ -7,8 +7,20 @@ import { publishBranch } from './user-repo';
 
 export type { ChangedFile };
 
+/** Workspaces this process found to be repositories of their own (they stay so: git never un-inits). */
+const knownRepositories = new Set<string>();
+
+const isDirectory = (path: string) =>
+  stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+
 /** Creates the run's workspace as a git repository with a first commit, if it is not one yet. */
 export async function ensureRepository(dir: string, workflowId: string): Promise<void> {
+  // Every phase of a run asks again: once this process has seen the repository, a look at its
+  // `.git` is enough (two git processes less before each agent starts).
+  if (knownRepositories.has(dir) && (await isDirectory(join(dir, '.git')))) return;
   await mkdir(dir, { recursive: true });
   await locked(dir, async () => {
     // The workspace must be its own repository, not a folder inside another one.
@@ -17,7 +29,10 @@ export async function ensureRepository(dir: string, workflowId: string): Promise
       () => undefined,
     );
     const isRepo = top !== undefined && top === (await realpath(dir));
-    if (isRepo) return;
+    if (isRepo) {
+      knownRepositories.add(dir);
+      return;
+    }
     await git(dir, ['init', '-q', '-b', 'main']);
     await git(dir, [
       'commit',
@@ -26,6 +41,7 @@ export async function ensureRepository(dir: string, workflowId: string): Promise
       '-m',
       `baton: workspace of run ${escapeControlChars(workflowId)}`,
     ]);
+    knownRepositories.add(dir);
   });
 }
 
