@@ -203,7 +203,17 @@ export async function listSchedules(baton: Baton): Promise<ScheduleListing[]> {
   const names: string[] = [];
   for await (const s of baton.client.schedule.list())
     if (s.action?.workflowType === WORKFLOW_TYPE) names.push(s.scheduleId);
-  return Promise.all(names.sort().map((name) => describeSchedule(baton, name)));
+  // The list comes from visibility, which lags: a schedule deleted a moment ago can still be
+  // listed, and its describe then finds nothing. Such a schedule is gone, so it is left out.
+  const described = await Promise.all(
+    names.sort().map((name) =>
+      describeSchedule(baton, name).catch((error: unknown) => {
+        if (error instanceof BatonError && error.cause instanceof ScheduleNotFoundError) return undefined;
+        throw error;
+      }),
+    ),
+  );
+  return described.filter((s): s is ScheduleListing => s !== undefined);
 }
 
 export async function pauseSchedule(baton: Baton, name: string, note?: string): Promise<void> {
