@@ -93,7 +93,13 @@ async function statusBeforeSending(
   signingKey: SigningKey | undefined,
 ): Promise<RunStatus | undefined> {
   try {
-    return await queryStatus(baton, id);
+    return await queryStatus(baton, id).catch((error: unknown) => {
+      // A worker SIGKILLed a moment ago still holds the run in its sticky queue, and the server
+      // sends the query there until that queue has gone 10 s without a poll; by the time this one
+      // has timed out it goes to a live worker, so a decision after a crash still gets through.
+      if (error instanceof NoWorkerError && error.workerPolls) return queryStatus(baton, id);
+      throw error;
+    });
   } catch (error) {
     const blind = options.via !== 'update' && options.confirm === false;
     if (blind && !signingKey && decision.digest === undefined && error instanceof NoWorkerError)

@@ -117,6 +117,12 @@ export class WorkflowTaskFailingError extends BatonError {
 /** A run's workflow did not answer a query: no worker polls its task queue, or the worker is stuck. */
 export class NoWorkerError extends BatonError {
   override name = 'NoWorkerError';
+  /** Whether a worker polls the run's task queue (so it was busy, stuck, or just killed). */
+  readonly workerPolls: boolean;
+  constructor(message: string, options: { cause?: unknown; hint?: string; workerPolls?: boolean } = {}) {
+    super(message, options);
+    this.workerPolls = options.workerPolls ?? false;
+  }
 }
 
 /** The run refused a decision (the gate is closed, the action not allowed, the changes invalid). */

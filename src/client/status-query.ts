@@ -65,7 +65,7 @@ async function unanswered(
   if (found?.polled) {
     return new NoWorkerError(
       `Run "${shown}" did not answer its status query within ${Math.round(timeoutMs / 1000)}s, though a worker polls task queue "${taskQueue}": it may be busy or stuck on this run. Check the worker's log, then try again.`,
-      { cause },
+      { cause, workerPolls: true },
     );
   }
   const env = taskQueue === baton.taskQueue ? '' : `BATON_TASK_QUEUE=${taskQueue} `;

@@ -8,9 +8,13 @@ export function addDevCommands(program: Command): void {
   program
     .command('worker')
     .description('run a worker on the task queue until Ctrl-C')
-    .action(async () => {
+    .option(
+      '--concurrency <n>',
+      'the most agent phases this worker runs at once (default 100); run more workers on the same task queue to spread runs',
+    )
+    .action(async (opts: { concurrency?: string }) => {
       const { runWorkerCommand } = await import('./commands');
-      await runWorkerCommand();
+      await runWorkerCommand({ concurrency: opts.concurrency });
     });
 
   program

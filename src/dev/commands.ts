@@ -2,6 +2,7 @@ import { createApi } from '../client/api';
 import { connect } from '../client/connect';
 import { BatonError } from '../client/errors';
 import { plaintextAt, temporalSettings, type TemporalSettings } from '../shared/temporal-settings';
+import { checkConcurrency, DEFAULT_CONCURRENCY } from '../workers/concurrency';
 import { holdShutdownSignals, startWorker, type RunningWorker } from '../workers/run-worker';
 import { startConsole } from './console-server';
 import { demoRun, printApproveHints, say, waitForFirstGate } from './demo';
@@ -25,15 +26,18 @@ function stopWhenOrphaned(): () => void {
 }
 
 /** `baton worker`: a worker on the task queue until SIGINT/SIGTERM. */
-export async function runWorkerCommand(): Promise<void> {
+export async function runWorkerCommand(flags: { concurrency?: string } = {}): Promise<void> {
+  const concurrency = flags.concurrency === undefined ? undefined : checkConcurrency(flags.concurrency);
   const release = holdShutdownSignals(
     (n) => n === 1 && say('stopping: finishing in-flight tasks (Ctrl-C twice more to force)'),
   );
   const unwatch = stopWhenOrphaned();
   try {
-    const running = await startWorker();
+    const running = await startWorker(concurrency === undefined ? {} : { concurrency });
     const { taskQueue, namespace } = running.worker.options;
-    say(`worker polling task queue "${taskQueue}" in namespace "${namespace}"; Ctrl-C stops it`);
+    say(
+      `worker polling task queue "${taskQueue}" in namespace "${namespace}", up to ${concurrency ?? DEFAULT_CONCURRENCY} phases at once; Ctrl-C stops it`,
+    );
     if (running.metricsUrl) say(`Prometheus metrics at ${running.metricsUrl}`);
     await running.done;
     say('worker stopped');

@@ -37,7 +37,8 @@ let servedMetrics: MetricsEndpoint | undefined;
  * runtime then lets in-flight tasks finish before the worker stops polling.
  */
 export async function startWorker(
-  options: ActivityDeps & Pick<BatonWorkerOptions, 'address' | 'namespace' | 'taskQueue' | 'settings'> = {},
+  options: ActivityDeps &
+    Pick<BatonWorkerOptions, 'address' | 'namespace' | 'taskQueue' | 'settings' | 'concurrency'> = {},
 ): Promise<RunningWorker> {
   if (!runtimeInstalled) {
     const metrics = metricsEndpoint(process.env);

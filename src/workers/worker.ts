@@ -17,6 +17,8 @@ export interface BatonWorkerOptions extends ActivityDeps {
   connection?: NativeConnection;
   /** The data converter's codecs (they run outside the sandbox); else from BATON_CODEC_KEYS. */
   payloadCodecs?: PayloadCodec[];
+  /** The most agent phases (activities) this worker runs at once; the SDK's default (100) otherwise. */
+  concurrency?: number;
 }
 
 /** The worker's Temporal settings: `settings`, else the environment, with the given fields first. */
@@ -50,5 +52,6 @@ export async function createBatonWorker(options: BatonWorkerOptions = {}): Promi
     workflowBundle: options.bundle ?? (await workflowBundle()),
     activities: createActivities(options),
     dataConverter: { payloadCodecs: options.payloadCodecs ?? payloadCodecsFromEnv(process.env) },
+    ...(options.concurrency !== undefined && { maxConcurrentActivityTaskExecutions: options.concurrency }),
   });
 }

@@ -94,7 +94,8 @@ export const gatedAgent = defineAgent({
   input: z.object({ release: z.string().default('release') }),
   output: z.object({ attempt: z.number() }),
   async run({ release }, ctx) {
-    await writeFile(join(ctx.workspace, `${ctx.phase}.started.${ctx.attempt}`), String(Date.now()));
+    // Which worker process runs it, for tests that kill that one.
+    await writeFile(join(ctx.workspace, `${ctx.phase}.started.${ctx.attempt}`), String(process.pid));
     while (!(await exists(join(ctx.workspace, release)))) {
       // Rethrow the activity's own cancellation, as a real agent should.
       if (ctx.signal.aborted) throw ctx.signal.reason;
