@@ -15,7 +15,7 @@ import { mintToken } from '../../src/server/auth';
 import { listen, type RunningServer } from '../../src/server/serve';
 import { serverApp } from '../../src/server/server-app';
 import { createArtifactStore } from '../../src/store/artifacts';
-import { definition, useWorker, waitForGate } from '../helpers/env';
+import { definition, useWorker, waitFor, waitForGate } from '../helpers/env';
 
 const alice = mintToken();
 const dave = mintToken();
@@ -209,9 +209,12 @@ describe('the REST API', { concurrent: true }, () => {
     const res = await post(`/api/runs/${id}/cancel`, {});
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ cancelled: true, id });
-    await expect
-      .poll(async () => (await json(await get(`/api/runs/${id}`))).state, { timeout: 20_000 })
-      .toBe('cancelled');
+    const after = await waitFor(
+      async () => (await json(await get(`/api/runs/${id}`))).state,
+      (state) => state === 'cancelled',
+      20_000,
+    );
+    expect(after).toBe('cancelled');
   });
 
   it('streams the status over SSE as it changes, and ends when the run ends', async () => {

@@ -82,7 +82,8 @@ export function nodeExpressTsFiles(
     scripts: {
       build: 'tsc',
       typecheck: 'tsc --noEmit',
-      test: 'tsc && node --test dist/test/',
+      // A glob the shell expands: Node 22+ no longer takes a directory after --test.
+      test: 'tsc && node --test dist/test/*.test.js',
       start: 'node dist/src/app.js',
     },
     dependencies: { express: express.express },
