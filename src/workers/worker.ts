@@ -4,7 +4,8 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import { createActivities, type ActivityDeps } from '../activities';
 import { payloadCodecsFromEnv } from '../codec';
 import { connectionSecurity, temporalSettings, type TemporalSettings } from '../shared/temporal-settings';
-import { workflowBundle } from './bundle';
+import { workflowBundleFile } from './bundle-file';
+import { workflowCacheOptions } from './tuning';
 
 export interface BatonWorkerOptions extends ActivityDeps {
   address?: string;
@@ -19,6 +20,8 @@ export interface BatonWorkerOptions extends ActivityDeps {
   payloadCodecs?: PayloadCodec[];
   /** The most agent phases (activities) this worker runs at once; the SDK's default (100) otherwise. */
   concurrency?: number;
+  /** Runs kept in the sticky cache; else BATON_MAX_CACHED_WORKFLOWS, else 100 (src/workers/tuning.ts). */
+  maxCachedWorkflows?: number;
 }
 
 /** The worker's Temporal settings: `settings`, else the environment, with the given fields first. */
@@ -49,9 +52,14 @@ export async function createBatonWorker(options: BatonWorkerOptions = {}): Promi
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
-    workflowBundle: options.bundle ?? (await workflowBundle()),
+    workflowBundle: options.bundle ?? (await workflowBundleFile()),
     activities: createActivities(options),
     dataConverter: { payloadCodecs: options.payloadCodecs ?? payloadCodecsFromEnv(process.env) },
+    ...workflowCacheOptions(
+      options.maxCachedWorkflows === undefined
+        ? process.env
+        : { BATON_MAX_CACHED_WORKFLOWS: String(options.maxCachedWorkflows) },
+    ),
     ...(options.concurrency !== undefined && { maxConcurrentActivityTaskExecutions: options.concurrency }),
   });
 }
