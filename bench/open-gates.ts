@@ -172,12 +172,16 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 3000)); // let the last tasks settle before measuring
     const heap = await worker.memory();
     const kernel = worker.kernelRss();
+    // Each figure is said as soon as it is known, so a long batch approval cannot lose them.
+    say(`all ${RUNS} at their gate after ${(toGates).toFixed(1)} s; worker RSS ${mb(kernel.rss)}, heap ${mb(heap.heapUsed)}`);
 
     // The first runs to reach their gate were evicted long since (LRU); the next ones are queried
     // into the cache first; the third set goes through `decide` as `baton approve` sends it.
     const evicted = await latencies(baton, worker, ids.slice(0, SAMPLES), 'signal');
     const cached = await latencies(baton, worker, ids.slice(SAMPLES, 2 * SAMPLES), 'query-then-signal');
     const viaDecide = await latencies(baton, worker, ids.slice(2 * SAMPLES, 3 * SAMPLES), 'decide');
+    const p95 = (xs: number[]) => ms(percentile(xs, 95));
+    say(`p95 decision latency: evicted ${p95(evicted)}, cached ${p95(cached)}, baton approve ${p95(viaDecide)}`);
 
     const left = RUNS - 3 * SAMPLES;
     say(`approving the other ${left} with batch approval`);
