@@ -27,7 +27,9 @@ const temporal = await startPostgresTemporal({
   ui: !values['no-ui'],
   log: (line) => console.log(line),
 }).catch((err: unknown) => {
-  console.error(err instanceof Error ? `${err.message}\n${(err as { hint?: string }).hint ?? ''}` : String(err));
+  console.error(
+    err instanceof Error ? `${err.message}\n${(err as { hint?: string }).hint ?? ''}` : String(err),
+  );
   process.exit(1);
 });
 console.log(`

@@ -110,7 +110,8 @@ export async function serverModuleDir(): Promise<string> {
   const go = (await findOnPath('go')) ?? 'go';
   const env = { ...process.env, GOTOOLCHAIN: goToolchain() };
   const { code, output } = await run(go, ['env', 'GOMODCACHE'], env);
-  if (code !== 0) throw new DevServerError(`\`go env GOMODCACHE\` failed: ${output}`, 'Check the Go install.');
+  if (code !== 0)
+    throw new DevServerError(`\`go env GOMODCACHE\` failed: ${output}`, 'Check the Go install.');
   const dir = join(output.trim(), `go.temporal.io/server@${TEMPORAL_SERVER_VERSION}`);
   if (await isExecutable(dir)) return dir;
   const fetched = await run(go, ['mod', 'download', `go.temporal.io/server@${TEMPORAL_SERVER_VERSION}`], env);

@@ -38,12 +38,22 @@ export async function ensurePostgresBinaries(log: (line: string) => void): Promi
     );
   log(`PostgreSQL is missing; installing Debian's package: ${install}`);
   for (const args of [['update'], ['install', '-y', 'postgresql']]) {
-    const { code, output } = await run('apt-get', args, { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
+    const { code, output } = await run('apt-get', args, {
+      ...process.env,
+      DEBIAN_FRONTEND: 'noninteractive',
+    });
     if (code !== 0)
-      throw new DevServerError(`\`apt-get ${args.join(' ')}\` failed (${code}):\n${lastLines(output, 20)}`, `Run \`${install}\` yourself.`);
+      throw new DevServerError(
+        `\`apt-get ${args.join(' ')}\` failed (${code}):\n${lastLines(output, 20)}`,
+        `Run \`${install}\` yourself.`,
+      );
   }
   const installed = await findBinDir();
-  if (!installed) throw new DevServerError('apt-get installed postgresql but its binaries were not found.', 'Set BATON_PG_BIN.');
+  if (!installed)
+    throw new DevServerError(
+      'apt-get installed postgresql but its binaries were not found.',
+      'Set BATON_PG_BIN.',
+    );
   return installed;
 }
 
@@ -52,8 +62,17 @@ export async function postgresOsUser(): Promise<{ uid: number; gid: number } | u
   if (!isRoot()) return undefined;
   const id = async (flag: string) => Number((await run('id', [flag, 'postgres'])).output.trim());
   if ((await run('id', ['-u', 'postgres'])).code !== 0) {
-    const { code, output } = await run('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
-    if (code !== 0) throw new DevServerError(`Could not create the OS user postgres: ${output}`, 'Create it: `useradd --system postgres`.');
+    const { code, output } = await run('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      'postgres',
+    ]);
+    if (code !== 0)
+      throw new DevServerError(
+        `Could not create the OS user postgres: ${output}`,
+        'Create it: `useradd --system postgres`.',
+      );
   }
   return { uid: await id('-u'), gid: await id('-g') };
 }
@@ -79,8 +98,20 @@ export class Postgres {
   async init(): Promise<boolean> {
     if (existsSync(join(this.o.dataDir, 'PG_VERSION'))) return false;
     if (this.o.user) chownSync(dirname(this.o.dataDir), this.o.user.uid, this.o.user.gid);
-    const { code, output } = await this.exec('initdb', ['-D', this.o.dataDir, '-U', PG_USER, '--auth=trust', '-E', 'UTF8']);
-    if (code !== 0) throw new DevServerError(`initdb of ${this.o.dataDir} failed (${code}):\n${lastLines(output, 20)}`, 'Use an empty data dir the postgres user can write.');
+    const { code, output } = await this.exec('initdb', [
+      '-D',
+      this.o.dataDir,
+      '-U',
+      PG_USER,
+      '--auth=trust',
+      '-E',
+      'UTF8',
+    ]);
+    if (code !== 0)
+      throw new DevServerError(
+        `initdb of ${this.o.dataDir} failed (${code}):\n${lastLines(output, 20)}`,
+        'Use an empty data dir the postgres user can write.',
+      );
     return true;
   }
 
@@ -97,7 +128,10 @@ export class Postgres {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while ((await this.exec('pg_isready', ['-h', '127.0.0.1', '-p', String(this.o.port)])).code !== 0) {
       if (child.exitCode !== null || Date.now() > deadline)
-        throw new DevServerError(`PostgreSQL did not start on ${this.address}`, `Its log, ${this.o.logFile}:\n${lastLines(readText(this.o.logFile), 20)}`);
+        throw new DevServerError(
+          `PostgreSQL did not start on ${this.address}`,
+          `Its log, ${this.o.logFile}:\n${lastLines(readText(this.o.logFile), 20)}`,
+        );
       await sleep(200);
     }
   }
@@ -125,9 +159,17 @@ export class Postgres {
 }
 
 /** Creates (when new) and migrates the two databases with Temporal's SQL tool. */
-export async function migrate(sqlTool: string, address: string, schemaDir: string, fresh: boolean): Promise<void> {
+export async function migrate(
+  sqlTool: string,
+  address: string,
+  schemaDir: string,
+  fresh: boolean,
+): Promise<void> {
   const [host, port] = address.split(':') as [string, string];
-  for (const [db, schema] of [['temporal', 'temporal'], ['temporal_visibility', 'visibility']] as const) {
+  for (const [db, schema] of [
+    ['temporal', 'temporal'],
+    ['temporal_visibility', 'visibility'],
+  ] as const) {
     const base = ['--plugin', 'postgres12', '--ep', host, '-p', port, '-u', PG_USER, '--db', db];
     const steps = [
       ...(fresh ? [['create-database'], ['setup-schema', '-v', '0.0']] : []),
@@ -136,7 +178,10 @@ export async function migrate(sqlTool: string, address: string, schemaDir: strin
     for (const step of steps) {
       const { code, output } = await run(sqlTool, [...base, ...step]);
       if (code !== 0)
-        throw new DevServerError(`\`sql ${[...base, ...step].join(' ')}\` failed (${code}):\n${lastLines(output, 20)}`, 'See the error above; a fresh data dir starts over.');
+        throw new DevServerError(
+          `\`sql ${[...base, ...step].join(' ')}\` failed (${code}):\n${lastLines(output, 20)}`,
+          'See the error above; a fresh data dir starts over.',
+        );
     }
   }
 }

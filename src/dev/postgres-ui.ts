@@ -28,13 +28,26 @@ export async function startWebUi(
   const port = await freePort();
   const configDir = join(dir, 'ui-config');
   mkdirSync(configDir, { recursive: true });
-  const config = { temporalGrpcAddress: frontend, host: HOST, port, enableUi: true, defaultNamespace: namespace };
-  writeFileSync(join(configDir, 'development.yaml'), stringify({ ...config, cors: { allowOrigins: [`http://${HOST}:${port}`] } }));
+  const config = {
+    temporalGrpcAddress: frontend,
+    host: HOST,
+    port,
+    enableUi: true,
+    defaultNamespace: namespace,
+  };
+  writeFileSync(
+    join(configDir, 'development.yaml'),
+    stringify({ ...config, cors: { allowOrigins: [`http://${HOST}:${port}`] } }),
+  );
   const logFile = join(dir, 'ui-server.log');
   const fd = openSync(logFile, 'w');
-  const child: ChildProcess = spawn(binary, ['--root', dir, '--config', 'ui-config', '--env', 'development', 'start'], {
-    stdio: ['ignore', fd, fd],
-  });
+  const child: ChildProcess = spawn(
+    binary,
+    ['--root', dir, '--config', 'ui-config', '--env', 'development', 'start'],
+    {
+      stdio: ['ignore', fd, fd],
+    },
+  );
   closeSync(fd);
   if (child.pid !== undefined) guardWithWatchdog(child.pid);
   trackChild(child);

@@ -53,7 +53,9 @@ export interface PostgresTemporal {
   stop(): Promise<void>;
 }
 
-export async function startPostgresTemporal(options: PostgresTemporalOptions = {}): Promise<PostgresTemporal> {
+export async function startPostgresTemporal(
+  options: PostgresTemporalOptions = {},
+): Promise<PostgresTemporal> {
   const log = options.log ?? (() => {});
   const namespace = options.namespace ?? temporalSettings(process.env).namespace;
   const temporary = options.dir === undefined;
@@ -106,7 +108,11 @@ export async function startPostgresTemporal(options: PostgresTemporalOptions = {
       let exited: string | undefined;
       child.once('exit', (code, signal) => (exited = `the Temporal server exited (${code ?? signal})`));
       try {
-        const connection = await connectWithin(plaintextAt(temporalSettings({}), address), Date.now() + START_TIMEOUT_MS, () => exited);
+        const connection = await connectWithin(
+          plaintextAt(temporalSettings({}), address),
+          Date.now() + START_TIMEOUT_MS,
+          () => exited,
+        );
         try {
           await ensureNamespace(connection, namespace, Date.now() + START_TIMEOUT_MS);
         } finally {

@@ -33,7 +33,12 @@ export function usePostgresTemporal() {
       const taskQueue = uniqueId(prefix);
       const workspaceRoot = await mkdtemp(join(tmpdir(), `baton-${prefix}-`));
       const address = shared.temporal.address;
-      const worker = await spawnWorker({ address, taskQueue, workspaceRoot, bundlePath: inject('workflowBundlePath') });
+      const worker = await spawnWorker({
+        address,
+        taskQueue,
+        workspaceRoot,
+        bundlePath: inject('workflowBundlePath'),
+      });
       workers.push(worker);
       const baton = await connect({ address, taskQueue });
       batons.push(baton);
