@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { plaintextAt, temporalSettings } from '../shared/temporal-settings';
-import { connectWithin, errorMessage, sleep } from './net';
+import { connectWithin, errorMessage, freePort, sleep } from './net';
 import { guardWithWatchdog, readText, terminate } from './processes';
 import { DevServerError, waitForSearchAttributes } from './server';
 import { lastLines } from './temporal-cli';
@@ -157,7 +157,6 @@ async function pgPort(dir: string): Promise<number> {
   const file = join(dir, 'postgres.port');
   const kept = Number(readText(file).trim());
   if (kept > 0) return kept;
-  const { freePort } = await import('./net');
   const port = await freePort();
   writeFileSync(file, String(port));
   return port;
