@@ -13,6 +13,8 @@ const OWN_SCRIPT: Record<string, string[]> = {
   BATON_TEST_CLI: ['test/hardening/bad-inputs.test.ts', 'test/client/cli-runs.test.ts'],
   BATON_TEST_SCALE: ['test/scale/**'],
   BATON_TEST_CONSOLE: ['test/console/**'],
+  // Temporal on PostgreSQL (docs/postgres.md): builds Go binaries on a first run, starts its own servers.
+  BATON_TEST_POSTGRES: ['test/postgres/**'],
 };
 
 export default defineConfig({

@@ -252,7 +252,7 @@ function notOwned(address: string, namespace: string): DevServer {
   };
 }
 
-async function waitForSearchAttributes(
+export async function waitForSearchAttributes(
   connection: Connection,
   namespace: string,
   deadline: number,
