@@ -13,7 +13,8 @@
  * commits of one idempotency key, and histories that replay.
  *
  * Settings: CHAOS_RUNS (200), CHAOS_MINUTES (10), CHAOS_WORKERS (2), CHAOS_SERVER (dev),
- * CHAOS_SEED (random), CHAOS_FAULT_SECONDS (mean seconds between faults, 30), CHAOS_DRAIN_MINUTES
+ * CHAOS_SEED (random), CHAOS_FAULT_SECONDS (mean seconds between faults, 30), CHAOS_THINK_SECONDS
+ * (mean seconds before a gate is decided, 20), CHAOS_DRAIN_MINUTES
  * (how long the runs may take to finish after the faults stop, 20), CHAOS_DIR (keep the soak's files
  * there; default a temp dir, kept when a figure fails).
  */
@@ -59,6 +60,8 @@ const MINUTES = count('CHAOS_MINUTES', 10, 0);
 const WORKERS = count('CHAOS_WORKERS', 2, 1);
 const FAULT_SECONDS = count('CHAOS_FAULT_SECONDS', 30, 1);
 const DRAIN_MINUTES = count('CHAOS_DRAIN_MINUTES', 20, 1);
+/** Mean seconds a gate waits for its decision, as a person takes a while: runs pile up at gates. */
+const THINK_SECONDS = count('CHAOS_THINK_SECONDS', 20, 0);
 const SEED = count('CHAOS_SEED', Math.floor(Math.random() * 2 ** 31), 0);
 const SERVER = process.env.CHAOS_SERVER ?? 'dev';
 if (SERVER !== 'dev' && SERVER !== 'postgres')
@@ -255,6 +258,7 @@ async function main(): Promise<void> {
   const decideGate = async (run: Tracked, gate: OpenGate) => {
     run.decided.add(gate.id);
     run.perPhase.set(gate.phase, (run.perPhase.get(gate.phase) ?? 0) + 1);
+    await sleep(random.between(0, 2 * THINK_SECONDS) * 1000);
     const { action, changes } = actionFor(run, gate);
     const via = random.next() < 0.5 ? 'baton' : 'temporal';
     const entry = ledger.write({ workflowId: run.id, phase: gate.phase, gate: gate.id, action, via });
