@@ -193,6 +193,10 @@ export interface LedgerEntry {
   gate: string;
   action: string;
   via: 'baton' | 'temporal';
+  /** The gate's digest as the soak saw it (the baton CLI sends it as `--digest`). */
+  digest?: string;
+  /** A modify's input changes. */
+  changes?: Record<string, unknown>;
   /** A deliberate second copy of decision `duplicateOf`, sent after that one was taken. */
   duplicateOf?: number;
   /** A resend of an earlier attempt of this entry whose outcome was not known. */

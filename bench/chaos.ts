@@ -100,15 +100,17 @@ interface Tracked {
   template: string;
   started: boolean;
   final?: RunState;
-  /** Gates already given a decision (ids), so each gets one. */
-  decided: Set<string>;
+  /** Each gate given a decision (by id): the ledger entry that decided it. */
+  decided: Map<string, number>;
+  /** Gates whose decision is being thought over or sent. */
+  deciding: Set<string>;
   /** Decisions sent per phase: after three, the soak approves, so retries end. */
   perPhase: Map<string, number>;
 }
 
 const figures = {
   faults: new Map<string, number>(),
-  decisions: { baton: 0, temporal: 0, duplicates: 0, resends: 0 },
+  decisions: { baton: 0, temporal: 0, duplicates: 0, resends: 0, again: 0 },
   startRetries: 0,
 };
 const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
@@ -169,7 +171,8 @@ async function main(): Promise<void> {
       id: `chaos-${String(i + 1).padStart(3, '0')}-${pick}`,
       template: pick,
       started: false,
-      decided: new Set(),
+      decided: new Map(),
+      deciding: new Set(),
       perPhase: new Map(),
     };
   });
@@ -177,11 +180,11 @@ async function main(): Promise<void> {
   const unresolved = new Set<number>();
 
   // ---- sending decisions
-  const send = async (entry: LedgerEntry, extra: { digest?: string; changes?: Record<string, unknown> }) => {
+  const send = async (entry: LedgerEntry) => {
     figures.decisions[entry.via]++;
     try {
       if (entry.via === 'baton') {
-        const sets = Object.entries(extra.changes ?? {}).flatMap(([k, v]) => [
+        const sets = Object.entries(entry.changes ?? {}).flatMap(([k, v]) => [
           '--set',
           `${k}=${JSON.stringify(v)}`,
         ]);
@@ -197,7 +200,7 @@ async function main(): Promise<void> {
               'chaos',
               '--comment',
               entry.tag,
-              ...(extra.digest ? ['--digest', extra.digest] : []),
+              ...(entry.digest ? ['--digest', entry.digest] : []),
               ...sets,
               '--json',
             ],
@@ -212,7 +215,7 @@ async function main(): Promise<void> {
           action: entry.action,
           by: 'chaos',
           comment: entry.tag,
-          ...(extra.changes ? { changes: extra.changes } : {}),
+          ...(entry.changes ? { changes: entry.changes } : {}),
         };
         await exec(
           temporalCli,
@@ -256,13 +259,23 @@ async function main(): Promise<void> {
   };
 
   const decideGate = async (run: Tracked, gate: OpenGate) => {
-    run.decided.add(gate.id);
+    run.deciding.add(gate.id);
     run.perPhase.set(gate.phase, (run.perPhase.get(gate.phase) ?? 0) + 1);
     await sleep(random.between(0, 2 * THINK_SECONDS) * 1000);
     const { action, changes } = actionFor(run, gate);
     const via = random.next() < 0.5 ? 'baton' : 'temporal';
-    const entry = ledger.write({ workflowId: run.id, phase: gate.phase, gate: gate.id, action, via });
-    await send(entry, { ...(gate.digest ? { digest: gate.digest } : {}), ...(changes ? { changes } : {}) });
+    const entry = ledger.write({
+      workflowId: run.id,
+      phase: gate.phase,
+      gate: gate.id,
+      action,
+      via,
+      ...(gate.digest ? { digest: gate.digest } : {}),
+      ...(changes ? { changes } : {}),
+    });
+    run.decided.set(gate.id, entry.n);
+    await send(entry);
+    run.deciding.delete(gate.id);
     // Now and then the same decision again, as a script re-run or a double click would send it: the
     // run must ignore it (its gate has closed, or it is decided already), with the reason.
     if (random.next() < 0.1) {
@@ -275,8 +288,9 @@ async function main(): Promise<void> {
         action,
         via: 'temporal',
         duplicateOf: entry.n,
+        ...(changes ? { changes } : {}),
       });
-      await send(copy, changes ? { changes } : {});
+      await send(copy);
     }
   };
 
@@ -303,7 +317,7 @@ async function main(): Promise<void> {
       if (status.gates.some((g) => g.id === entry.gate) && !FINAL_RUN_STATES.includes(status.state)) {
         // Not delivered and the gate still waits: the same decision again, bound to that gate.
         figures.decisions.resends++;
-        await send(ledger.resend(entry, 'temporal'), {});
+        await send(ledger.resend(entry, 'temporal'));
       } else {
         unresolved.delete(n);
         ledger.record(
@@ -393,7 +407,17 @@ async function main(): Promise<void> {
             return;
           }
           for (const gate of status.gates) {
-            if (run.decided.has(gate.id)) continue;
+            if (run.deciding.has(gate.id)) continue;
+            const n = run.decided.get(gate.id);
+            if (n !== undefined) {
+              // Decided already, unless the run ignored that decision and the gate still waits.
+              const tag = ledger.entries.get(n)!.tag;
+              const ignored = status.ignoredSignals.some(
+                (s) => (s.payload as { comment?: unknown })?.comment === tag,
+              );
+              if (!ignored || unresolved.has(n) || status.decisions.some((d) => d.comment === tag)) continue;
+              figures.decisions.again++;
+            }
             const p = decideGate(run, gate).finally(() => pending.delete(p));
             pending.add(p);
           }
@@ -453,7 +477,7 @@ async function main(): Promise<void> {
   );
   console.log(`  runs: ${[...states].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(
-    `  decisions: ${entries} in the ledger (${figures.decisions.baton} sends by the baton CLI, ${figures.decisions.temporal} by the Temporal CLI, ${figures.decisions.duplicates} deliberate duplicates, ${figures.decisions.resends} resends of unknown outcomes)`,
+    `  decisions: ${entries} in the ledger (${figures.decisions.baton} sends by the baton CLI, ${figures.decisions.temporal} by the Temporal CLI, ${figures.decisions.duplicates} deliberate duplicates, ${figures.decisions.resends} resends of unknown outcomes, ${figures.decisions.again} gates decided again after the run ignored a decision)`,
   );
   console.log(
     `    taken once ${decisions.once}, ignored with a reason ${decisions.ignored}, never in history, refused with a reason ${decisions.refused}, wrong ${decisions.bad.length}`,
