@@ -74,7 +74,8 @@ const CLI_SLOTS = 3;
 
 const random = seededRandom(SEED);
 // The replay at the end would log each replay worker's state changes.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// No shutdown signals: the SDK's default would swallow Ctrl-C (this process runs no worker of its own).
+Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 const say = (line: string) => console.error(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 /** The templates the runs are made of, with the params each takes here. */
@@ -155,6 +156,12 @@ async function main(): Promise<void> {
     BATON_USER: 'chaos',
   };
   const pool = new WorkerPool(WORKERS, env, dir, WORKER_CONCURRENCY, () => random.between(500, 5000));
+  // Ctrl-C or SIGTERM: the workers and the server go too, the files stay.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      say(`${signal}: stopping the workers and the server; the soak's files stay in ${dir}`);
+      void Promise.allSettled([pool.stop(), server.stop()]).then(() => process.exit(130));
+    });
   await pool.start();
   say(`${WORKERS} workers polling at ${server.address}`);
   const baton = await connect({
