@@ -109,7 +109,8 @@ async function main(): Promise<void> {
     const finished = runs.filter((r) => r.doneAt !== undefined);
     const latencies = finished.map((r) => (r.doneAt as number) - r.startedAt);
     const backlog = runs.length - inWindow.length;
-    const drained = finished.length === runs.length;
+    // A run whose result could not be read (an error, counted apart) is not waited for.
+    const drained = finished.length + startErrors === runs.length;
     const lastDone = Math.max(...finished.map((r) => r.doneAt as number));
     const notCompleted = finished.filter((r) => r.state !== 'completed').length;
     const target = external ? `Temporal at ${external}` : 'dev server (SQLite)';
