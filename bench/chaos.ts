@@ -18,29 +18,18 @@
  * (how long the runs may take to finish after the faults stop, 20), CHAOS_DIR (keep the soak's files
  * there; default a temp dir, kept when a figure fails).
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connect, startRun } from '../src/client/runs';
-import { queryStatus } from '../src/client/status-query';
 import { ensureTemporalCli } from '../src/dev/temporal-cli';
-import { GATE_KINDS, type OpenGate } from '../src/shared/gate-kinds';
-import { FINAL_RUN_STATES, type RunState, type RunStatus } from '../src/shared/status';
+import type { RunStatus } from '../src/shared/status';
 import { workflowBundleFile } from '../src/workers/bundle-file';
+import { checkIdempotencyKeys, checkLedger, finalStatus, replayAll, unledgered } from './chaos-check';
+import { createDecider, limit, type Tracked } from './chaos-decider';
 import {
-  checkIdempotencyKeys,
-  checkLedger,
-  finalStatus,
-  replayAll,
-  signalTags,
-  unledgered,
-} from './chaos-check';
-import {
-  BATON_BIN,
   devServer,
   Ledger,
   postgresServer,
@@ -48,11 +37,9 @@ import {
   sleep,
   WorkerPool,
   type ChaosServer,
-  type LedgerEntry,
 } from './chaos-parts';
 import { count } from './env';
 
-const exec = promisify(execFile);
 type History = temporal.api.history.v1.IHistory;
 
 const RUNS = count('CHAOS_RUNS', 200, 1);
@@ -96,41 +83,11 @@ const MODIFIABLE: Record<string, () => Record<string, unknown>> = {
   spec: () => ({ requirements: 'A REST API for a reading list: books (title, author) and readers (name)' }),
 };
 
-interface Tracked {
-  id: string;
-  template: string;
-  started: boolean;
-  final?: RunState;
-  /** Each gate given a decision (by id): the ledger entry that decided it. */
-  decided: Map<string, number>;
-  /** Gates whose decision is being thought over or sent. */
-  deciding: Set<string>;
-  /** Decisions sent per phase: after three, the soak approves, so retries end. */
-  perPhase: Map<string, number>;
-}
-
 const figures = {
   faults: new Map<string, number>(),
-  decisions: { baton: 0, temporal: 0, duplicates: 0, resends: 0, again: 0 },
   startRetries: 0,
 };
 const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
-
-/** A small semaphore: at most `n` of the wrapped calls at once. */
-function limit(n: number) {
-  let active = 0;
-  const queue: (() => void)[] = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= n) await new Promise<void>((resolve) => queue.push(resolve));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      queue.shift()?.();
-    }
-  };
-}
 
 async function main(): Promise<void> {
   const keep = process.env.CHAOS_DIR !== undefined;
@@ -170,7 +127,6 @@ async function main(): Promise<void> {
     taskQueue: TASK_QUEUE,
   });
   const ledger = new Ledger(join(dir, 'ledger.jsonl'));
-  const cli = limit(CLI_SLOTS);
 
   const runs: Tracked[] = Array.from({ length: RUNS }, (_, i) => {
     const pick = random.weighted(Object.fromEntries(MIX.map((m) => [m.template, m.weight])));
@@ -184,157 +140,19 @@ async function main(): Promise<void> {
     };
   });
   const open = () => runs.filter((r) => r.started && !r.final);
-  const unresolved = new Set<number>();
 
-  // ---- sending decisions
-  const send = async (entry: LedgerEntry) => {
-    figures.decisions[entry.via]++;
-    try {
-      if (entry.via === 'baton') {
-        const sets = Object.entries(entry.changes ?? {}).flatMap(([k, v]) => [
-          '--set',
-          `${k}=${JSON.stringify(v)}`,
-        ]);
-        await cli(() =>
-          exec(
-            process.execPath,
-            [
-              BATON_BIN,
-              entry.action,
-              entry.workflowId,
-              entry.phase,
-              '--by',
-              'chaos',
-              '--comment',
-              entry.tag,
-              ...(entry.digest ? ['--digest', entry.digest] : []),
-              ...sets,
-              '--json',
-            ],
-            { env, timeout: 120_000 },
-          ),
-        );
-        ledger.record(entry.n, 'confirmed');
-      } else {
-        const payload = {
-          phase: entry.phase,
-          gate: entry.gate,
-          action: entry.action,
-          by: 'chaos',
-          comment: entry.tag,
-          ...(entry.changes ? { changes: entry.changes } : {}),
-        };
-        await exec(
-          temporalCli,
-          [
-            'workflow',
-            'signal',
-            '--address',
-            server.address,
-            '--namespace',
-            server.namespace,
-            '--workflow-id',
-            entry.workflowId,
-            '--name',
-            'approval',
-            '--input',
-            JSON.stringify(payload),
-          ],
-          { timeout: 30_000 },
-        );
-        ledger.record(entry.n, 'sent');
-      }
-      unresolved.delete(entry.n);
-    } catch (error) {
-      const stderr = String((error as { stderr?: string }).stderr ?? (error as Error).message).trim();
-      ledger.record(
-        entry.n,
-        'failed',
-        stderr.split('\n').filter(Boolean).slice(-3).join(' | ').slice(0, 400),
-      );
-      unresolved.add(entry.n);
-    }
-  };
-
-  const actionFor = (run: Tracked, gate: OpenGate): { action: string; changes?: Record<string, unknown> } => {
-    const allowed = GATE_KINDS[gate.kind].actions as readonly string[];
-    if (gate.kind !== 'approval') return { action: allowed.includes('approve') ? 'approve' : allowed[0]! };
-    if ((run.perPhase.get(gate.phase) ?? 0) >= 3) return { action: 'approve' };
-    const modify = MODIFIABLE[gate.phase];
-    const action = random.weighted({ approve: 78, retry: 8, skip: 4, reject: 4, modify: modify ? 6 : 0 });
-    return action === 'modify' ? { action, changes: modify!() } : { action };
-  };
-
-  const decideGate = async (run: Tracked, gate: OpenGate) => {
-    run.deciding.add(gate.id);
-    run.perPhase.set(gate.phase, (run.perPhase.get(gate.phase) ?? 0) + 1);
-    await sleep(random.between(0, 2 * THINK_SECONDS) * 1000);
-    const { action, changes } = actionFor(run, gate);
-    const via = random.next() < 0.5 ? 'baton' : 'temporal';
-    const entry = ledger.write({
-      workflowId: run.id,
-      phase: gate.phase,
-      gate: gate.id,
-      action,
-      via,
-      ...(gate.digest ? { digest: gate.digest } : {}),
-      ...(changes ? { changes } : {}),
-    });
-    run.decided.set(gate.id, entry.n);
-    await send(entry);
-    run.deciding.delete(gate.id);
-    // Now and then the same decision again, as a script re-run or a double click would send it: the
-    // run must ignore it (its gate has closed, or it is decided already), with the reason.
-    if (random.next() < 0.1) {
-      await sleep(random.between(500, 5000));
-      figures.decisions.duplicates++;
-      const copy = ledger.write({
-        workflowId: run.id,
-        phase: gate.phase,
-        gate: gate.id,
-        action,
-        via: 'temporal',
-        duplicateOf: entry.n,
-        ...(changes ? { changes } : {}),
-      });
-      await send(copy);
-    }
-  };
-
-  /** Entries whose send failed: taken or ignored after all, still pending in history, or sent again. */
-  const reconcile = async () => {
-    for (const n of [...unresolved]) {
-      const entry = ledger.entries.get(n)!;
-      const status = await queryStatus(baton, entry.workflowId, 5000).catch(() => undefined);
-      if (!status) continue;
-      const tagged = (c: unknown) => c === entry.tag;
-      if (
-        status.decisions.some((d) => tagged(d.comment)) ||
-        status.ignoredSignals.some((s) => tagged((s.payload as { comment?: unknown })?.comment))
-      ) {
-        unresolved.delete(n);
-        continue;
-      }
-      const history = await baton.client.workflow
-        .getHandle(entry.workflowId)
-        .fetchHistory()
-        .catch(() => undefined);
-      if (!history) continue;
-      if (signalTags(history).includes(entry.tag)) continue; // delivered; the run takes it when it next runs
-      if (status.gates.some((g) => g.id === entry.gate) && !FINAL_RUN_STATES.includes(status.state)) {
-        // Not delivered and the gate still waits: the same decision again, bound to that gate.
-        figures.decisions.resends++;
-        await send(ledger.resend(entry, 'temporal'));
-      } else {
-        unresolved.delete(n);
-        ledger.record(
-          n,
-          'failed',
-          `not delivered, and gate ${entry.gate} is no longer open (run ${status.state}); the client's error: ${ledger.outcomes.get(n)?.at(-1)?.detail ?? '?'}`,
-        );
-      }
-    }
-  };
+  const decider = createDecider({
+    baton,
+    ledger,
+    random,
+    env,
+    temporalCli,
+    server,
+    thinkSeconds: THINK_SECONDS,
+    modifiable: MODIFIABLE,
+    cliSlots: CLI_SLOTS,
+  });
+  const { unresolved, pending } = decider;
 
   // ---- the loops
   let faultsOn = MINUTES > 0;
@@ -394,7 +212,6 @@ async function main(): Promise<void> {
     }
   })();
 
-  const pending = new Set<Promise<void>>();
   const drainEnd = () => Math.max(faultsEnd, startedAt) + DRAIN_MINUTES * 60_000;
   let lastReport = 0;
   while (Date.now() < drainEnd()) {
@@ -404,34 +221,8 @@ async function main(): Promise<void> {
     // Faults go on for the whole window, even while few runs are open; then the rest may finish.
     if (!faultsOn && done === RUNS && pending.size === 0 && unresolved.size === 0) break;
     const check = limit(6);
-    await Promise.all(
-      waiting.map((run) =>
-        check(async () => {
-          const status: RunStatus | undefined = await queryStatus(baton, run.id, 5000).catch(() => undefined);
-          if (!status) return;
-          if (FINAL_RUN_STATES.includes(status.state)) {
-            run.final = status.state;
-            return;
-          }
-          for (const gate of status.gates) {
-            if (run.deciding.has(gate.id)) continue;
-            const n = run.decided.get(gate.id);
-            if (n !== undefined) {
-              // Decided already, unless the run ignored that decision and the gate still waits.
-              const tag = ledger.entries.get(n)!.tag;
-              const ignored = status.ignoredSignals.some(
-                (s) => (s.payload as { comment?: unknown })?.comment === tag,
-              );
-              if (!ignored || unresolved.has(n) || status.decisions.some((d) => d.comment === tag)) continue;
-              figures.decisions.again++;
-            }
-            const p = decideGate(run, gate).finally(() => pending.delete(p));
-            pending.add(p);
-          }
-        }),
-      ),
-    );
-    await reconcile();
+    await Promise.all(waiting.map((run) => check(() => decider.visit(run))));
+    await decider.reconcile();
     if (Date.now() - lastReport > 30_000) {
       lastReport = Date.now();
       say(
@@ -484,7 +275,7 @@ async function main(): Promise<void> {
   );
   console.log(`  runs: ${[...states].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(
-    `  decisions: ${entries} in the ledger (${figures.decisions.baton} sends by the baton CLI, ${figures.decisions.temporal} by the Temporal CLI, ${figures.decisions.duplicates} deliberate duplicates, ${figures.decisions.resends} resends of unknown outcomes, ${figures.decisions.again} gates decided again after the run ignored a decision)`,
+    `  decisions: ${entries} in the ledger (${decider.counts.baton} sends by the baton CLI, ${decider.counts.temporal} by the Temporal CLI, ${decider.counts.duplicates} deliberate duplicates, ${decider.counts.resends} resends of unknown outcomes, ${decider.counts.again} gates decided again after the run ignored a decision)`,
   );
   console.log(
     `    taken once ${decisions.once}, ignored with a reason ${decisions.ignored}, never in history, refused with a reason ${decisions.refused}, wrong ${decisions.bad.length}`,

@@ -21,7 +21,8 @@ import { percentile } from './stats';
 
 const RATE = count('THROUGHPUT_RATE', 600, 1);
 const MINUTES = Number(process.env.THROUGHPUT_MINUTES ?? 5);
-if (!(MINUTES > 0)) throw new Error(`THROUGHPUT_MINUTES=${process.env.THROUGHPUT_MINUTES}: expected minutes > 0`);
+if (!(MINUTES > 0))
+  throw new Error(`THROUGHPUT_MINUTES=${process.env.THROUGHPUT_MINUTES}: expected minutes > 0`);
 const DRAIN_MS = count('THROUGHPUT_DRAIN_SECONDS', 600, 0) * 1000;
 
 const definition: DefinitionInput = {
@@ -41,6 +42,9 @@ interface Run {
   doneAt?: number;
   state?: string;
 }
+
+/** Set once the drain is over: waits still open then fail as the connection closes. */
+let stopped = false;
 
 async function drive(baton: Baton): Promise<{ runs: Run[]; windowEnd: number; startErrors: number }> {
   const runs: Run[] = [];
@@ -64,6 +68,8 @@ async function drive(baton: Baton): Promise<{ runs: Run[]; windowEnd: number; st
           run.state = summary.state;
         })
         .catch((error: unknown) => {
+          // After the drain the connection is closed under the waits still open: not their error.
+          if (stopped) return;
           startErrors++;
           say(`run ${i}: ${error instanceof Error ? error.message : String(error)}`);
         }),
@@ -76,6 +82,7 @@ async function drive(baton: Baton): Promise<{ runs: Run[]; windowEnd: number; st
   await sleep(Math.max(0, windowEnd - performance.now()));
   const settle = Promise.all(waits);
   await Promise.race([settle, sleep(DRAIN_MS)]);
+  stopped = true;
   return { runs, windowEnd, startErrors };
 }
 
@@ -88,21 +95,36 @@ async function main(): Promise<void> {
   try {
     server = external
       ? undefined
-      : await ensureServer({ port: await freePort(), dbFile: join(dir, 'temporal.db'), headless: true, log: say });
+      : await ensureServer({
+          port: await freePort(),
+          dbFile: join(dir, 'temporal.db'),
+          headless: true,
+          log: say,
+        });
     const address = external ?? (server as DevServer).address;
     const namespace = server?.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
     const taskQueue = `throughput-${process.pid}`;
     const worker = fork(fileURLToPath(new URL('./open-gates-worker.ts', import.meta.url)), {
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TASK_QUEUE: taskQueue, WORKSPACE_ROOT: join(dir, 'ws') },
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_NAMESPACE: namespace,
+        TASK_QUEUE: taskQueue,
+        WORKSPACE_ROOT: join(dir, 'ws'),
+      },
     });
     child.kill = (s) => worker.kill(s);
     await new Promise<void>((resolve, reject) => {
       worker.on('message', (m: { kind?: string }) => m.kind === 'ready' && resolve());
-      worker.on('exit', (code) => reject(new Error(`the worker exited with code ${code} before it was ready`)));
+      worker.on('exit', (code) =>
+        reject(new Error(`the worker exited with code ${code} before it was ready`)),
+      );
     });
     baton = await connect({ address, namespace, taskQueue });
-    say(`${external ? `server ${external}` : 'dev server (SQLite)'}: ${RATE} runs a minute for ${MINUTES} min`);
+    say(
+      `${external ? `server ${external}` : 'dev server (SQLite)'}: ${RATE} runs a minute for ${MINUTES} min`,
+    );
     const { runs, windowEnd, startErrors } = await drive(baton);
 
     const inWindow = runs.filter((r) => r.doneAt !== undefined && r.doneAt <= windowEnd);
@@ -115,26 +137,38 @@ async function main(): Promise<void> {
     const notCompleted = finished.filter((r) => r.state !== 'completed').length;
     const target = external ? `Temporal at ${external}` : 'dev server (SQLite)';
     console.log('');
-    console.log(`Throughput: 3 no-op phases per run, ${RATE} runs/min offered for ${MINUTES} min, one worker`);
-    console.log('| server | offered/min | completed/min | p50 end-to-end | p95 end-to-end | backlog at the end |');
+    console.log(
+      `Throughput: 3 no-op phases per run, ${RATE} runs/min offered for ${MINUTES} min, one worker`,
+    );
+    console.log(
+      '| server | offered/min | completed/min | p50 end-to-end | p95 end-to-end | backlog at the end |',
+    );
     console.log('| --- | --- | --- | --- | --- | --- |');
     console.log(
       `| ${target} | ${RATE} | ${(inWindow.length / MINUTES).toFixed(0)} | ${(percentile(latencies, 50) / 1000).toFixed(2)} s | ${(percentile(latencies, 95) / 1000).toFixed(2)} s | ${backlog} |`,
     );
     console.log(
       `  ${runs.length} started, ${finished.length} finished (${notCompleted} not completed, ${startErrors} errors); ` +
-        (drained ? `the backlog drained ${((lastDone - windowEnd) / 1000).toFixed(1)} s after the window` : `not drained within ${DRAIN_MS / 1000} s`),
+        (drained
+          ? `the backlog drained ${((lastDone - windowEnd) / 1000).toFixed(1)} s after the window`
+          : `not drained within ${DRAIN_MS / 1000} s`),
     );
-    console.log(`completed per minute: ${(inWindow.length / MINUTES).toFixed(0)} of ${RATE} offered, backlog ${backlog}`);
+    console.log(
+      `completed per minute: ${(inWindow.length / MINUTES).toFixed(0)} of ${RATE} offered, backlog ${backlog}`,
+    );
   } finally {
     child.kill('SIGKILL');
-    await baton?.close();
+    // The connection is not closed: waits still open would retry on it; the process exits next.
     await server?.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main().then(
+  // Exit at once: result waits left open past the drain would retry on the closed connection.
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

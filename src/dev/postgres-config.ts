@@ -61,6 +61,10 @@ export const DYNAMIC_CONFIG = {
   'frontend.persistenceMaxQPS': [{ value: 10_000 }],
   'history.persistenceMaxQPS': [{ value: 45_000 }],
   'limit.maxIDLength': [{ value: 255 }],
+  // Long polls in flight per namespace (waiting for a run's result, `baton run --wait`): the server's
+  // 1,200 made result waits fail with "Failed to get Workflow execution history" once more runs than
+  // that were open at 600 runs a minute (bench/throughput.ts).
+  'frontend.namespaceCount': [{ value: 10_000 }],
   // A namespace registered at start is usable by every service within a second, not ten.
   'system.namespaceCacheRefreshInterval': [{ value: '1s' }],
 };
