@@ -1,6 +1,6 @@
 import { proxyActivities, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { phaseAgent, type Retry } from '../../shared/definition';
+import { phaseAgent, type Phase, type Retry } from '../../shared/definition';
 import { durationMs } from '../../shared/duration';
 import { LIMITS } from '../../shared/limits';
 import type { PhaseExecutor } from './executor';
@@ -20,6 +20,17 @@ export function retryPolicyOf(retry: Retry): RetryPolicy {
   };
 }
 
+/**
+ * How long a phase's agent may go without a heartbeat before Temporal retries it elsewhere: the
+ * phase's `heartbeatTimeout`, else 30 s, at most `timeoutMs` (`runAgent` beats at least every 10 s
+ * whatever the agent does). Agent phases, parallel tasks and the merge queue's agents all use it.
+ */
+export function heartbeatMsOf(phase: Phase, timeoutMs = Infinity): number {
+  return phase.heartbeatTimeout
+    ? durationMs(phase.heartbeatTimeout, LIMITS.attemptTimeoutMs)
+    : Math.min(DEFAULT_HEARTBEAT_MS, timeoutMs);
+}
+
 /** Kind `agent`: one `runAgent` activity, with the phase's timeout, heartbeat and retry policy. */
 export const runAgentPhase: PhaseExecutor = async ({ phase, input, run, worktree }) => {
   const agent = phaseAgent(phase);
@@ -27,9 +38,7 @@ export const runAgentPhase: PhaseExecutor = async ({ phase, input, run, worktree
   const timeoutMs = durationMs(phase.timeout, LIMITS.attemptTimeoutMs);
   const { runAgent } = proxyActivities<Activities>({
     startToCloseTimeout: timeoutMs,
-    heartbeatTimeout: phase.heartbeatTimeout
-      ? durationMs(phase.heartbeatTimeout, LIMITS.attemptTimeoutMs)
-      : Math.min(DEFAULT_HEARTBEAT_MS, timeoutMs),
+    heartbeatTimeout: heartbeatMsOf(phase, timeoutMs),
     retry: retryPolicyOf(retry),
     summary: `${phase.id}: ${agent}`,
   });

@@ -15,12 +15,12 @@ import { taskKey, type Task, type TaskStatus } from '../../../shared/parallel';
 import type { TaskWorkflowInput, TaskWorkflowResult } from '../../../shared/task-workflow';
 import { describeFailure } from '../../failures';
 import { awaitDecision } from '../../gate';
+import { heartbeatMsOf } from '../agent';
 import type { PhaseRunContext } from '../executor';
 import { createSemaphore } from './semaphore';
 import type { ParallelView } from './view';
 
 const DEFAULT_RETRY: Retry = { maxAttempts: 3, initialInterval: '1s', backoff: 2, nonRetryable: [] };
-const DEFAULT_HEARTBEAT_MS = 30_000;
 
 /** A task that ran and is to be merged. */
 export interface TaskDone extends TaskWorkflowResult {
@@ -103,9 +103,7 @@ export async function fanOut(
         base,
         run: row.runs,
         timeoutMs,
-        heartbeatMs: phase.heartbeatTimeout
-          ? durationMs(phase.heartbeatTimeout, LIMITS.attemptTimeoutMs)
-          : DEFAULT_HEARTBEAT_MS,
+        heartbeatMs: heartbeatMsOf(phase),
         retry,
       };
       const result = await executeChild('task', {

@@ -1,13 +1,12 @@
 import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../../activities';
 import type { Phase } from '../../../shared/definition';
-import { durationMs } from '../../../shared/duration';
-import { LIMITS } from '../../../shared/limits';
 import type { Resolutions, MergeTaskResult } from '../../../shared/merge-contract';
 import { verifyOf, type ConflictRecord, type Merge, type MergeQueueEntry } from '../../../shared/parallel';
 import { describeFailure } from '../../failures';
 import { awaitDecision } from '../../gate';
 import { conflictsSettled } from '../../metrics';
+import { heartbeatMsOf } from '../agent';
 import type { PhaseRunContext } from '../executor';
 import type { TaskDone } from './fan-out';
 import type { ParallelView } from './view';
@@ -38,20 +37,14 @@ interface Pass {
 }
 
 /**
- * How long the verify or resolver agent may go without a heartbeat before Temporal retries it
- * elsewhere: the phase's `heartbeatTimeout`, else 30 s as for an agent phase (`runAgent` beats at
- * least every 10 s whatever the agent does). It was 5 minutes: a worker SIGKILLed during the verify
- * held the run that long (bench/chaos.ts). Not a command-order change: replay ignores timeouts.
+ * Runs the verify or resolver agent in the integration worktree (its commit lands there). Its
+ * heartbeat timeout is the phase's, as for any agent; it was a fixed 5 minutes, so a worker SIGKILLed
+ * during the verify held the run that long (bench/chaos.ts). Replay ignores timeouts.
  */
-const MERGE_AGENT_HEARTBEAT_MS = 30_000;
-
-/** Runs the verify or resolver agent in the integration worktree (its commit lands there). */
 function agentRun(phase: Phase, timeout: string | number) {
   return proxyActivities<Activities>({
     startToCloseTimeout: timeout,
-    heartbeatTimeout: phase.heartbeatTimeout
-      ? durationMs(phase.heartbeatTimeout, LIMITS.attemptTimeoutMs)
-      : MERGE_AGENT_HEARTBEAT_MS,
+    heartbeatTimeout: heartbeatMsOf(phase),
     retry: { maximumAttempts: 2, initialInterval: '1s' },
     summary: `${phase.id}: merge queue`,
   }).runAgent;
