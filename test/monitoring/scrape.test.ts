@@ -156,7 +156,12 @@ describe('the worker exposes /metrics', () => {
       await waitForResult(baton, failed.workflowId).catch(() => undefined);
       const failing = await waitFor(
         () => scrape(worker.url),
-        (s) => total(s.samples, 'baton_phase_failures_total') > 0,
+        // The SDK counts the run's failure once the server took its last workflow task, which can
+        // be after the client saw the run fail: wait for both.
+        (s) => {
+          const declared = declaredTypes(s.text);
+          return total(s.samples, 'baton_phase_failures_total') > 0 && failureOnly.every((n) => declared.has(n));
+        },
       );
       expect(
         total(failing.samples, 'baton_phase_failures_total', {
