@@ -17,6 +17,7 @@ import {
   Worker,
   type ActivityInterceptorsFactory,
 } from '@temporalio/worker';
+import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import { quietLogger } from '../src/workers/bundle';
 import { z } from 'zod';
 import { freePort } from '../src/dev/net';
@@ -131,8 +132,35 @@ interface SignalSample {
   toActivity: number;
   /** Signal sent → b's agent running in this process (monotonic clock). */
   toAgent: number;
-  /** The signal RPC itself. */
-  rpc: number;
+  /** The whole `decide` call: its checks (describe, status query), then the signal RPC. */
+  decide: number;
+  /** `decide` called → the signal RPC sent: the checks before it. */
+  checks: number;
+  /** The signal RPC sent → b's agent running: the wait after the decision has gone out. */
+  signalToAgent: number;
+}
+
+/** When the bench's client last sent the approval signal (monotonic), from a client interceptor. */
+let signalSentAt = 0;
+const signalTiming: WorkflowClientInterceptor = {
+  async signal(input, next) {
+    signalSentAt = performance.now();
+    return next(input);
+  },
+};
+
+/** The same connection through a client that notes when the approval signal goes out. */
+let timed: Baton | undefined;
+function timedClient(baton: Baton): Baton {
+  timed ??= {
+    ...baton,
+    client: new Client({
+      connection: baton.connection,
+      namespace: baton.namespace,
+      interceptors: { workflow: [signalTiming] },
+    }),
+  };
+  return timed;
 }
 
 /** Starts a gated run, waits for the gate, approves by signal and times how soon phase b starts. */
@@ -152,13 +180,15 @@ async function timeSignal(baton: Baton): Promise<SignalSample> {
   // The poll above only decides when the signal goes; every figure is measured from here.
   const wall0 = Date.now();
   const t0 = performance.now();
+  signalSentAt = 0;
   await decide(
-    baton,
+    timedClient(baton),
     workflowId,
     { phase: 'a', action: 'approve', by: 'bench' },
     { via: 'signal', confirm: false },
   );
-  const rpc = performance.now() - t0;
+  const decided = performance.now() - t0;
+  if (signalSentAt === 0) throw new Error(`decide sent no signal to ${workflowId}`);
   const summary: RunSummary = await waitForResult(baton, workflowId);
   const b = summary.phases.find((p) => p.id === 'b');
   const agentAt = agentStarts.get(`${workflowId}/b`);
@@ -171,7 +201,9 @@ async function timeSignal(baton: Baton): Promise<SignalSample> {
     toScheduled: activity.scheduledAtWall - wall0,
     toActivity: activity.startedAt - t0,
     toAgent: agentAt - t0,
-    rpc,
+    decide: decided,
+    checks: signalSentAt - t0,
+    signalToAgent: agentAt - signalSentAt,
   };
 }
 
@@ -254,11 +286,13 @@ function report(results: Awaited<ReturnType<typeof bench>>, rss: { peak: number;
     const xs = signals.map(pick);
     console.log(row(label, ms(percentile(xs, 50)), ms(percentile(xs, 95))));
   };
-  sig("  → b's startedAt (workflow clock)", (s) => s.toStartedAt);
+  sig("decide() → b's startedAt (workflow clock)", (s) => s.toStartedAt);
   sig("  → b's activity scheduled (server clock)", (s) => s.toScheduled);
   sig("  → b's activity started (this worker)", (s) => s.toActivity);
   sig("  → b's agent running (this process)", (s) => s.toAgent);
-  sig('  signal RPC alone', (s) => s.rpc);
+  sig('  the decide() call itself', (s) => s.decide);
+  sig('  its checks, before the signal', (s) => s.checks);
+  sig("signal sent → b's agent running", (s) => s.signalToAgent);
   console.log('');
   const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
   console.log(row('peak RSS of the bench process', 'during runs', 'overall'));

@@ -160,7 +160,9 @@ describe('the worker exposes /metrics', () => {
         // be after the client saw the run fail: wait for both.
         (s) => {
           const declared = declaredTypes(s.text);
-          return total(s.samples, 'baton_phase_failures_total') > 0 && failureOnly.every((n) => declared.has(n));
+          return (
+            total(s.samples, 'baton_phase_failures_total') > 0 && failureOnly.every((n) => declared.has(n))
+          );
         },
       );
       expect(

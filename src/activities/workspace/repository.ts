@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ChangedFile, CommitWorktreeResult } from '../../shared/activity-contract';
 import { escapeControlChars } from '../../shared/limits';
 import { git, gitBytes, locked } from './git';
+import { keyIndexOf, keysInLog } from './phase-keys';
 import { publishBranch } from './user-repo';
 
 export type { ChangedFile };
@@ -59,20 +60,33 @@ export interface PhaseKey {
   run: number;
 }
 
+const TRAILER = 'Baton-Key: ';
+
 // Control characters are escaped so an id cannot add lines (a forged trailer) to a commit message.
 const keyOf = (key: PhaseKey) => escapeControlChars(`${key.workflowId}/${key.runId}/${key.phase}/${key.run}`);
 
 /** The commit that finished this run of the phase before, if any (a retry after a crash). */
 export async function findPhaseCommit(dir: string, key: PhaseKey): Promise<string | undefined> {
+  return (await lookupPhaseCommit(dir, key)).commit;
+}
+
+/**
+ * `findPhaseCommit`, saying how it knew: from the repository's key index (no git process: the
+ * usual case, a phase run for the first time), or from `git log` (which then rebuilds the index).
+ */
+export async function lookupPhaseCommit(
+  dir: string,
+  key: PhaseKey,
+): Promise<{ commit: string | undefined; via: 'index' | 'git' }> {
   return locked(dir, async () => {
-    // Narrow with git's substring search, then match the trailer line exactly (a/1 must not match a/10).
-    const wanted = `Baton-Key: ${keyOf(key)}`;
-    const out = await git(dir, ['log', '-z', '--fixed-strings', `--grep=${wanted}`, '--format=%H%n%B']);
-    for (const entry of out.split('\0')) {
-      const [commit, ...body] = entry.trim().split('\n');
-      if (commit && body.some((line) => line.trim() === wanted)) return commit;
-    }
-    return undefined;
+    const wanted = keyOf(key);
+    const index = await keyIndexOf(dir);
+    if (await index.absent(wanted)) return { commit: undefined, via: 'index' };
+    const head = await index.head();
+    const out = await git(dir, ['log', '-z', '--fixed-strings', `--grep=${TRAILER}`, '--format=%H%n%B']);
+    const keys = keysInLog(out);
+    await index.rebuild(head, keys.keys());
+    return { commit: keys.get(wanted), via: 'git' };
   });
 }
 
@@ -95,10 +109,13 @@ export async function commitPhase(
       `baton: ${key.phase} (${key.agent}), run ${key.run}, attempt ${key.attempt}`,
       '',
       `Workflow: ${escapeControlChars(key.workflowId)}`,
-      `Baton-Key: ${keyOf(key)}`,
+      `${TRAILER}${keyOf(key)}`,
     ].join('\n');
+    const index = await keyIndexOf(dir);
+    const parent = await index.head();
     await git(dir, ['commit', '-q', '--allow-empty', '--no-verify', '-m', message]);
     const commit = await headOf(dir);
+    await index.committed(parent, commit, keyOf(key));
     // A phase alone commits on the run's main branch: a `--repo` run publishes it at once.
     await publishBranch(dir);
     return { commit, changed: await changedIn(dir, commit) };
