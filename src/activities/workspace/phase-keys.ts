@@ -18,7 +18,8 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 
 const INDEX = 'baton-keys';
-const TRAILER = 'Baton-Key: ';
+/** The trailer line every phase commit carries, before its key. */
+export const TRAILER = 'Baton-Key: ';
 
 const fileOf = (key: string) => createHash('sha256').update(key).digest('hex');
 const read = (path: string) =>

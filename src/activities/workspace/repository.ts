@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ChangedFile, CommitWorktreeResult } from '../../shared/activity-contract';
 import { escapeControlChars } from '../../shared/limits';
 import { git, gitBytes, locked } from './git';
-import { keyIndexOf, keysInLog } from './phase-keys';
+import { keyIndexOf, keysInLog, TRAILER } from './phase-keys';
 import { publishBranch } from './user-repo';
 
 export type { ChangedFile };
@@ -59,8 +59,6 @@ export interface PhaseKey {
   /** The run of the phase (gates may run it again). */
   run: number;
 }
-
-const TRAILER = 'Baton-Key: ';
 
 // Control characters are escaped so an id cannot add lines (a forged trailer) to a commit message.
 const keyOf = (key: PhaseKey) => escapeControlChars(`${key.workflowId}/${key.runId}/${key.phase}/${key.run}`);
