@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER } from '../../src/activities/notifications/sign';
 import { decide, startRun, waitForResult } from '../../src/client/runs';
-import { NotificationEventSchema } from '../../src/shared/notifications';
+import { NotificationEventSchema, type NotificationEvent } from '../../src/shared/notifications';
 import { testAgents } from '../helpers/agents';
 import { uniqueId, useWorker, waitForGate } from '../helpers/env';
 import { startWebhook, verifySignature } from '../helpers/webhook';
@@ -90,18 +90,18 @@ describe('the webhook and command sinks', () => {
       .filter((line) => line.env.BATON_WORKFLOW_ID === id);
     expect(lines).toHaveLength(2);
     // Each event runs its own command, in the background of the run: two can finish out of order,
-    // so the file's lines are put in the run's order before they are compared.
+    // so lines and webhook bodies are put in the run's order before they are compared.
     const order = ['gate.opened', 'run.completed'];
-    const rank = (line: { stdin: string }) =>
-      order.indexOf(NotificationEventSchema.parse(JSON.parse(line.stdin)).event);
-    lines.sort((a, b) => rank(a) - rank(b));
-    const events = lines.map((line) => NotificationEventSchema.parse(JSON.parse(line.stdin)));
+    const inRunOrder = (a: NotificationEvent, b: NotificationEvent) =>
+      order.indexOf(a.event) - order.indexOf(b.event);
+    const parsed = lines
+      .map((line) => ({ line, event: NotificationEventSchema.parse(JSON.parse(line.stdin)) }))
+      .sort((a, b) => inRunOrder(a.event, b.event));
+    lines.splice(0, lines.length, ...parsed.map((p) => p.line));
+    const events = parsed.map((p) => p.event);
     expect(events.map((e) => e.event)).toEqual(order);
     // The same event the webhook got, byte for byte.
-    const webhook = eventsOf(signed.received, id).sort(
-      (a, b) => order.indexOf(a.event) - order.indexOf(b.event),
-    );
-    expect(events).toEqual(webhook);
+    expect(events).toEqual(eventsOf(signed.received, id).sort(inRunOrder));
     lines.forEach((line, i) => {
       expect(line.stdin).toBe(`${JSON.stringify(events[i])}\n`);
       expect(line.env).toEqual({

@@ -103,17 +103,18 @@ export async function commitPhase(
 ): Promise<CommitWorktreeResult> {
   return locked(dir, async () => {
     await git(dir, ['add', '-A']);
+    const phaseKey = keyOf(key);
     const message = [
       `baton: ${key.phase} (${key.agent}), run ${key.run}, attempt ${key.attempt}`,
       '',
       `Workflow: ${escapeControlChars(key.workflowId)}`,
-      `${TRAILER}${keyOf(key)}`,
+      `${TRAILER}${phaseKey}`,
     ].join('\n');
     const index = await keyIndexOf(dir);
     const parent = await index.head();
     await git(dir, ['commit', '-q', '--allow-empty', '--no-verify', '-m', message]);
     const commit = await headOf(dir);
-    await index.committed(parent, commit, keyOf(key));
+    await index.committed(parent, commit, phaseKey);
     // A phase alone commits on the run's main branch: a `--repo` run publishes it at once.
     await publishBranch(dir);
     return { commit, changed: await changedIn(dir, commit) };
