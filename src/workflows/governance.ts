@@ -4,7 +4,7 @@
  * their signature check. Runs from before it (`patched(GOVERNANCE)` false) have none of this and
  * take exactly their old steps.
  */
-import { condition, proxyLocalActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { AuditRecord } from '../shared/audit-record';
 import type { Approval, Approvers } from '../shared/definition-core';
@@ -17,6 +17,17 @@ import type { DecisionRecord } from '../shared/status';
 
 /** Runs started before this have no governance: no settings loaded, no audit records, no digests. */
 export const GOVERNANCE = 'governance';
+
+/**
+ * Runs started before this write their audit records in the workflow task that made them. Since it,
+ * records wait up to AUDIT_BATCH_MS (or the run's end) and go in as one batch, in a task of their
+ * own: the local activity that writes them no longer holds back the task that schedules the next
+ * phase, so a decision reaches its agent sooner (bench/README.md, decision latency).
+ */
+export const AUDIT_BATCHED = 'audit-batched';
+
+/** How long a record may wait for others before its batch is written (a timer in the run's history). */
+export const AUDIT_BATCH_MS = 1000;
 
 // Local activities: no round trip to the server, and their results are the history's record.
 const { loadGovernance, recordAudit } = proxyLocalActivities<Activities>({
@@ -45,9 +56,10 @@ export type Governance = ReturnType<typeof createGovernance>;
 
 /**
  * The run's governance: its settings and its audit trail. Records are written in batches by one
- * loop, in order; `drained()` is true once every record so far is in history.
+ * loop, in order; `drained()` is true once every record so far is in history. With `batched`, the
+ * loop waits AUDIT_BATCH_MS after a batch's first record, or less if the run ends first.
  */
-export function createGovernance(settings: GovernanceSettings) {
+export function createGovernance(settings: GovernanceSettings, batched = false) {
   const queue: AuditRecord[] = [];
   let writing = false;
   let stopped = false;
@@ -57,6 +69,7 @@ export function createGovernance(settings: GovernanceSettings) {
     for (;;) {
       await condition(() => queue.length > 0 || stopped);
       if (queue.length === 0) return;
+      if (batched && !stopped) await condition(() => stopped, AUDIT_BATCH_MS);
       writing = true;
       try {
         await recordAudit(queue.splice(0, 100));
@@ -76,9 +89,13 @@ export function createGovernance(settings: GovernanceSettings) {
     record(entry: AuditRecord): void {
       queue.push(entry);
     },
-    /** Starts the loop that writes records; call once. */
+    batched,
+    /**
+     * Starts the loop that writes records; call once. A batched loop is not cancelled with the run:
+     * a batch still waiting when Temporal cancels the run is written before it ends.
+     */
     start(): Promise<void> {
-      return writeLoop();
+      return batched ? CancellationScope.nonCancellable(writeLoop) : writeLoop();
     },
     drained: () => queue.length === 0 && !writing,
     stop(): void {

@@ -27,7 +27,7 @@ import { openWorkspace, WORKTREE_PER_PHASE, type RunWorkspace } from './workspac
 /** Runs with `--out` export their tree when they complete (no run before this had `out`). */
 const EXPORT_OUT = 'export-out';
 import { createLocks } from './locks';
-import { createGovernance, GOVERNANCE, loadSettings, unknownRoles } from './governance';
+import { AUDIT_BATCHED, createGovernance, GOVERNANCE, loadSettings, unknownRoles } from './governance';
 import { createNotifier, END_GRACE_MS, NOTIFICATIONS } from './notifications';
 import { BATON_FAILURES } from '../shared/failure-types';
 import { createMailbox, MESSAGING } from './mailbox';
@@ -52,6 +52,7 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
   const flow = usesFlow(definition) && patched(FLOW_CONDITIONS);
   const messaging = patched(MESSAGING);
   const children = patched(CHILD_PIPELINES);
+  const auditBatched = governed && patched(AUDIT_BATCHED);
   const run = createRunState(definition, params, approvalMode, template);
 
   // Handlers are registered before the first await, so status answers from the first moment.
@@ -71,7 +72,7 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
     const settings = await loadSettings();
     const problems = unknownRoles(definition, settings);
     if (problems.length > 0) throw invalid(definition.name, problems);
-    const governance = createGovernance(settings);
+    const governance = createGovernance(settings, auditBatched);
     run.setGovernance(governance);
     if (notified) {
       run.notifier = createNotifier(settings, run.templateName, run.now, (failure) =>
@@ -109,6 +110,8 @@ export async function pipeline(raw: PipelineInput): Promise<RunSummary> {
       run.stop('cancelled', 'Cancelled (Temporal cancellation of the run)');
       for (const running of scope.scopes.values()) running.cancel();
       run.finish();
+      const governance = run.governance;
+      if (governance?.batched) await condition(() => governance.drained());
       await endNotified(run);
     });
     throw error;

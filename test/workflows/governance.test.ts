@@ -1,4 +1,7 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { workspaceOf } from '../../src/activities/workspace/paths';
 import type { BatonConfig } from '../../src/config';
 import { renderStatus } from '../../src/client/cli/format';
 import { DecisionRejectedError } from '../../src/client/errors';
@@ -263,5 +266,75 @@ describe('a gate nobody could decide', () => {
       `phases[spec].approval.approvers.roles: role "ops" is not defined in the worker's config (roles there: lead, director)`,
     );
     expect(failure).toContain('phases[spec].approval.escalate.to.roles: role "cto"');
+  });
+});
+
+describe('audit records and the decision path', () => {
+  it('schedules the next phase in the decision task; the records follow in a batch while it runs', async () => {
+    const { workflowId, firstRunId } = await startRun(shared.baton, {
+      agents,
+      definition: definition([
+        { id: 'spec', agent: 'echo', input: { text: 'v1' }, approval: true },
+        { id: 'build', agent: 'hold', needs: ['spec'], heartbeatTimeout: '5s' },
+      ]),
+    });
+    await waitForGate(shared.baton, workflowId, 'spec');
+    await decide(shared.baton, workflowId, { phase: 'spec', action: 'approve', by: 'alice' });
+
+    // The decision's record reaches history while `build` still runs: a batch does not wait for the run's end.
+    const workspace = workspaceOf(shared.workspaceRoot, workflowId, firstRunId);
+    await waitFor(
+      () => readdir(workspace).catch(() => [] as string[]),
+      (files) => files.includes('build.started.1'),
+    );
+    const whileRunning = await waitFor(
+      () => auditRecords(workflowId),
+      (records) => records.some((r) => r.type === 'decision'),
+    );
+    expect(whileRunning.map((r) => r.type)).toEqual(['governance', 'gate-opened', 'decision']);
+
+    // The workflow task that took the decision scheduled `build` and wrote no record: no local
+    // activity held it back.
+    const events = (await shared.baton.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const decided = events.findIndex(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionSignaledEventAttributes,
+    );
+    expect(decided).toBeGreaterThan(0);
+    const completed = events.findIndex((e, i) => i > decided && e.workflowTaskCompletedEventAttributes);
+    const next = events.findIndex((e, i) => i > completed && e.workflowTaskScheduledEventAttributes);
+    const commands = events.slice(completed + 1, next === -1 ? undefined : next);
+    expect(
+      commands.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runAgent'),
+    ).toBe(true);
+    expect(commands.some((e) => e.markerRecordedEventAttributes)).toBe(false);
+
+    await writeFile(join(workspace, 'release'), 'go');
+    expect((await waitForResult(shared.baton, workflowId)).state).toBe('completed');
+    expect((await auditRecords(workflowId)).map((r) => r.type)).toEqual([
+      'governance',
+      'gate-opened',
+      'decision',
+    ]);
+  });
+
+  it('writes a batch still waiting when Temporal cancels the run', async () => {
+    const { workflowId } = await startRun(shared.baton, {
+      agents,
+      definition: definition([
+        { id: 'spec', agent: 'echo', input: { text: 'v1' }, approval: true },
+        { id: 'build', agent: 'hold', needs: ['spec'], heartbeatTimeout: '5s' },
+      ]),
+    });
+    await waitForGate(shared.baton, workflowId, 'spec');
+    await decide(shared.baton, workflowId, { phase: 'spec', action: 'approve', by: 'alice' });
+    const handle = shared.baton.client.workflow.getHandle(workflowId);
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    expect((await auditRecords(workflowId)).map((r) => r.type)).toEqual([
+      'governance',
+      'gate-opened',
+      'decision',
+    ]);
   });
 });
