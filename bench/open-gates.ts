@@ -6,7 +6,8 @@
  * no-op with a gate after it, and once all wait reports the worker's memory, the start rate, the
  * decision latency for runs in the sticky cache and for evicted ones, and the time to approve the
  * rest with `baton approve --all`. Settings: OPEN_GATES_RUNS, OPEN_GATES_SAMPLES (runs per latency
- * figure), OPEN_GATES_STARTERS (starts in flight), BATON_MAX_CACHED_WORKFLOWS (the worker's cache).
+ * figure), OPEN_GATES_STARTERS (starts in flight), BATON_MAX_CACHED_WORKFLOWS (the worker's cache),
+ * OPEN_GATES_NODE_FLAGS (Node flags for the worker process, say `--max-old-space-size=400`).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -81,11 +82,11 @@ class WorkerProcess {
     });
   }
 
-  /** The kernel's figures for the process: resident now and its high-water mark. */
-  kernelRss(): { rss: number; peak: number } {
+  /** The kernel's figures for the process: resident now (of it anonymous memory), and its high-water mark. */
+  kernelRss(): { rss: number; anon: number; peak: number } {
     const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
     const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
-    return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+    return { rss: kb('VmRSS'), anon: kb('RssAnon'), peak: kb('VmHWM') };
   }
 }
 
@@ -149,7 +150,7 @@ async function main(): Promise<void> {
     const taskQueue = `open-gates-${process.pid}`;
     worker = new WorkerProcess(
       fork(fileURLToPath(new URL('./open-gates-worker.ts', import.meta.url)), {
-        execArgv: ['--import', 'tsx'],
+        execArgv: ['--import', 'tsx', ...(process.env.OPEN_GATES_NODE_FLAGS ?? '').split(' ').filter(Boolean)],
         env: {
           ...process.env,
           TEMPORAL_ADDRESS: server.address,
@@ -197,7 +198,10 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`Open gates: ${RUNS} runs of (draft: no-op, gate) → ship, one worker, cache ${cacheSize} runs`);
     console.log(`  worker RSS: idle ${mb(idle)}, all waiting ${mb(kernel.rss)}, peak ${mb(after.peak)}`);
-    console.log(`  worker V8 heap once all wait: ${mb(heap.heapUsed)} used of ${mb(heap.heapTotal)}; external ${mb(heap.external)}`);
+    // process.memoryUsage() sees the main thread's isolate only: the workflows run in a worker thread
+    // with an isolate of its own, which is most of the anonymous memory once many runs have replayed.
+    console.log(`  worker anonymous memory once all wait: ${mb(kernel.anon)} of ${mb(kernel.rss)} RSS`);
+    console.log(`  main thread's V8 heap (not the workflow thread's): ${mb(heap.heapUsed)} used of ${mb(heap.heapTotal)}; external ${mb(heap.external)}`);
     console.log(`  started ${RUNS} in ${startSeconds.toFixed(1)} s (${(RUNS / startSeconds).toFixed(0)} runs/s); all at their gate after ${toGates.toFixed(1)} s`);
     console.log(`  decision → next phase's agent running (${SAMPLES} runs each)   p50        p95`);
     console.log(`    signal, run evicted (replays)                         ${p(evicted, 50).padEnd(10)} ${p(evicted, 95)}`);
