@@ -4,7 +4,9 @@
  * generated forms parse back to JSON types with a problem per field.
  */
 import { describe, expect, it } from 'vitest';
-import type { OpenGate, PhaseStatus } from '../../src/shared/status';
+import type { OpenGate, PhaseStatus, RunStatus } from '../../src/shared/status';
+import type { AuditEntry } from '../../src/client/audit/schema';
+import { barsFromAudit, reconcileGates } from '../../src/server/console/timeline';
 import { NO_USAGE } from '../../src/shared/status';
 import { layers } from '../../src/server/console/dag';
 import { gatePanel } from '../../src/server/console/gate-panel';
@@ -98,5 +100,38 @@ describe('generated forms', () => {
     expect(problems.count).toBe('count must be a whole number; got 2.5');
     expect(problems.ratio).toBe('ratio must be a number; got "x"');
     expect(problems.tags).toMatch(/^tags must be JSON \(array\)/);
+  });
+});
+
+describe('the timeline while audit records are on their way', () => {
+  const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+  const now = Date.UTC(2026, 0, 1, 0, 1, 0);
+  const gate = (id: string, s: number) => ({ id, openedAt: t(s) }) as unknown as OpenGate;
+  const status = (gates: OpenGate[], decisions: { gate: string; at: string }[]) =>
+    ({ gates, decisions }) as unknown as RunStatus;
+  const entry = (type: string, s: number, extra: Record<string, unknown> = {}) =>
+    ({ type, at: t(s), phase: 'draft', ...extra }) as unknown as AuditEntry;
+
+  it('shows a gate status has opened before its record is in history', () => {
+    const bars = reconcileGates(barsFromAudit([entry('phase-started', 0), entry('phase-ended', 5)], now), status([gate('draft#1', 5)], []), now);
+    expect(bars.map((b) => [b.label, b.kind, b.open])).toEqual([
+      ['draft run 1', 'phase', false],
+      ['gate draft#1', 'gate', true],
+    ]);
+    expect(bars[1]!.start).toBe(Date.parse(t(5)));
+  });
+
+  it('closes a gate at its decision when status has it and the record has not come yet', () => {
+    const audit = barsFromAudit([entry('phase-started', 0), entry('phase-ended', 5), entry('gate-opened', 5, { gate: 'draft#1' })], now);
+    const bars = reconcileGates(audit, status([], [{ gate: 'draft#1', at: t(9) }]), now);
+    expect(bars.filter((b) => b.kind === 'gate')).toEqual([
+      { label: 'gate draft#1', kind: 'gate', start: Date.parse(t(5)), end: Date.parse(t(9)), open: false },
+    ]);
+  });
+
+  it('keeps one bar for a gate both know about', () => {
+    const audit = barsFromAudit([entry('gate-opened', 5, { gate: 'draft#1' })], now);
+    const bars = reconcileGates(audit, status([gate('draft#1', 5)], []), now);
+    expect(bars.filter((b) => b.kind === 'gate')).toHaveLength(1);
   });
 });

@@ -54,6 +54,27 @@ export function barsFromAudit(entries: readonly AuditEntry[], now: number): Bar[
   return bars.filter((b) => Number.isFinite(b.start));
 }
 
+/**
+ * Audit bars brought up to date with status: a run writes its audit records up to about a second
+ * after the fact (docs/audit.md), so a gate just opened may have no record yet, and one just decided
+ * no decision record. Status knows both now.
+ */
+export function reconcileGates(bars: readonly Bar[], status: RunStatus, now: number): Bar[] {
+  const open = new Set(status.gates.map((g) => `gate ${g.id}`));
+  const decidedAt = new Map(status.decisions.filter((d) => d.gate).map((d) => [`gate ${d.gate}`, time(d.at)]));
+  const out = bars.map((b) => {
+    if (b.kind !== 'gate' || !b.open || open.has(b.label)) return b;
+    const end = decidedAt.get(b.label);
+    return end !== undefined && Number.isFinite(end) ? { ...b, end, open: false } : b;
+  });
+  const shown = new Set(out.filter((b) => b.kind === 'gate' && b.open).map((b) => b.label));
+  for (const g of status.gates) {
+    const label = `gate ${g.id}`;
+    if (!shown.has(label)) out.push({ label, kind: 'gate', start: time(g.openedAt), end: now, open: true });
+  }
+  return out.filter((b) => Number.isFinite(b.start));
+}
+
 /** Bars from status alone: one per phase that started, one per open gate. */
 export function barsFromStatus(status: RunStatus, now: number): Bar[] {
   const bars: Bar[] = status.phases

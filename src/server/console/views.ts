@@ -9,7 +9,7 @@ import { approversText } from './inbox';
 import type { GatePanelInput } from './gate-panel';
 import { auditEntries, phaseDiff } from './run-data';
 import type { RunView } from './run-page';
-import { barsFromAudit, barsFromStatus } from './timeline';
+import { barsFromAudit, barsFromStatus, reconcileGates } from './timeline';
 
 export interface ViewContext {
   api: BatonApi;
@@ -58,7 +58,7 @@ export async function runView(ctx: ViewContext, id: string, principal: Principal
   const s = status ?? (await ctx.api.status({ id }));
   const now = Date.now();
   const entries = await auditEntries(ctx.api, id);
-  const bars = entries && entries.length > 0 ? barsFromAudit(entries, now) : barsFromStatus(s, now);
+  const bars = entries && entries.length > 0 ? reconcileGates(barsFromAudit(entries, now), s, now) : barsFromStatus(s, now);
   const gates = await Promise.all(s.gates.map((g) => gateInput(ctx, id, s, g, principal)));
   const link = temporalLink(ctx, id);
   return { id, status: s, bars, gates, ...(link ? { temporalLink: link } : {}) };
