@@ -106,8 +106,8 @@ describe('generated forms', () => {
 describe('the timeline while audit records are on their way', () => {
   const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
   const now = Date.UTC(2026, 0, 1, 0, 1, 0);
-  const gate = (id: string, s: number) => ({ id, openedAt: t(s) }) as unknown as OpenGate;
-  const status = (gates: OpenGate[], decisions: { gate: string; at: string }[]) =>
+  const gate = (id: string, s: number) => ({ id, phase: id.split('#')[0], openedAt: t(s) }) as unknown as OpenGate;
+  const status = (gates: OpenGate[], decisions: { gate: string; phase: string; at: string }[]) =>
     ({ gates, decisions }) as unknown as RunStatus;
   const entry = (type: string, s: number, extra: Record<string, unknown> = {}) =>
     ({ type, at: t(s), phase: 'draft', ...extra }) as unknown as AuditEntry;
@@ -123,9 +123,9 @@ describe('the timeline while audit records are on their way', () => {
 
   it('closes a gate at its decision when status has it and the record has not come yet', () => {
     const audit = barsFromAudit([entry('phase-started', 0), entry('phase-ended', 5), entry('gate-opened', 5, { gate: 'draft#1' })], now);
-    const bars = reconcileGates(audit, status([], [{ gate: 'draft#1', at: t(9) }]), now);
+    const bars = reconcileGates(audit, status([], [{ gate: 'draft#1', phase: 'draft', at: t(9) }]), now);
     expect(bars.filter((b) => b.kind === 'gate')).toEqual([
-      { label: 'gate draft#1', kind: 'gate', start: Date.parse(t(5)), end: Date.parse(t(9)), open: false },
+      { label: 'gate draft#1', kind: 'gate', start: Date.parse(t(5)), end: Date.parse(t(9)), open: false, gate: 'draft#1', phase: 'draft' },
     ]);
   });
 
@@ -133,5 +133,13 @@ describe('the timeline while audit records are on their way', () => {
     const audit = barsFromAudit([entry('gate-opened', 5, { gate: 'draft#1' })], now);
     const bars = reconcileGates(audit, status([gate('draft#1', 5)], []), now);
     expect(bars.filter((b) => b.kind === 'gate')).toHaveLength(1);
+  });
+
+  it('names the gate of an entry read from search attributes (before the run wrote a record) and shows it once', () => {
+    // A run's first second: no audit record in history yet, so the reader guesses `gate-opened` from
+    // BatonPendingGates, which knows the phase only.
+    const audit = barsFromAudit([entry('phase-started', 0), entry('phase-ended', 5), entry('gate-opened', 5)], now);
+    const bars = reconcileGates(audit, status([gate('draft#1', 5)], []), now);
+    expect(bars.filter((b) => b.kind === 'gate').map((b) => [b.label, b.open])).toEqual([['gate draft#1', true]]);
   });
 });

@@ -17,6 +17,9 @@ export interface Bar {
   end: number;
   /** Still going: the bar ends at now. */
   open: boolean;
+  /** A gate bar's gate id (`<phase>#<n>`), when its entry named it, and its phase. */
+  gate?: string;
+  phase?: string;
 }
 
 const time = (iso: string | undefined) => (iso ? new Date(iso).getTime() : NaN);
@@ -39,7 +42,15 @@ export function barsFromAudit(entries: readonly AuditEntry[], now: number): Bar[
       Object.assign(bar, { end: time(e.at), open: false, kind: e.type === 'phase-failed' ? 'failed' : 'phase' });
       if (e.type === 'phase-ended') openRuns.delete(key);
     } else if (e.type === 'gate-opened') {
-      const bar: Bar = { label: `gate ${e.gate ?? e.phase}`, kind: 'gate', start: time(e.at), end: now, open: true };
+      const bar: Bar = {
+        label: `gate ${e.gate ?? e.phase}`,
+        kind: 'gate',
+        start: time(e.at),
+        end: now,
+        open: true,
+        ...(e.gate ? { gate: e.gate } : {}),
+        ...(e.phase ? { phase: e.phase } : {}),
+      };
       openGates.set(e.gate ?? e.phase, bar);
       bars.push(bar);
     } else if ((e.type === 'decision' && !e.counted) || e.type === 'timeout') {
@@ -60,17 +71,20 @@ export function barsFromAudit(entries: readonly AuditEntry[], now: number): Bar[
  * no decision record. Status knows both now.
  */
 export function reconcileGates(bars: readonly Bar[], status: RunStatus, now: number): Bar[] {
-  const open = new Set(status.gates.map((g) => `gate ${g.id}`));
-  const decidedAt = new Map(status.decisions.filter((d) => d.gate).map((d) => [`gate ${d.gate}`, time(d.at)]));
-  const out = bars.map((b) => {
-    if (b.kind !== 'gate' || !b.open || open.has(b.label)) return b;
-    const end = decidedAt.get(b.label);
-    return end !== undefined && Number.isFinite(end) ? { ...b, end, open: false } : b;
-  });
-  const shown = new Set(out.filter((b) => b.kind === 'gate' && b.open).map((b) => b.label));
+  // An entry read from search attributes (before the run's first record) knows the phase only.
+  const isGate = (b: Bar, g: { id: string; phase: string }) => (b.gate ? b.gate === g.id : b.phase === g.phase);
+  const out = bars.map((b) => ({ ...b }));
+  const openBars = out.filter((b) => b.kind === 'gate' && b.open);
   for (const g of status.gates) {
-    const label = `gate ${g.id}`;
-    if (!shown.has(label)) out.push({ label, kind: 'gate', start: time(g.openedAt), end: now, open: true });
+    const bar = openBars.findLast((b) => isGate(b, g));
+    if (bar) Object.assign(bar, { label: `gate ${g.id}`, gate: g.id });
+    else out.push({ label: `gate ${g.id}`, kind: 'gate', start: time(g.openedAt), end: now, open: true, gate: g.id, phase: g.phase });
+  }
+  for (const bar of openBars) {
+    if (status.gates.some((g) => isGate(bar, g))) continue;
+    const decided = status.decisions.filter((d) => d.gate && isGate(bar, { id: d.gate, phase: d.phase })).at(-1);
+    const end = time(decided?.at);
+    if (Number.isFinite(end)) Object.assign(bar, { end, open: false });
   }
   return out.filter((b) => Number.isFinite(b.start));
 }
