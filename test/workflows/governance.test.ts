@@ -270,16 +270,22 @@ describe('a gate nobody could decide', () => {
 });
 
 describe('audit records and the decision path', () => {
-  it('schedules the next phase in the decision task; the records follow in a batch while it runs', async () => {
-    const { workflowId, firstRunId } = await startRun(shared.baton, {
+  /** A run whose gated `spec` has just been approved, so its `build` (held until released) starts. */
+  async function approveSpec() {
+    const started = await startRun(shared.baton, {
       agents,
       definition: definition([
         { id: 'spec', agent: 'echo', input: { text: 'v1' }, approval: true },
         { id: 'build', agent: 'hold', needs: ['spec'], heartbeatTimeout: '5s' },
       ]),
     });
-    await waitForGate(shared.baton, workflowId, 'spec');
-    await decide(shared.baton, workflowId, { phase: 'spec', action: 'approve', by: 'alice' });
+    await waitForGate(shared.baton, started.workflowId, 'spec');
+    await decide(shared.baton, started.workflowId, { phase: 'spec', action: 'approve', by: 'alice' });
+    return started;
+  }
+
+  it('schedules the next phase in the decision task; the records follow in a batch while it runs', async () => {
+    const { workflowId, firstRunId } = await approveSpec();
 
     // The decision's record reaches history while `build` still runs: a batch does not wait for the run's end.
     const workspace = workspaceOf(shared.workspaceRoot, workflowId, firstRunId);
@@ -318,15 +324,7 @@ describe('audit records and the decision path', () => {
   });
 
   it('writes a batch still waiting when Temporal cancels the run', async () => {
-    const { workflowId } = await startRun(shared.baton, {
-      agents,
-      definition: definition([
-        { id: 'spec', agent: 'echo', input: { text: 'v1' }, approval: true },
-        { id: 'build', agent: 'hold', needs: ['spec'], heartbeatTimeout: '5s' },
-      ]),
-    });
-    await waitForGate(shared.baton, workflowId, 'spec');
-    await decide(shared.baton, workflowId, { phase: 'spec', action: 'approve', by: 'alice' });
+    const { workflowId } = await approveSpec();
     const handle = shared.baton.client.workflow.getHandle(workflowId);
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
