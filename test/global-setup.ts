@@ -1,11 +1,10 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { freePort } from '../src/dev/net';
 import { ensureServer, type DevServer } from '../src/dev/server';
-import { quietLogger, WORKFLOWS_PATH } from '../src/workers/bundle';
+import { bundleWorkflows } from '../src/workers/bundle';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -30,7 +29,7 @@ export default async function setup(project: TestProject) {
   } else {
     server = await ensureServer({ log: (l) => console.log(`[dev-server] ${l}`) });
   }
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const bundle = await bundleWorkflows();
   await mkdir(dir, { recursive: true });
   const bundlePath = join(dir, 'workflow-bundle.js');
   await writeFile(bundlePath, bundle.code);

@@ -3,10 +3,9 @@
  * `node --import tsx bundle-child.ts <workflows entry> <out file>`.
  */
 import { writeFile } from 'node:fs/promises';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { quietLogger } from './bundle';
+import { bundleWorkflows } from './bundle';
 
 const [workflowsPath, out] = process.argv.slice(2);
 if (!workflowsPath || !out) throw new Error('usage: bundle-child.ts <workflows entry> <out file>');
-const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+const bundle = await bundleWorkflows(workflowsPath);
 await writeFile(out, bundle.code);

@@ -1,17 +1,36 @@
 /** The LLM layer: one structured answer per call, parsed through its schema, re-asked once. */
-import { type LanguageModel, type ModelMessage, Output } from 'ai';
+import type { LanguageModel, ModelMessage } from 'ai';
 import type { z } from 'zod';
 import { agentModelEnvName, type BatonConfig, redact, resolveModel } from '../../config';
 import { agentFailure } from '../failures';
 import { answerInstructions, interpret } from './answer';
-import { call } from './call';
-import { classifyLlmError } from './failures';
 import { costOf } from './prices';
-import { languageModel } from './providers';
 import type { GenerateObjectRequest, Llm, LlmOptions } from './types';
 
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 const MAX_ECHO_CHARS = 20_000;
+
+/**
+ * The AI SDK and its provider packages, loaded on the first call: about 25 MB that a worker whose
+ * agents never call an LLM (command agents, coding-agent CLIs, the tests' no-op agents) does not hold.
+ */
+const loadAiSdk = () =>
+  Promise.all([import('ai'), import('./call'), import('./failures'), import('./providers')]).then(
+    ([ai, { call }, { classifyLlmError }, { languageModel }]) => ({
+      Output: ai.Output,
+      call,
+      classifyLlmError,
+      languageModel,
+    }),
+  );
+let aiSdkLoading: ReturnType<typeof loadAiSdk> | undefined;
+function aiSdk(): ReturnType<typeof loadAiSdk> {
+  aiSdkLoading ??= loadAiSdk().catch((error: unknown) => {
+    aiSdkLoading = undefined;
+    throw error;
+  });
+  return aiSdkLoading;
+}
 
 /** Builds the LLM layer from a loaded config. No network happens until `generateObject`. */
 export function createLlm(config: BatonConfig, options: LlmOptions = {}): Llm {
@@ -30,6 +49,7 @@ export function createLlm(config: BatonConfig, options: LlmOptions = {}): Llm {
       );
     }
     const label = `${resolved.provider}:${resolved.model}`;
+    const { Output, call, classifyLlmError, languageModel } = await aiSdk();
     let model: LanguageModel;
     try {
       model = languageModel({ resolved, settings, env, fetch: options.fetch });

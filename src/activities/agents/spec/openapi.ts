@@ -2,7 +2,7 @@
  * The OpenAPI 3.0 documents the `api-spec` agent writes (CRUD paths and schemas per resource), and
  * the validator every one of them passes before it is written.
  */
-import { compileErrors, validate } from '@readme/openapi-parser';
+import type { validate } from '@readme/openapi-parser';
 import { agentFailure } from '../../failures';
 // One singular for the spec's schema names and codegen's, so the two always agree.
 import { singular } from './naming';
@@ -225,7 +225,9 @@ const MAX_PROBLEM_CHARS = 2_000;
 export async function validateOpenApi(document: object, where: string): Promise<void> {
   // The validator dereferences in place; the caller's object must stay as written.
   const copy = structuredClone(document) as Parameters<typeof validate>[0];
-  const result = await validate(copy).catch((error: unknown) => ({
+  // Loaded on first use: the validator is about 20 MB of a worker's memory that most workers never need.
+  const { compileErrors, validate: check } = await import('@readme/openapi-parser');
+  const result = await check(copy).catch((error: unknown) => ({
     valid: false as const,
     errors: [{ message: error instanceof Error ? error.message : String(error) }],
     warnings: [],
