@@ -15,6 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tsToMs } from '@temporalio/common/lib/time';
 import { batchApprove } from '../src/client/batch-approve';
 import { connect, decide, startRun, type Baton } from '../src/client/runs';
 import { freePort } from '../src/dev/net';
@@ -23,7 +24,7 @@ import type { DefinitionInput } from '../src/shared/definition';
 import { approvalSignal, statusQuery } from '../src/shared/messages';
 import { count } from './env';
 import type { FromWorker } from './open-gates-worker';
-import { percentile } from './stats';
+import { median, percentile } from './stats';
 
 const RUNS = count('OPEN_GATES_RUNS', 5000, 1);
 const SAMPLES = Math.min(count('OPEN_GATES_SAMPLES', 50, 1), Math.floor(RUNS / 3));
@@ -118,24 +119,66 @@ async function waitForCount(baton: Baton, query: string, target: number, what: s
   }
 }
 
+/** One decision: when the bench sent it and when `ship`'s agent ran in the worker (epoch ms). */
+interface Sample {
+  id: string;
+  sent: number;
+  running: number;
+}
+
 /** Signal (or `decide`) → the next phase's agent running in the worker, one run at a time. */
 async function latencies(
   baton: Baton,
   worker: WorkerProcess,
   ids: string[],
   how: 'signal' | 'query-then-signal' | 'decide',
-): Promise<number[]> {
-  const out: number[] = [];
+): Promise<Sample[]> {
+  const out: Sample[] = [];
   const decision = { phase: 'draft', action: 'approve' as const, by: 'bench' };
   for (const id of ids) {
     const handle = baton.client.workflow.getHandle(id);
     // A query replays an evicted run, so the signal after it finds the run in the cache.
     if (how === 'query-then-signal') await handle.query(statusQuery);
     const started = worker.shipStarted(id);
-    const t0 = epochNow();
+    const sent = epochNow();
     if (how === 'decide') await decide(baton, id, decision);
     else await handle.signal(approvalSignal, decision);
-    out.push((await started) - t0);
+    out.push({ id, sent, running: await started });
+  }
+  return out;
+}
+
+const waits = (samples: Sample[]) => samples.map((s) => s.running - s.sent);
+
+/** Where a decision's time went, by the server's clock in each run's history (the same machine's clock). */
+interface Legs {
+  /** sent → the server recorded the signal */
+  toServer: number;
+  /** signal recorded → the worker picked up the workflow task it caused */
+  queued: number;
+  /** workflow task in the worker (a replay first, for an evicted run) */
+  inWorker: number;
+  /** workflow task completed → `ship`'s agent running in the worker */
+  toAgent: number;
+}
+
+async function legs(baton: Baton, samples: Sample[]): Promise<Legs[]> {
+  const out: Legs[] = [];
+  for (const s of samples) {
+    const handle = baton.client.workflow.getHandle(s.id);
+    await handle.result();
+    const events = (await handle.fetchHistory()).events ?? [];
+    const at = (i: number) => tsToMs(events[i]?.eventTime);
+    const signal = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+    const started = events.findIndex((e, i) => i > signal && e.workflowTaskStartedEventAttributes);
+    const completed = events.findIndex((e, i) => i > started && e.workflowTaskCompletedEventAttributes);
+    if (signal < 0 || started < 0 || completed < 0) continue;
+    out.push({
+      toServer: at(signal) - s.sent,
+      queued: at(started) - at(signal),
+      inWorker: at(completed) - at(started),
+      toAgent: s.running - at(completed),
+    });
   }
   return out;
 }
@@ -181,8 +224,9 @@ async function main(): Promise<void> {
     const evicted = await latencies(baton, worker, ids.slice(0, SAMPLES), 'signal');
     const cached = await latencies(baton, worker, ids.slice(SAMPLES, 2 * SAMPLES), 'query-then-signal');
     const viaDecide = await latencies(baton, worker, ids.slice(2 * SAMPLES, 3 * SAMPLES), 'decide');
-    const p95 = (xs: number[]) => ms(percentile(xs, 95));
+    const p95 = (xs: Sample[]) => ms(percentile(waits(xs), 95));
     say(`p95 decision latency: evicted ${p95(evicted)}, cached ${p95(cached)}, baton approve ${p95(viaDecide)}`);
+    const [evictedLegs, cachedLegs] = [await legs(baton, evicted), await legs(baton, cached)];
 
     const left = RUNS - 3 * SAMPLES;
     say(`approving the other ${left} with batch approval`);
@@ -194,7 +238,8 @@ async function main(): Promise<void> {
     const allDone = (performance.now() - b0) / 1000;
     const after = worker.kernelRss();
 
-    const p = (xs: number[], q: number) => ms(percentile(xs, q));
+    const p = (xs: Sample[], q: number) => ms(percentile(waits(xs), q));
+    const leg = (xs: Legs[], key: keyof Legs) => ms(median(xs.map((x) => x[key]))).padEnd(10);
     console.log('');
     console.log(`Open gates: ${RUNS} runs of (draft: no-op, gate) → ship, one worker, cache ${cacheSize} runs`);
     console.log(`  worker RSS: idle ${mb(idle)}, all waiting ${mb(kernel.rss)}, peak ${mb(after.peak)}`);
@@ -207,9 +252,14 @@ async function main(): Promise<void> {
     console.log(`    signal, run evicted (replays)                         ${p(evicted, 50).padEnd(10)} ${p(evicted, 95)}`);
     console.log(`    signal, run in the sticky cache                       ${p(cached, 50).padEnd(10)} ${p(cached, 95)}`);
     console.log(`    baton approve (decide: checks, query, signal), evicted ${p(viaDecide, 50).padEnd(10)} ${p(viaDecide, 95)}`);
+    console.log(`  where a decision's time goes (p50, by each run's history)  evicted    cached`);
+    console.log(`    sent → signal recorded by the server                  ${leg(evictedLegs, 'toServer')} ${leg(cachedLegs, 'toServer')}`);
+    console.log(`    signal recorded → workflow task picked up             ${leg(evictedLegs, 'queued')} ${leg(cachedLegs, 'queued')}`);
+    console.log(`    workflow task in the worker (replay, if evicted)      ${leg(evictedLegs, 'inWorker')} ${leg(cachedLegs, 'inWorker')}`);
+    console.log(`    workflow task completed → agent running               ${leg(evictedLegs, 'toAgent')} ${leg(cachedLegs, 'toAgent')}`);
     console.log(`  batch approval: ${approved}/${left} approved in ${batchSeconds.toFixed(1)} s; all ${RUNS} completed ${allDone.toFixed(1)} s after it began`);
     console.log(
-      `open runs: ${RUNS}, worker RSS: ${(kernel.rss / 2 ** 20).toFixed(0)} MB, p95 decision latency (evicted): ${percentile(evicted, 95).toFixed(1)} ms`,
+      `open runs: ${RUNS}, worker RSS: ${(kernel.rss / 2 ** 20).toFixed(0)} MB, p95 decision latency (evicted): ${percentile(waits(evicted), 95).toFixed(1)} ms`,
     );
   } finally {
     worker?.child.kill('SIGKILL');
