@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -37,5 +37,6 @@ export default async function setup(project: TestProject) {
   project.provide('workflowBundlePath', bundlePath);
   return async () => {
     await server?.stop();
+    await rm(dir, { recursive: true, force: true });
   };
 }

@@ -5,16 +5,29 @@ import { connectionSecurity, type TemporalSettings } from '../shared/temporal-se
 
 export const HOST = '127.0.0.1';
 
-/** A free TCP port on 127.0.0.1 (listen on 0, read, close). */
+/**
+ * A free TCP port on 127.0.0.1, held back from other processes' port-0 binds for a minute.
+ *
+ * Listening on port 0 and closing would hand the number back to the kernel's ephemeral pool at
+ * once: a Temporal dev server asks for four or five more ports of its own while it starts, and one
+ * of those can be this very port, so the server dies with "address already in use". Accepting one
+ * connection and closing it from the listening side first leaves it in TIME_WAIT, which the kernel
+ * skips when it picks ephemeral ports, while an explicit bind with SO_REUSEADDR (Go's and Node's
+ * default for listeners) still succeeds. The Temporal CLI reserves its own ports the same way.
+ */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
+    // The listening side closes first, so the TIME_WAIT is held on the listening port.
+    server.once('connection', (socket) => socket.destroy());
     server.listen(0, HOST, () => {
       const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
+      if (typeof address !== 'object' || !address) return reject(new Error('no port'));
+      const client = tcpConnect({ host: HOST, port: address.port });
+      client.once('error', () => {});
+      client.once('close', () => server.close(() => resolve(address.port)));
+      client.resume();
     });
   });
 }

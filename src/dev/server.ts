@@ -44,6 +44,10 @@ export interface DevServerOptions {
 /** No server could be started or reached; `hint` says what to do. */
 export class DevServerError extends HintedError {
   override name = 'DevServerError';
+  /** The log of the server that failed to start, when this process started it. */
+  logFile?: string;
+  /** True when that server exited on its own before it served (rather than timing out). */
+  exited?: boolean;
 }
 
 /** Starts `temporal server start-dev` (or, without the CLI, the SDK's downloaded dev server) and waits until it serves. */
@@ -87,7 +91,44 @@ let exitHookInstalled = false;
 const local = (address: string, namespace: string): TemporalSettings =>
   plaintextAt({ ...temporalSettings({}), namespace }, address);
 
+/** Start attempts when the server dies of a port clash or a panic while it starts (see `startClash`). */
+const START_ATTEMPTS = 3;
+
+/**
+ * Whether a start that died at once is worth another. The CLI picks four or five ports of its own
+ * (HTTP, metrics, the internal services) as it starts, and another process can take one between
+ * the pick and the bind; a new start picks new ports. A Go panic while starting gets another start
+ * too (CI has seen one, exit 2 inside the server's start-up, whose first lines were not kept): a
+ * start costs about a second, and a failure that persists still fails after three, with its cause.
+ */
+export const startClash = (log: string) =>
+  /address already in use|failed assigning ephemeral port|can't set .* port|^panic: /im.test(log);
+
+/** The line of a server log that says why it stopped (a Go panic or a fatal log), if there is one. */
+export function causeLine(log: string): string | undefined {
+  const lines = log.split('\n');
+  return (
+    lines.find((l) => /^panic: /.test(l)) ??
+    lines.find((l) => /address already in use|"level":"(fatal|error)"|^Error: /i.test(l))
+  )?.trim();
+}
+
 async function startWithCli(cli: string, s: Settings): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startCliOnce(cli, s);
+    } catch (err) {
+      const log = err instanceof DevServerError && err.logFile ? readText(err.logFile) : '';
+      if (attempt >= START_ATTEMPTS || !(err instanceof DevServerError) || !err.exited || !startClash(log))
+        throw err;
+      s.log(
+        `Temporal dev server on ${HOST}:${s.port} died while starting (${causeLine(log) ?? 'exit'}); starting it again (attempt ${attempt + 1} of ${START_ATTEMPTS})…`,
+      );
+    }
+  }
+}
+
+async function startCliOnce(cli: string, s: Settings): Promise<DevServer> {
   const address = `${HOST}:${s.port}`;
   const logFile = s.dbFile.replace(/\.db$/, '') + '.log';
   const args = ['server', 'start-dev', '--ip', HOST, '--port', String(s.port), '--db-filename', s.dbFile];
@@ -127,11 +168,16 @@ async function startWithCli(cli: string, s: Settings): Promise<DevServer> {
   } catch (err) {
     state = 'stopping';
     await terminate(child, 0);
-    throw new DevServerError(
-      `Temporal dev server failed to start on ${address}: ${errorMessage(err)}`,
-      `See its log; the last lines of ${logFile}:\n${lastLines(readText(logFile), 30)}`,
+    const log = readText(logFile);
+    const cause = causeLine(log);
+    const error = new DevServerError(
+      `Temporal dev server failed to start on ${address}: ${errorMessage(err)}${cause ? ` (${cause})` : ''}`,
+      `See its log; the last lines of ${logFile}:\n${lastLines(log, 30)}`,
       { cause: err },
     );
+    error.logFile = logFile;
+    error.exited = exited !== undefined;
+    throw error;
   }
   state = 'ready';
   const end = (graceMs: number) => {
