@@ -7,6 +7,7 @@
  * decision latency for runs in the sticky cache and for evicted ones, and the time to approve the
  * rest with `baton approve --all`. Settings: OPEN_GATES_RUNS, OPEN_GATES_SAMPLES (runs per latency
  * figure), OPEN_GATES_STARTERS (starts in flight), BATON_MAX_CACHED_WORKFLOWS (the worker's cache),
+ * BATON_HEAP_GROWING_PERCENT (V8's heap growing factor in the worker, src/workers/tuning.ts),
  * OPEN_GATES_NODE_FLAGS (Node flags for the worker process, say `--max-old-space-size=400`).
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -22,6 +23,7 @@ import { freePort } from '../src/dev/net';
 import { ensureServer, type DevServer } from '../src/dev/server';
 import type { DefinitionInput } from '../src/shared/definition';
 import { approvalSignal, statusQuery } from '../src/shared/messages';
+import { heapGrowingFlag } from '../src/workers/tuning';
 import { count } from './env';
 import type { FromWorker } from './open-gates-worker';
 import { median, percentile } from './stats';
@@ -189,11 +191,20 @@ async function main(): Promise<void> {
   let baton: Baton | undefined;
   let worker: WorkerProcess | undefined;
   try {
-    server = await ensureServer({ port: await freePort(), dbFile: join(dir, 'temporal.db'), headless: true, log: say });
+    server = await ensureServer({
+      port: await freePort(),
+      dbFile: join(dir, 'temporal.db'),
+      headless: true,
+      log: say,
+    });
     const taskQueue = `open-gates-${process.pid}`;
     worker = new WorkerProcess(
       fork(fileURLToPath(new URL('./open-gates-worker.ts', import.meta.url)), {
-        execArgv: ['--import', 'tsx', ...(process.env.OPEN_GATES_NODE_FLAGS ?? '').split(' ').filter(Boolean)],
+        execArgv: [
+          '--import',
+          'tsx',
+          ...(process.env.OPEN_GATES_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+        ],
         env: {
           ...process.env,
           TEMPORAL_ADDRESS: server.address,
@@ -206,7 +217,9 @@ async function main(): Promise<void> {
     const cacheSize = await worker.ready;
     const idle = worker.kernelRss().rss;
     baton = await connect({ address: server.address, namespace: server.namespace, taskQueue });
-    say(`worker ready (cache ${cacheSize} runs, ${mb(idle)} RSS); starting ${RUNS} runs, ${STARTERS} at a time`);
+    say(
+      `worker ready (cache ${cacheSize} runs, ${mb(idle)} RSS); starting ${RUNS} runs, ${STARTERS} at a time`,
+    );
 
     const t0 = performance.now();
     const { ids, seconds: startSeconds } = await startAll(baton);
@@ -217,7 +230,9 @@ async function main(): Promise<void> {
     const heap = await worker.memory();
     const kernel = worker.kernelRss();
     // Each figure is said as soon as it is known, so a long batch approval cannot lose them.
-    say(`all ${RUNS} at their gate after ${(toGates).toFixed(1)} s; worker RSS ${mb(kernel.rss)}, heap ${mb(heap.heapUsed)}`);
+    say(
+      `all ${RUNS} at their gate after ${toGates.toFixed(1)} s; worker RSS ${mb(kernel.rss)}, heap ${mb(heap.heapUsed)}`,
+    );
 
     // The first runs to reach their gate were evicted long since (LRU); the next ones are queried
     // into the cache first; the third set goes through `decide` as `baton approve` sends it.
@@ -225,7 +240,9 @@ async function main(): Promise<void> {
     const cached = await latencies(baton, worker, ids.slice(SAMPLES, 2 * SAMPLES), 'query-then-signal');
     const viaDecide = await latencies(baton, worker, ids.slice(2 * SAMPLES, 3 * SAMPLES), 'decide');
     const p95 = (xs: Sample[]) => ms(percentile(waits(xs), 95));
-    say(`p95 decision latency: evicted ${p95(evicted)}, cached ${p95(cached)}, baton approve ${p95(viaDecide)}`);
+    say(
+      `p95 decision latency: evicted ${p95(evicted)}, cached ${p95(cached)}, baton approve ${p95(viaDecide)}`,
+    );
     const [evictedLegs, cachedLegs] = [await legs(baton, evicted), await legs(baton, cached)];
 
     const left = RUNS - 3 * SAMPLES;
@@ -241,23 +258,45 @@ async function main(): Promise<void> {
     const p = (xs: Sample[], q: number) => ms(percentile(waits(xs), q));
     const leg = (xs: Legs[], key: keyof Legs) => ms(median(xs.map((x) => x[key]))).padEnd(10);
     console.log('');
-    console.log(`Open gates: ${RUNS} runs of (draft: no-op, gate) → ship, one worker, cache ${cacheSize} runs`);
+    console.log(
+      `Open gates: ${RUNS} runs of (draft: no-op, gate) → ship, one worker, cache ${cacheSize} runs, ${heapGrowingFlag(process.env) ?? "V8's own heap growing"}`,
+    );
     console.log(`  worker RSS: idle ${mb(idle)}, all waiting ${mb(kernel.rss)}, peak ${mb(after.peak)}`);
     // process.memoryUsage() sees the main thread's isolate only: the workflows run in a worker thread
     // with an isolate of its own, which is most of the anonymous memory once many runs have replayed.
     console.log(`  worker anonymous memory once all wait: ${mb(kernel.anon)} of ${mb(kernel.rss)} RSS`);
-    console.log(`  main thread's V8 heap (not the workflow thread's): ${mb(heap.heapUsed)} used of ${mb(heap.heapTotal)}; external ${mb(heap.external)}`);
-    console.log(`  started ${RUNS} in ${startSeconds.toFixed(1)} s (${(RUNS / startSeconds).toFixed(0)} runs/s); all at their gate after ${toGates.toFixed(1)} s`);
+    console.log(
+      `  main thread's V8 heap (not the workflow thread's): ${mb(heap.heapUsed)} used of ${mb(heap.heapTotal)}; external ${mb(heap.external)}`,
+    );
+    console.log(
+      `  started ${RUNS} in ${startSeconds.toFixed(1)} s (${(RUNS / startSeconds).toFixed(0)} runs/s); all at their gate after ${toGates.toFixed(1)} s`,
+    );
     console.log(`  decision → next phase's agent running (${SAMPLES} runs each)   p50        p95`);
-    console.log(`    signal, run evicted (replays)                         ${p(evicted, 50).padEnd(10)} ${p(evicted, 95)}`);
-    console.log(`    signal, run in the sticky cache                       ${p(cached, 50).padEnd(10)} ${p(cached, 95)}`);
-    console.log(`    baton approve (decide: checks, query, signal), evicted ${p(viaDecide, 50).padEnd(10)} ${p(viaDecide, 95)}`);
+    console.log(
+      `    signal, run evicted (replays)                         ${p(evicted, 50).padEnd(10)} ${p(evicted, 95)}`,
+    );
+    console.log(
+      `    signal, run in the sticky cache                       ${p(cached, 50).padEnd(10)} ${p(cached, 95)}`,
+    );
+    console.log(
+      `    baton approve (decide: checks, query, signal), evicted ${p(viaDecide, 50).padEnd(10)} ${p(viaDecide, 95)}`,
+    );
     console.log(`  where a decision's time goes (p50, by each run's history)  evicted    cached`);
-    console.log(`    sent → signal recorded by the server                  ${leg(evictedLegs, 'toServer')} ${leg(cachedLegs, 'toServer')}`);
-    console.log(`    signal recorded → workflow task picked up             ${leg(evictedLegs, 'queued')} ${leg(cachedLegs, 'queued')}`);
-    console.log(`    workflow task in the worker (replay, if evicted)      ${leg(evictedLegs, 'inWorker')} ${leg(cachedLegs, 'inWorker')}`);
-    console.log(`    workflow task completed → agent running               ${leg(evictedLegs, 'toAgent')} ${leg(cachedLegs, 'toAgent')}`);
-    console.log(`  batch approval: ${approved}/${left} approved in ${batchSeconds.toFixed(1)} s; all ${RUNS} completed ${allDone.toFixed(1)} s after it began`);
+    console.log(
+      `    sent → signal recorded by the server                  ${leg(evictedLegs, 'toServer')} ${leg(cachedLegs, 'toServer')}`,
+    );
+    console.log(
+      `    signal recorded → workflow task picked up             ${leg(evictedLegs, 'queued')} ${leg(cachedLegs, 'queued')}`,
+    );
+    console.log(
+      `    workflow task in the worker (replay, if evicted)      ${leg(evictedLegs, 'inWorker')} ${leg(cachedLegs, 'inWorker')}`,
+    );
+    console.log(
+      `    workflow task completed → agent running               ${leg(evictedLegs, 'toAgent')} ${leg(cachedLegs, 'toAgent')}`,
+    );
+    console.log(
+      `  batch approval: ${approved}/${left} approved in ${batchSeconds.toFixed(1)} s; all ${RUNS} completed ${allDone.toFixed(1)} s after it began`,
+    );
     console.log(
       `open runs: ${RUNS}, worker RSS: ${(kernel.rss / 2 ** 20).toFixed(0)} MB, p95 decision latency (evicted): ${percentile(waits(evicted), 95).toFixed(1)} ms`,
     );

@@ -18,6 +18,7 @@ import {
 } from './metrics';
 import { ensureSearchAttributes, searchAttributeCommands } from './search-attributes';
 import { connectWorker, createBatonWorker, workerSettings, type BatonWorkerOptions } from './worker';
+import { heapGrowingFlag } from './tuning';
 
 export interface RunningWorker {
   worker: Worker;
@@ -60,6 +61,7 @@ export async function startWorker(
   const config = options.config ?? (await loadConfig());
   checkDecisionKeys(config, process.env);
   checkNotificationSecrets(config.notifications ?? [], process.env, config.file);
+  heapGrowingFlag(process.env);
   let connection: NativeConnection;
   try {
     connection = await connectWorker(settings);

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { payloadCodecsFromEnv } from '../codec';
 import { connectionSecurity, temporalSettings, type TemporalSettings } from '../shared/temporal-settings';
 import { workflowBundleFile } from './bundle-file';
-import { workflowCacheOptions } from './tuning';
+import { heapGrowingFlag, workflowCacheOptions } from './tuning';
 
 export interface BatonWorkerOptions extends ActivityDeps {
   address?: string;
@@ -47,6 +48,9 @@ export function connectWorker(settings: TemporalSettings): Promise<NativeConnect
 /** Creates a worker that runs the `pipeline` workflow and the agent activities. */
 export async function createBatonWorker(options: BatonWorkerOptions = {}): Promise<Worker> {
   const settings = workerSettings(options);
+  // Set before Worker.create, whose workflow thread's new isolate reads it; checked before connecting.
+  const heapFlag = heapGrowingFlag(process.env);
+  if (heapFlag) setFlagsFromString(heapFlag);
   const connection = options.connection ?? (await connectWorker(settings));
   return Worker.create({
     connection,
