@@ -44,8 +44,8 @@ export interface DevServerOptions {
 /** No server could be started or reached; `hint` says what to do. */
 export class DevServerError extends HintedError {
   override name = 'DevServerError';
-  /** The log of the server that failed to start, when this process started it. */
-  logFile?: string;
+  /** What the server that failed to start had logged, when this process started it. */
+  log?: string;
   /** True when that server exited on its own before it served (rather than timing out). */
   exited?: boolean;
 }
@@ -118,9 +118,8 @@ async function startWithCli(cli: string, s: Settings): Promise<DevServer> {
     try {
       return await startCliOnce(cli, s);
     } catch (err) {
-      const log = err instanceof DevServerError && err.logFile ? readText(err.logFile) : '';
-      if (attempt >= START_ATTEMPTS || !(err instanceof DevServerError) || !err.exited || !startClash(log))
-        throw err;
+      const log = (err instanceof DevServerError && err.exited && err.log) || '';
+      if (attempt >= START_ATTEMPTS || !startClash(log)) throw err;
       s.log(
         `Temporal dev server on ${HOST}:${s.port} died while starting (${causeLine(log) ?? 'exit'}); starting it again (attempt ${attempt + 1} of ${START_ATTEMPTS})…`,
       );
@@ -175,7 +174,7 @@ async function startCliOnce(cli: string, s: Settings): Promise<DevServer> {
       `See its log; the last lines of ${logFile}:\n${lastLines(log, 30)}`,
       { cause: err },
     );
-    error.logFile = logFile;
+    error.log = log;
     error.exited = exited !== undefined;
     throw error;
   }
