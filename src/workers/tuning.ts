@@ -47,9 +47,10 @@ const HEAP_VARIABLE = 'BATON_HEAP_GROWING_PERCENT';
  * How far V8 lets a worker's heaps grow past what the last full collection kept, in percent, before
  * it collects again. V8's own factor rises towards 4x when a heap allocates fast, as the workflow
  * thread does while it creates and replays runs (each replay of an evicted run evaluates the
- * bundle's modules again), so a worker that had started 1,000 runs peaked at 1,277 MB RSS. 100 (2x)
- * kept that peak at 896-925 MB, for evicted runs' replays 0-7 % slower and the start burst 0-20 %
- * slower; 50 kept it at 761 MB, for replays 20-50 % slower. Unlike `--max-old-space-size` it
+ * bundle's modules again), so a worker that had started 1,000 runs peaked at 1,277 MB RSS under
+ * Node 20 and 1,613 MB under Node 24. 100 (2x) kept that peak at 896-925 MB and 1,081 MB, for
+ * evicted runs' replays 0-7 % slower under Node 20 (none under 24) and the start burst 0-20 %
+ * slower; 50 kept it at 761 MB under Node 20, for replays 20-50 % slower. Unlike `--max-old-space-size` it
  * sets no ceiling, so a cache whose live set is larger cannot run the thread out of memory.
  * bench/README.md has the figures.
  */
