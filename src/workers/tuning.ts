@@ -50,8 +50,9 @@ const HEAP_VARIABLE = 'BATON_HEAP_GROWING_PERCENT';
  * bundle's modules again), so a worker that had started 1,000 runs peaked at 1,277 MB RSS under
  * Node 20 and 1,613 MB under Node 24. 100 (2x) kept that peak at 896-925 MB and 1,081 MB, for
  * evicted runs' replays 0-7 % slower under Node 20 (none under 24) and the start burst 0-20 %
- * slower; 50 kept it at 761 MB under Node 20, for replays 20-50 % slower. Unlike `--max-old-space-size` it
- * sets no ceiling, so a cache whose live set is larger cannot run the thread out of memory.
+ * slower; 50 kept it at 761 MB under Node 20, for replays 20-50 % slower. Unlike
+ * `--max-old-space-size` it sets no ceiling, so a cache whose live set is larger cannot run the
+ * thread out of memory.
  * bench/README.md has the figures.
  */
 export const DEFAULT_HEAP_GROWING_PERCENT = 100;
